@@ -1,0 +1,3 @@
+"""skfair.datasets (being written)."""
+
+__all__ = []

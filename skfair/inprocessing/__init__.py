@@ -1,0 +1,3 @@
+"""skfair.inprocessing (being written)."""
+
+__all__ = []

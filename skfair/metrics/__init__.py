@@ -1,0 +1,3 @@
+"""skfair.metrics (being written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""skfair.postprocessing (being written)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""skfair.preprocessing (being written)."""
+
+__all__ = []

@@ -1,0 +1,425 @@
+"""The one place that resolves and encodes sensitive features.
+
+Every estimator, metric and scorer of skfair goes through this module, so that
+the sensitive-feature rule of the design (``sensitive_cols=`` or
+``sensitive_features=``, never both, never neither) and the encoding of group
+labels into integer codes are implemented exactly once.
+
+Rule 5 of the design, the one rule on whether the sensitive columns are also
+features: **columns named by ``sensitive_cols`` are group labels, not model
+features.** Estimators that wrap or fit a model remove them from ``X`` before
+the model sees it; transformers pass them through unchanged in their output so
+that later steps of a pipeline can read them again. To use the sensitive
+attribute as a feature as well, give the model a second (for instance one-hot
+encoded) copy of the column. With the ``sensitive_features=`` keyword, ``X`` is
+used as it is.
+"""
+
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+
+# Labels that are non-negative integers below this bound are encoded with one
+# np.bincount pass and a lookup table instead of a sort (np.unique).
+_MAX_DIRECT_LABEL = 1 << 20
+
+
+def _is_pandas_dataframe(obj):
+    return hasattr(obj, "columns") and hasattr(obj, "iloc") and obj.ndim == 2
+
+
+def _is_pandas_series(obj):
+    return hasattr(obj, "iloc") and getattr(obj, "ndim", None) == 1
+
+
+def _as_column_list(sensitive_cols):
+    """Return ``sensitive_cols`` as a list and whether it was a single column."""
+    if isinstance(sensitive_cols, (list, tuple, np.ndarray)):
+        cols = list(sensitive_cols)
+        if len(cols) == 0:
+            raise ValueError("sensitive_cols is empty; name at least one column.")
+        return cols, False
+    return [sensitive_cols], True
+
+
+def _column_positions(X, cols):
+    """Positions in ``X`` of the columns named (or numbered) in ``cols``."""
+    n_columns = X.shape[1]
+    names = list(X.columns) if _is_pandas_dataframe(X) else None
+    positions = []
+    for col in cols:
+        if isinstance(col, (bool, np.bool_)):
+            raise ValueError(
+                f"sensitive_cols must hold column names or positions, got {col!r}."
+            )
+        if names is not None and col in names:
+            positions.append(names.index(col))
+        elif isinstance(col, Integral):
+            if not -n_columns <= col < n_columns:
+                raise ValueError(
+                    f"sensitive_cols position {col} is out of range for X with "
+                    f"{n_columns} columns."
+                )
+            positions.append(int(col) % n_columns)
+        elif names is None:
+            raise ValueError(
+                f"sensitive_cols names column {col!r}, but X has no column "
+                "names; pass a pandas DataFrame or give column positions."
+            )
+        else:
+            raise ValueError(
+                f"sensitive_cols names column {col!r}, which is not a column of "
+                f"X (columns: {names[:20]}{'...' if len(names) > 20 else ''})."
+            )
+    if len(set(positions)) != len(positions):
+        raise ValueError(f"sensitive_cols names a column twice: {cols!r}.")
+    return positions
+
+
+def split_sensitive_columns(X, sensitive_cols):
+    """Split ``X`` into its sensitive columns and the remaining columns.
+
+    Parameters
+    ----------
+    X : {array-like, DataFrame} of shape (n_samples, n_features)
+        Input data holding the sensitive columns.
+    sensitive_cols : str, int or list of those
+        Column name(s) (DataFrames) or position(s) (any 2-D input).
+
+    Returns
+    -------
+    X_rest : ndarray or DataFrame of shape (n_samples, n_features - k)
+        ``X`` without the sensitive columns, of the same container type.
+    sensitive_features : ndarray or DataFrame
+        The sensitive column as a 1-D array (one column) or the ``k`` columns
+        (several columns, intersectional groups).
+    positions : list of int
+        Positions of the sensitive columns in ``X``.
+    """
+    if not _is_pandas_dataframe(X):
+        if not hasattr(X, "shape"):
+            X = np.asarray(X, dtype=object) if _has_mixed_types(X) else np.asarray(X)
+        if X.ndim != 2:
+            raise ValueError(
+                f"sensitive_cols needs a 2-D X; got an array with {X.ndim} "
+                "dimension(s)."
+            )
+    cols, single = _as_column_list(sensitive_cols)
+    positions = _column_positions(X, cols)
+    keep = np.setdiff1d(np.arange(X.shape[1]), positions)
+    if _is_pandas_dataframe(X):
+        sens = X.iloc[:, positions[0]] if single else X.iloc[:, positions]
+        rest = X.iloc[:, keep]
+    else:
+        sens = X[:, positions[0]] if single else X[:, positions]
+        rest = X[:, keep]
+    return rest, sens, positions
+
+
+def _has_mixed_types(X):
+    try:
+        np.asarray(X, dtype=float)
+    except (TypeError, ValueError):
+        return True
+    return False
+
+
+def resolve_sensitive_features(
+    X, *, sensitive_cols=None, sensitive_features=None, required=True, method="fit"
+):
+    """Apply the sensitive-feature rule: return ``X`` for the model and the groups.
+
+    Parameters
+    ----------
+    X : {array-like, DataFrame} of shape (n_samples, n_features)
+        Input data.
+    sensitive_cols : str, int, list or None
+        The estimator's ``sensitive_cols`` parameter.
+    sensitive_features : array-like or None
+        The ``sensitive_features=`` keyword passed to ``method``.
+    required : bool, default=True
+        Whether ``method`` needs the groups; if so and neither way gives them,
+        a ``ValueError`` names both ways.
+    method : str, default="fit"
+        Name of the calling method, used in error messages.
+
+    Returns
+    -------
+    X_model : array-like
+        ``X`` without the sensitive columns when ``sensitive_cols`` is set,
+        otherwise ``X`` itself.
+    sensitive_features : array-like or None
+        The raw sensitive features (not yet encoded).
+    """
+    if sensitive_cols is not None and sensitive_features is not None:
+        raise ValueError(
+            f"{method} got both sensitive_cols (the estimator's parameter) and "
+            "the sensitive_features= keyword; give the groups one way only."
+        )
+    if sensitive_cols is not None:
+        X_model, sens, _ = split_sensitive_columns(X, sensitive_cols)
+        return X_model, sens
+    if sensitive_features is None and required:
+        raise ValueError(
+            f"{method} needs the sensitive features: set sensitive_cols= (column "
+            "name(s) or position(s) in X) on the estimator, or pass "
+            "sensitive_features= to this method (with metadata routing, request "
+            "it with set_{method}_request(sensitive_features=True))."
+        )
+    return X, sensitive_features
+
+
+@dataclass(frozen=True)
+class GroupEncoding:
+    """Integer codes of the rows' groups and the labels of the groups.
+
+    Attributes
+    ----------
+    codes : ndarray of shape (n_samples,), integer dtype
+        ``codes[i]`` is the index in ``groups`` of row ``i``'s group.
+    groups : ndarray of shape (n_groups,)
+        The group labels, sorted; tuples for intersectional groups.
+    """
+
+    codes: np.ndarray
+    groups: np.ndarray
+
+    @property
+    def n_groups(self):
+        return len(self.groups)
+
+
+def _raise_missing(name="sensitive_features"):
+    raise ValueError(
+        f"{name} contains missing values (NaN or None); every row needs a group."
+    )
+
+
+def _to_1d_array(values, name):
+    """Return ``values`` as a 1-D numpy array, keeping pandas categoricals fast."""
+    if _is_pandas_series(values):
+        dtype = values.dtype
+        if getattr(dtype, "name", None) == "category":
+            return values  # handled by the categorical path
+        if values.hasnans:
+            _raise_missing(name)
+        if dtype.kind not in "biuf" or hasattr(dtype, "numpy_dtype"):
+            # Extension and string dtypes: factorize once, in pandas, in O(n).
+            return values
+        return values.to_numpy()
+    arr = np.asarray(values)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D here; got shape {arr.shape}.")
+    return arr
+
+
+def _check_no_missing(arr, name):
+    if arr.dtype.kind == "f":
+        if np.isnan(arr).any():
+            _raise_missing(name)
+    elif arr.dtype.kind == "O":
+        # None and NaN (the only value unequal to itself) without a row loop.
+        if np.equal(arr, None).any() or np.not_equal(arr, arr).any():
+            _raise_missing(name)
+
+
+def _encode_small_nonnegative_ints(arr):
+    """Encode non-negative integers below _MAX_DIRECT_LABEL without sorting."""
+    present = np.bincount(arr, minlength=1) > 0
+    labels = np.flatnonzero(present)
+    if labels.size == present.size:
+        # Labels are exactly 0..G-1: the labels are already the codes.
+        return arr, labels.astype(arr.dtype)
+    lookup = np.cumsum(present, dtype=np.int32) - 1
+    return lookup[arr], labels.astype(arr.dtype)
+
+
+def _encode_1d(values, name):
+    arr = _to_1d_array(values, name)
+    if _is_pandas_series(arr):
+        import pandas as pd
+
+        if arr.dtype.name == "category":
+            codes = arr.cat.codes.to_numpy()
+            if (codes < 0).any():
+                _raise_missing(name)
+            # Keep only the categories that occur, in category order.
+            present = np.bincount(codes, minlength=len(arr.cat.categories)) > 0
+            lookup = np.cumsum(present, dtype=np.int32) - 1
+            labels = np.asarray(arr.cat.categories)[present]
+            return GroupEncoding(lookup[codes], labels)
+        codes, uniques = pd.factorize(arr, sort=True)
+        if (codes < 0).any():
+            _raise_missing(name)
+        return GroupEncoding(codes, np.asarray(uniques, dtype=object))
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty.")
+    if arr.dtype.kind == "b":
+        codes = arr.view(np.uint8)
+        labels = np.array([False, True])
+        present = np.bincount(codes, minlength=2) > 0
+        if present.all():
+            return GroupEncoding(codes, labels)
+        return GroupEncoding(np.zeros(arr.size, dtype=np.uint8), labels[present])
+    if arr.dtype.kind in "iu":
+        lo, hi = arr.min(), arr.max()
+        if lo >= 0 and hi < _MAX_DIRECT_LABEL:
+            codes, labels = _encode_small_nonnegative_ints(arr)
+            return GroupEncoding(codes, labels)
+    _check_no_missing(arr, name)
+    try:
+        labels, codes = np.unique(arr, return_inverse=True)
+    except TypeError as exc:
+        raise ValueError(
+            f"{name} mixes label types that cannot be ordered ({exc}); use one "
+            "type of label per column."
+        ) from exc
+    return GroupEncoding(codes.reshape(-1), labels)
+
+
+def _as_2d_columns(values):
+    """Columns of a 2-D sensitive-feature input, or None if it is 1-D."""
+    if _is_pandas_dataframe(values):
+        if values.shape[1] == 1:
+            return None
+        return [values.iloc[:, j] for j in range(values.shape[1])]
+    if _is_pandas_series(values):
+        return None
+    arr = values if hasattr(values, "ndim") else np.asarray(values, dtype=object)
+    if arr.ndim == 2 and arr.shape[1] > 1:
+        return [arr[:, j] for j in range(arr.shape[1])]
+    return None
+
+
+def _combine_codes(column_encodings):
+    """Mixed-radix code of each row's tuple of per-column codes."""
+    combined = np.zeros(column_encodings[0].codes.size, dtype=np.int64)
+    for enc in column_encodings:
+        combined *= enc.n_groups
+        combined += enc.codes
+    return combined
+
+
+def encode_groups(sensitive_features, *, name="sensitive_features"):
+    """Encode sensitive features into integer group codes, once.
+
+    Parameters
+    ----------
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, k)
+        Any hashable labels (ints, strings, bools, pandas categoricals). A 2-D
+        input defines intersectional groups, one per combination of labels that
+        occurs.
+    name : str, default="sensitive_features"
+        Name used in error messages.
+
+    Returns
+    -------
+    encoding : GroupEncoding
+        ``codes`` (one integer per row) and the sorted ``groups`` labels
+        (tuples for intersectional groups).
+
+    Raises
+    ------
+    ValueError
+        On missing values (NaN or None), empty input or unorderable labels.
+
+    Examples
+    --------
+    >>> from skfair.utils import encode_groups
+    >>> enc = encode_groups(["b", "a", "b"])
+    >>> enc.codes.tolist(), enc.groups.tolist()
+    ([1, 0, 1], ['a', 'b'])
+    """
+    columns = _as_2d_columns(sensitive_features)
+    if columns is None:
+        return _encode_1d(sensitive_features, name)
+    column_encodings = [_encode_1d(col, name) for col in columns]
+    lengths = {enc.codes.size for enc in column_encodings}
+    if len(lengths) != 1:
+        raise ValueError(f"{name} columns have different lengths: {sorted(lengths)}.")
+    combined = _combine_codes(column_encodings)
+    present, codes = np.unique(combined, return_inverse=True)
+    labels = np.empty(present.size, dtype=object)
+    remainder = present.copy()
+    parts = []
+    for enc in reversed(column_encodings):
+        parts.append(enc.groups[remainder % enc.n_groups])
+        remainder //= enc.n_groups
+    parts.reverse()
+    for i in range(present.size):
+        labels[i] = tuple(_python_scalar(part[i]) for part in parts)
+    return GroupEncoding(codes.reshape(-1), labels)
+
+
+def _python_scalar(value):
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def check_n_samples(sensitive_features, n_samples, *, name="sensitive_features"):
+    """Raise a ValueError unless ``sensitive_features`` has ``n_samples`` rows."""
+    n = len(sensitive_features)
+    if n != n_samples:
+        raise ValueError(
+            f"{name} has {n} rows but the data has {n_samples}; they must match."
+        )
+
+
+def _format_group(label):
+    return repr(_python_scalar(label))
+
+
+def encode_known_groups(sensitive_features, groups, *, name="sensitive_features"):
+    """Codes of rows' groups relative to groups seen in fit; unseen groups raise.
+
+    Parameters
+    ----------
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, k)
+        Group labels of new rows.
+    groups : ndarray
+        The ``groups`` of the :class:`GroupEncoding` learned in fit.
+    name : str, default="sensitive_features"
+        Name used in error messages.
+
+    Returns
+    -------
+    codes : ndarray of shape (n_samples,)
+        Index into ``groups`` of each row's group.
+
+    Raises
+    ------
+    ValueError
+        If a row's group was not seen in fit; the message names the group.
+
+    Examples
+    --------
+    >>> from skfair.utils import encode_groups, encode_known_groups
+    >>> groups = encode_groups(["a", "b"]).groups
+    >>> encode_known_groups(["b", "b", "a"], groups).tolist()
+    [1, 1, 0]
+    >>> encode_known_groups(["c"], groups)
+    Traceback (most recent call last):
+    ...
+    ValueError: sensitive_features holds group 'c', which was not seen in fit (seen: ['a', 'b']).
+    """
+    new = encode_groups(sensitive_features, name=name)
+    lookup = np.empty(new.n_groups, dtype=np.intp)
+    seen = {_hashable(label): i for i, label in enumerate(groups)}
+    for j, label in enumerate(new.groups):
+        index = seen.get(_hashable(label))
+        if index is None:
+            shown = [_python_scalar(g) for g in groups[:20]]
+            raise ValueError(
+                f"{name} holds group {_format_group(label)}, which was not seen "
+                f"in fit (seen: {shown}{'...' if len(groups) > 20 else ''})."
+            )
+        lookup[j] = index
+    return lookup[new.codes]
+
+
+def _hashable(label):
+    if isinstance(label, tuple):
+        return tuple(_python_scalar(v) for v in label)
+    return _python_scalar(label)

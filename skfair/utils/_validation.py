@@ -1,0 +1,96 @@
+"""Validation helpers shared by skfair's estimators and metrics."""
+
+import numpy as np
+
+
+def check_binary_labels(y, *, name="y", pos_label=None):
+    """Return ``y`` as a 1-D 0/1 ``uint8`` array and its (negative, positive) labels.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Binary labels of any type.
+    name : str, default="y"
+        Name used in error messages.
+    pos_label : object, default=None
+        The positive label. If None, the larger of the two labels (1 for 0/1,
+        True for bools, the second in sorted order otherwise), as scikit-learn
+        does for binary classifiers.
+
+    Returns
+    -------
+    y01 : ndarray of shape (n_samples,), dtype uint8
+        1 where ``y == pos_label``.
+    classes : ndarray of shape (2,) or (1,)
+        The sorted labels present in ``y``.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not 1-D, is empty, holds missing values or more than two
+        labels, or ``pos_label`` is not one of its labels when it has two.
+
+    Examples
+    --------
+    >>> from skfair.utils import check_binary_labels
+    >>> y01, classes = check_binary_labels(["no", "yes", "yes"])
+    >>> y01.tolist(), classes.tolist()
+    ([0, 1, 1], ['no', 'yes'])
+    """
+    arr = np.asarray(y)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-D; got an array of shape {arr.shape}.")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty.")
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        raise ValueError(f"{name} contains NaN.")
+    if arr.dtype.kind == "O" and (
+        np.equal(arr, None).any() or np.not_equal(arr, arr).any()
+    ):
+        raise ValueError(f"{name} contains missing values (None or NaN).")
+    try:
+        classes = np.unique(arr)
+    except TypeError as exc:
+        raise ValueError(f"{name} mixes label types: {exc}.") from exc
+    if classes.size > 2:
+        shown = classes[:5].tolist()
+        raise ValueError(
+            f"{name} must be binary; it holds {classes.size} distinct labels "
+            f"({shown}{'...' if classes.size > 5 else ''})."
+        )
+    if pos_label is None:
+        pos_label = classes[-1] if classes.size == 2 else _default_pos(classes)
+    elif classes.size == 2 and pos_label not in classes.tolist():
+        raise ValueError(
+            f"pos_label={pos_label!r} is not one of the labels of {name}: "
+            f"{classes.tolist()}."
+        )
+    return (arr == pos_label).astype(np.uint8), classes
+
+
+def _default_pos(classes):
+    # A single label: it is positive only if it is the conventional 1/True.
+    only = classes[0]
+    return only if only in (1, True) else object()
+
+
+def check_sample_weight_1d(sample_weight, n_samples):
+    """Validate sample weights: 1-D, right length, finite, non-negative.
+
+    Returns a float64 array (a copy when a conversion was needed), or None.
+    """
+    if sample_weight is None:
+        return None
+    sw = np.asarray(sample_weight, dtype=np.float64)
+    if sw.ndim != 1 or sw.shape[0] != n_samples:
+        raise ValueError(
+            f"sample_weight must be 1-D with {n_samples} entries; got shape "
+            f"{sw.shape}."
+        )
+    if not np.isfinite(sw).all():
+        raise ValueError("sample_weight contains NaN or infinite values.")
+    if (sw < 0).any():
+        raise ValueError("sample_weight contains negative values.")
+    return sw
