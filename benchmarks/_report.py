@@ -10,7 +10,9 @@ import time
 from pathlib import Path
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
-_HEADER = "# skfair benchmark results\n\nFigures measured by the scripts in benchmarks/.\n"
+_HEADER = (
+    "# skfair benchmark results\n\nFigures measured by the scripts in benchmarks/.\n"
+)
 
 
 def machine_line():

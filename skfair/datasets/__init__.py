@@ -1,3 +1,5 @@
-"""skfair.datasets (being written)."""
+"""Datasets bundled with skfair, loaded offline: UCI Adult and German Credit."""
 
-__all__ = []
+from ._loaders import load_adult, load_german_credit
+
+__all__ = ["load_adult", "load_german_credit"]

@@ -86,8 +86,7 @@ def check_sample_weight_1d(sample_weight, n_samples):
     sw = np.asarray(sample_weight, dtype=np.float64)
     if sw.ndim != 1 or sw.shape[0] != n_samples:
         raise ValueError(
-            f"sample_weight must be 1-D with {n_samples} entries; got shape "
-            f"{sw.shape}."
+            f"sample_weight must be 1-D with {n_samples} entries; got shape {sw.shape}."
         )
     if not np.isfinite(sw).all():
         raise ValueError("sample_weight contains NaN or infinite values.")

@@ -1,0 +1,330 @@
+"""Loaders for the datasets bundled with skfair (offline, checksum-verified).
+
+Both datasets come from the UCI Machine Learning Repository under CC BY 4.0;
+``skfair/datasets/data/README.md`` holds the citation and license note.
+"""
+
+import csv
+import gzip
+import hashlib
+import io
+import json
+from functools import cache
+from importlib import resources
+
+import numpy as np
+from sklearn.utils import Bunch
+
+_DATA_PACKAGE = "skfair.datasets"
+
+# SHA-256 of the bundled files: a damaged or edited copy fails loudly instead
+# of silently changing every figure computed from it.
+_SHA256 = {
+    "adult.data.gz": "0929e9d9c7845175493be1a8fd071b8e746a6b9f66d8bf359daabaac44713023",
+    "adult.test.gz": "fcd5bcc9b18515fd2fd314e2bbd8444263ad0f2a0e638c060c34b0151555aaa2",
+    "german.data.gz": (
+        "fb4b9063096409b19d03ae007ce2f195232a04f8ac4665112f78f312f962536a"
+    ),
+    "german_values.json": (
+        "73a48f120cdb8019fb9f0ad84078ef1ba109f1100bbcc6cbcf925d60e6adcd4e"
+    ),
+}
+
+ADULT_COLUMNS = [
+    "age",
+    "workclass",
+    "fnlwgt",
+    "education",
+    "education-num",
+    "marital-status",
+    "occupation",
+    "relationship",
+    "race",
+    "sex",
+    "capital-gain",
+    "capital-loss",
+    "hours-per-week",
+    "native-country",
+]
+ADULT_NUMERIC = [
+    "age",
+    "fnlwgt",
+    "education-num",
+    "capital-gain",
+    "capital-loss",
+    "hours-per-week",
+]
+
+# German Credit's attributes in file order, with the key of german_values.json
+# that decodes each categorical one (None: numeric).
+_GERMAN_ATTRIBUTES = [
+    ("status", "status"),
+    ("duration", None),
+    ("credit_history", "credit_history"),
+    ("purpose", "purpose"),
+    ("credit_amount", None),
+    ("savings", "savings"),
+    ("employment", "present_employment"),
+    ("installment_rate", None),
+    ("personal_status_sex", "status_sex"),
+    ("other_debtors", "other_debtors"),
+    ("residence_since", None),
+    ("property", "property"),
+    ("age", None),
+    ("other_installment_plans", "installment_plans"),
+    ("housing", "housing"),
+    ("existing_credits", None),
+    ("job", "job"),
+    ("people_liable", None),
+    ("telephone", "telephone"),
+    ("foreign_worker", "foreign_worker"),
+]
+_GERMAN_FEMALE_CODES = {"A92", "A95"}
+_GERMAN_AGE_THRESHOLD = 25
+
+
+@cache
+def _read_verified(filename):
+    """Bytes of a bundled file, after checking its SHA-256."""
+    raw = resources.files(_DATA_PACKAGE).joinpath("data", filename).read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != _SHA256[filename]:
+        raise OSError(
+            f"The bundled file {filename} is damaged: its SHA-256 is {digest}, "
+            f"expected {_SHA256[filename]}. Reinstall skfair."
+        )
+    return raw
+
+
+def _read_gzip_text(filename):
+    return gzip.decompress(_read_verified(filename)).decode("utf-8")
+
+
+def _parse_adult(filename):
+    """Rows of one Adult file as (features, labels) lists of strings."""
+    rows, labels = [], []
+    for record in csv.reader(io.StringIO(_read_gzip_text(filename))):
+        if len(record) != len(ADULT_COLUMNS) + 1:
+            continue  # blank lines and the test file's leading comment
+        fields = [field.strip() for field in record]
+        rows.append(fields[:-1])
+        labels.append(fields[-1].rstrip("."))
+    return rows, labels
+
+
+def _adult_columns(rows):
+    """Column arrays: numeric columns as float64, others as object with NaN for '?'."""
+    table = np.array(rows, dtype=object)
+    columns = {}
+    for j, name in enumerate(ADULT_COLUMNS):
+        values = table[:, j]
+        if name in ADULT_NUMERIC:
+            columns[name] = values.astype(np.float64)
+        else:
+            values = values.copy()
+            values[values == "?"] = np.nan
+            columns[name] = values
+    return columns
+
+
+def _frame_or_array(columns, as_frame):
+    names = list(columns)
+    if as_frame:
+        pd = _import_pandas()
+        frame = pd.DataFrame(columns, columns=names)
+        categorical = [n for n, v in columns.items() if v.dtype == object]
+        frame[categorical] = frame[categorical].astype("category")
+        return frame, names
+    data = np.empty((len(next(iter(columns.values()))), len(names)), dtype=object)
+    for j, name in enumerate(names):
+        data[:, j] = columns[name]
+    return data, names
+
+
+def _import_pandas():
+    try:
+        import pandas as pd
+    except ImportError as exc:  # pragma: no cover - pandas is in the test extra
+        raise ImportError(
+            "as_frame=True needs pandas (pip install pandas); pass as_frame=False "
+            "for numpy arrays."
+        ) from exc
+    return pd
+
+
+def _check_split(split):
+    if split not in ("train", "test", "all"):
+        raise ValueError(f"split must be 'train', 'test' or 'all'; got {split!r}.")
+
+
+def _finish(data, target, names, *, as_frame, return_X_y, **info):
+    if as_frame:
+        pd = _import_pandas()
+        target = pd.Series(target, name=info["target_name"], index=data.index)
+        frame = pd.concat([data, target], axis=1)
+    else:
+        frame = None
+    if return_X_y:
+        return data, target
+    return Bunch(data=data, target=target, frame=frame, feature_names=names, **info)
+
+
+def load_adult(*, split="train", as_frame=True, return_X_y=False):
+    """Load UCI Adult (Census Income), bundled with skfair.
+
+    ======================  ================================
+    Rows                    32,561 train, 16,281 test
+    Features                14 (6 numeric, 8 categorical)
+    Target                  1 if income > 50K, else 0
+    Sensitive columns       ``sex``, ``race``
+    ======================  ================================
+
+    Missing values (``?`` in the source) are NaN in the categorical columns
+    workclass, occupation and native-country. The sensitive columns stay
+    columns of ``data``; name them with ``sensitive_cols`` (see the
+    sensitive-feature rule in the user guide).
+
+    Parameters
+    ----------
+    split : {"train", "test", "all"}, default="train"
+        The original training file, the original test file, or both stacked.
+    as_frame : bool, default=True
+        Return a pandas DataFrame (categorical columns as ``category`` dtype) and
+        a Series; otherwise an object ndarray and an int ndarray.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``data``, ``target``, ``frame`` (data and target, or None),
+        ``feature_names``, ``target_names``, ``sensitive_feature_names``,
+        ``DESCR``.
+    (data, target) : tuple if ``return_X_y`` is True.
+
+    References
+    ----------
+    Becker, B. & Kohavi, R. (1996). Adult. UCI Machine Learning Repository.
+    CC BY 4.0.
+
+    Examples
+    --------
+    >>> from skfair.datasets import load_adult
+    >>> adult = load_adult()
+    >>> adult.data.shape, int(adult.target.sum())
+    ((32561, 14), 7841)
+    >>> adult.sensitive_feature_names
+    ['sex', 'race']
+    """
+    _check_split(split)
+    files = {
+        "train": ["adult.data.gz"],
+        "test": ["adult.test.gz"],
+        "all": ["adult.data.gz", "adult.test.gz"],
+    }[split]
+    rows, labels = [], []
+    for filename in files:
+        file_rows, file_labels = _parse_adult(filename)
+        rows += file_rows
+        labels += file_labels
+    target = (np.array(labels) == ">50K").astype(np.int64)
+    data, names = _frame_or_array(_adult_columns(rows), as_frame)
+    return _finish(
+        data,
+        target,
+        names,
+        as_frame=as_frame,
+        return_X_y=return_X_y,
+        target_name="income",
+        target_names=["<=50K", ">50K"],
+        sensitive_feature_names=["sex", "race"],
+        DESCR=_describe("adult.names"),
+    )
+
+
+def _describe(filename):
+    return resources.files(_DATA_PACKAGE).joinpath("data", filename).read_text()
+
+
+def _german_columns():
+    decode = json.loads(_read_verified("german_values.json"))
+    table = np.array(
+        [line.split() for line in _read_gzip_text("german.data.gz").splitlines()],
+        dtype=object,
+    )
+    columns = {}
+    for j, (name, key) in enumerate(_GERMAN_ATTRIBUTES):
+        values = table[:, j]
+        if key is None:
+            columns[name] = values.astype(np.float64)
+        else:
+            mapping = decode[key]
+            columns[name] = np.array(
+                [str(mapping[v]).strip() for v in values], dtype=object
+            )
+    codes = table[:, [n for n, _ in _GERMAN_ATTRIBUTES].index("personal_status_sex")]
+    is_female = np.isin(codes, list(_GERMAN_FEMALE_CODES))
+    columns["sex"] = np.where(is_female, "female", "male").astype(object)
+    older = columns["age"] > _GERMAN_AGE_THRESHOLD
+    columns["age_group"] = np.where(older, ">25", "<=25").astype(object)
+    target = (table[:, -1] == "1").astype(np.int64)
+    return columns, target
+
+
+def load_german_credit(*, as_frame=True, return_X_y=False):
+    """Load Statlog (German Credit Data), bundled with skfair.
+
+    ======================  ================================
+    Rows                    1,000
+    Features                20 original attributes + ``sex`` and ``age_group``
+    Target                  1 for good credit, 0 for bad
+    Sensitive columns       ``sex``, ``age_group``
+    ======================  ================================
+
+    Categorical codes (A11, A12, ...) are decoded to their meaning. Two columns
+    are derived for fairness work: ``sex`` ("female" for codes A92 and A95 of
+    personal_status_sex, else "male") and ``age_group`` (">25" or "<=25", the
+    usual split of the age attribute). ``personal_status_sex`` and ``age``
+    remain, so drop them from the features if the model must not see them.
+
+    Parameters
+    ----------
+    as_frame : bool, default=True
+        Return a pandas DataFrame and Series; otherwise ndarrays.
+    return_X_y : bool, default=False
+        Return ``(data, target)`` instead of a Bunch.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``data``, ``target``, ``frame``, ``feature_names``, ``target_names``,
+        ``sensitive_feature_names``, ``DESCR``.
+    (data, target) : tuple if ``return_X_y`` is True.
+
+    References
+    ----------
+    Hofmann, H. (1994). Statlog (German Credit Data). UCI Machine Learning
+    Repository. CC BY 4.0.
+
+    Examples
+    --------
+    >>> from skfair.datasets import load_german_credit
+    >>> german = load_german_credit()
+    >>> german.data.shape, int(german.target.sum())
+    ((1000, 22), 700)
+    >>> german.data["sex"].value_counts().to_dict()
+    {'male': 690, 'female': 310}
+    """
+    columns, target = _german_columns()
+    data, names = _frame_or_array(columns, as_frame)
+    return _finish(
+        data,
+        target,
+        names,
+        as_frame=as_frame,
+        return_X_y=return_X_y,
+        target_name="credit",
+        target_names=["bad", "good"],
+        sensitive_feature_names=["sex", "age_group"],
+        DESCR=_describe("README.md"),
+    )
