@@ -1,0 +1,216 @@
+"""``python -m skfair demo``: the accuracy / fairness table on bundled data.
+
+Each model is a scikit-learn Pipeline: a ColumnTransformer scales the numeric
+columns, one-hot encodes the categorical ones and passes the sensitive column
+through as the last column (only the mitigators read it, through
+``sensitive_cols=-1``; by skfair's rule it is a group label, not a feature).
+Plain numpy object arrays are used so the demo needs no pandas.
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.compose import ColumnTransformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+from skfair._cli import UsageError, format_group_report, format_table
+
+_SENSITIVE_LAST = -1
+
+
+@dataclass
+class DemoData:
+    name: str
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+    feature_names: list
+    sensitive: str
+
+    @property
+    def sensitive_index(self):
+        return self.feature_names.index(self.sensitive)
+
+    def groups(self, X):
+        return X[:, self.sensitive_index]
+
+
+def _load(dataset, sensitive):
+    from sklearn.model_selection import train_test_split
+
+    from skfair.datasets import load_adult, load_german_credit
+
+    if dataset == "adult":
+        train = load_adult(split="train", as_frame=False)
+        test = load_adult(split="test", as_frame=False)
+        X_train, y_train, X_test, y_test = (
+            train.data,
+            train.target,
+            test.data,
+            test.target,
+        )
+        bunch = train
+    else:
+        bunch = load_german_credit(as_frame=False)
+        X_train, X_test, y_train, y_test = train_test_split(
+            bunch.data,
+            bunch.target,
+            test_size=0.3,
+            random_state=0,
+            stratify=bunch.target,
+        )
+    sensitive = sensitive or bunch.sensitive_feature_names[0]
+    if sensitive not in bunch.sensitive_feature_names:
+        raise UsageError(
+            f"--sensitive must be one of {bunch.sensitive_feature_names} for "
+            f"{dataset}; got {sensitive!r}."
+        )
+    return DemoData(
+        dataset, X_train, y_train, X_test, y_test, list(bunch.feature_names), sensitive
+    )
+
+
+def _preprocessor(data, *, keep_sensitive):
+    """Scale numeric columns, one-hot the rest; optionally pass the group through."""
+    numeric, categorical = [], []
+    for j, name in enumerate(data.feature_names):
+        if name == data.sensitive:
+            continue
+        is_numeric = isinstance(data.X_train[0, j], float)
+        (numeric if is_numeric else categorical).append(j)
+    steps = [
+        ("num", StandardScaler(), numeric),
+        (
+            "cat",
+            OneHotEncoder(handle_unknown="ignore", sparse_output=False),
+            categorical,
+        ),
+    ]
+    if keep_sensitive:
+        steps.append(("group", "passthrough", [data.sensitive_index]))
+    return ColumnTransformer(steps)
+
+
+def _logistic():
+    return LogisticRegression(max_iter=1000)
+
+
+def _baseline(data):
+    return make_pipeline(_preprocessor(data, keep_sensitive=False), _logistic())
+
+
+# (label, factory) in table order. A factory takes the DemoData and returns an
+# unfitted estimator whose fit(X, y) and predict(X) take the raw rows.
+MODELS = [("LogisticRegression (baseline)", _baseline)]
+
+
+@dataclass
+class DemoResult:
+    label: str
+    accuracy: float
+    eo_gap: float
+    dp_gap: float
+    fit_seconds: float
+
+
+def _evaluate(label, factory, data):
+    from skfair.metrics import (
+        demographic_parity_difference,
+        equalized_odds_difference,
+    )
+
+    model = factory(data)
+    start = time.perf_counter()
+    model.fit(data.X_train, data.y_train)
+    fit_seconds = time.perf_counter() - start
+    y_pred = model.predict(data.X_test)
+    groups = data.groups(data.X_test)
+    result = DemoResult(
+        label,
+        float(np.mean(y_pred == data.y_test)),
+        equalized_odds_difference(data.y_test, y_pred, sensitive_features=groups),
+        demographic_parity_difference(data.y_test, y_pred, sensitive_features=groups),
+        fit_seconds,
+    )
+    return result, y_pred
+
+
+def _select_models(names):
+    if names is None:
+        return MODELS
+    wanted = [n.strip().lower() for n in names.split(",") if n.strip()]
+    chosen = [(lbl, f) for lbl, f in MODELS if lbl.split()[0].lower() in wanted]
+    known = [lbl.split()[0] for lbl, _ in MODELS]
+    unknown = set(wanted) - {k.lower() for k in known}
+    if unknown:
+        raise UsageError(f"unknown model(s) {sorted(unknown)}; choose from {known}.")
+    return chosen
+
+
+def run_demo(args, out):
+    from skfair.metrics import group_report
+
+    data = _load(args.dataset, args.sensitive)
+    models = _select_models(args.models)
+    print(
+        f"skfair demo: {data.name}, {len(data.y_train)} training and "
+        f"{len(data.y_test)} test rows, groups by {data.sensitive!r}",
+        file=out,
+    )
+    results = []
+    baseline_pred = None
+    for i, (label, factory) in enumerate(models, start=1):
+        print(f"[{i}/{len(models)}] fitting {label} ...", file=out, flush=True)
+        result, y_pred = _evaluate(label, factory, data)
+        results.append(result)
+        if baseline_pred is None:
+            baseline_pred = y_pred
+            baseline_label = label
+    groups = data.groups(data.X_test)
+    print(f"\nGroup report of {baseline_label} on the test rows:", file=out)
+    report = group_report(data.y_test, baseline_pred, sensitive_features=groups)
+    print(format_group_report(report), file=out)
+    print("\nTest accuracy and fairness gaps (lower gap is fairer):", file=out)
+    header = ["model", "accuracy", "EO gap", "DP gap", "fit s"]
+    rows = [
+        (r.label, r.accuracy, r.eo_gap, r.dp_gap, f"{r.fit_seconds:.2f}")
+        for r in results
+    ]
+    print(format_table(header, rows), file=out)
+    if args.plot:
+        _plot(results, args.plot, data)
+        print(f"\nwrote {args.plot}", file=out)
+    return 0
+
+
+def _plot(results, path, data):
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise UsageError(
+            "--plot needs matplotlib: pip install 'skfair[plot]'."
+        ) from None
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    for r in results:
+        ax.scatter(r.eo_gap, r.accuracy, s=40)
+        ax.annotate(
+            r.label,
+            (r.eo_gap, r.accuracy),
+            fontsize=8,
+            xytext=(4, 4),
+            textcoords="offset points",
+        )
+    ax.set_xlabel("equalized-odds gap (test)")
+    ax.set_ylabel("accuracy (test)")
+    ax.set_title(f"{data.name}: accuracy / fairness trade-off by {data.sensitive}")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

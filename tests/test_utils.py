@@ -1,0 +1,258 @@
+"""Tests of skfair.utils: the sensitive-feature rule and group encoding."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from skfair.utils import (
+    check_binary_labels,
+    check_sample_weight_1d,
+    encode_groups,
+    encode_known_groups,
+    resolve_sensitive_features,
+    split_sensitive_columns,
+)
+
+
+def _decode(encoding):
+    return [encoding.groups[c] for c in encoding.codes]
+
+
+# ------------------------------------------------------------ encode_groups
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        [3, 5, 3, 7, 5],  # small non-negative ints, not contiguous: lookup path
+        [0, 1, 2, 1, 0],  # exactly 0..G-1: codes are the labels
+        [-4, 10, -4, 2],  # negative ints: np.unique path
+        [2**40, 1, 2**40],  # large ints: np.unique path
+        ["b", "a", "c", "a"],
+        [True, False, True],
+        [1.5, 0.5, 1.5],
+        np.array(["x", "y", "x"], dtype=object),
+    ],
+)
+def test_encode_groups_round_trips_and_sorts(labels):
+    encoding = encode_groups(labels)
+    assert _decode(encoding) == list(labels)
+    assert list(encoding.groups) == sorted(set(labels))
+    assert encoding.codes.shape == (len(labels),)
+
+
+def test_encode_groups_small_ints_keep_the_users_array_unmodified():
+    labels = np.array([0, 2, 2, 0], dtype=np.int64)
+    before = labels.copy()
+    encoding = encode_groups(labels)
+    np.testing.assert_array_equal(labels, before)
+    assert encoding.groups.tolist() == [0, 2]
+    assert encoding.codes.tolist() == [0, 1, 1, 0]
+
+
+def test_encode_groups_single_bool_value():
+    encoding = encode_groups(np.array([True, True]))
+    assert encoding.groups.tolist() == [True]
+    assert encoding.codes.tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("kind", ["object", "str", "category"])
+def test_encode_groups_pandas_series(kind):
+    values = ["m", "f", "m", "f", "m"]
+    series = pd.Series(values, dtype=kind)
+    encoding = encode_groups(series)
+    assert encoding.groups.tolist() == ["f", "m"]
+    assert _decode(encoding) == values
+
+
+def test_encode_groups_categorical_drops_unused_categories():
+    series = pd.Series(pd.Categorical(["b", "b"], categories=["a", "b", "c"]))
+    encoding = encode_groups(series)
+    assert encoding.groups.tolist() == ["b"]
+    assert encoding.codes.tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("container", ["dataframe", "ndarray"])
+def test_encode_groups_2d_gives_intersectional_groups(container):
+    sex = ["m", "f", "m", "f", "m"]
+    race = [1, 2, 1, 1, 2]
+    if container == "dataframe":
+        sf = pd.DataFrame({"sex": sex, "race": race})
+    else:
+        sf = np.array(list(zip(sex, race, strict=True)), dtype=object)
+    encoding = encode_groups(sf)
+    assert _decode(encoding) == list(zip(sex, race, strict=True))
+    # Only the combinations that occur are groups.
+    assert encoding.groups.tolist() == [("f", 1), ("f", 2), ("m", 1), ("m", 2)]
+
+
+def test_encode_groups_single_column_dataframe_is_1d():
+    encoding = encode_groups(pd.DataFrame({"sex": ["m", "f"]}))
+    assert encoding.groups.tolist() == ["f", "m"]
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [
+        [1.0, np.nan],
+        ["a", None],
+        np.array(["a", np.nan], dtype=object),
+        pd.Series(["a", None]),
+        pd.Series(pd.Categorical(["a", None])),
+        pd.DataFrame({"a": ["x", None], "b": [1, 2]}),
+    ],
+)
+def test_encode_groups_rejects_missing_values(labels):
+    with pytest.raises(ValueError, match="missing values"):
+        encode_groups(labels)
+
+
+def test_encode_groups_rejects_empty_and_unorderable():
+    with pytest.raises(ValueError, match="empty"):
+        encode_groups(np.array([], dtype=float))
+    with pytest.raises(ValueError, match="mixes label types"):
+        encode_groups(np.array(["a", 1], dtype=object))
+
+
+@given(arrays(np.int64, st.integers(1, 200), elements=st.integers(-5, 3000)))
+def test_encode_groups_matches_np_unique(labels):
+    expected_groups, expected_codes = np.unique(labels, return_inverse=True)
+    encoding = encode_groups(labels)
+    np.testing.assert_array_equal(encoding.groups, expected_groups)
+    np.testing.assert_array_equal(encoding.codes, expected_codes.reshape(-1))
+
+
+# ------------------------------------------------------ encode_known_groups
+
+
+def test_encode_known_groups_maps_to_fit_codes_and_names_unseen_group():
+    fitted = encode_groups(["a", "c", "b"]).groups
+    assert encode_known_groups(["c", "a"], fitted).tolist() == [2, 0]
+    with pytest.raises(ValueError, match="group 'z'.*not seen in fit"):
+        encode_known_groups(["a", "z"], fitted)
+
+
+def test_encode_known_groups_intersectional_unseen_combination():
+    fitted = encode_groups(pd.DataFrame({"s": ["m", "f"], "r": [1, 2]})).groups
+    known = encode_known_groups(pd.DataFrame({"s": ["f", "m"], "r": [2, 1]}), fitted)
+    assert known.tolist() == [0, 1]
+    with pytest.raises(ValueError, match=r"\('m', 2\)"):
+        encode_known_groups(pd.DataFrame({"s": ["m"], "r": [2]}), fitted)
+
+
+# ------------------------------------------------- resolve / split columns
+
+
+def test_split_sensitive_columns_by_name_and_position_agree():
+    X = pd.DataFrame({"a": [1.0, 2.0], "sex": ["m", "f"], "b": [3.0, 4.0]})
+    rest_by_name, sens_by_name, pos = split_sensitive_columns(X, "sex")
+    rest_by_pos, sens_by_pos, _ = split_sensitive_columns(X, 1)
+    assert pos == [1]
+    assert list(rest_by_name.columns) == ["a", "b"]
+    pd.testing.assert_frame_equal(rest_by_name, rest_by_pos)
+    pd.testing.assert_series_equal(sens_by_name, sens_by_pos)
+
+
+def test_split_sensitive_columns_numpy_several_columns():
+    X = np.arange(12).reshape(3, 4)
+    rest, sens, pos = split_sensitive_columns(X, [3, 0])
+    assert pos == [3, 0]
+    np.testing.assert_array_equal(rest, X[:, [1, 2]])
+    np.testing.assert_array_equal(sens, X[:, [3, 0]])
+
+
+def test_split_sensitive_columns_negative_position():
+    X = np.arange(6).reshape(2, 3)
+    rest, sens, pos = split_sensitive_columns(X, -1)
+    assert pos == [2]
+    np.testing.assert_array_equal(sens, [2, 5])
+
+
+@pytest.mark.parametrize(
+    "cols, message",
+    [
+        ("sex", "no column names"),
+        (5, "out of range"),
+        ([], "empty"),
+        ([0, 0], "twice"),
+        (True, "names or positions"),
+    ],
+)
+def test_split_sensitive_columns_errors_on_numpy(cols, message):
+    with pytest.raises(ValueError, match=message):
+        split_sensitive_columns(np.zeros((2, 3)), cols)
+
+
+def test_split_sensitive_columns_unknown_name():
+    with pytest.raises(ValueError, match="'race', which is not a column"):
+        split_sensitive_columns(pd.DataFrame({"sex": [1]}), "race")
+
+
+def test_resolve_rule_both_neither_and_each():
+    X = pd.DataFrame({"x": [1.0, 2.0], "sex": ["m", "f"]})
+    with pytest.raises(ValueError, match="both sensitive_cols"):
+        resolve_sensitive_features(X, sensitive_cols="sex", sensitive_features=[1, 2])
+    with pytest.raises(ValueError, match="sensitive_cols=.*sensitive_features="):
+        resolve_sensitive_features(X, method="predict")
+    X_model, sf = resolve_sensitive_features(X, sensitive_cols="sex")
+    assert list(X_model.columns) == ["x"] and sf.tolist() == ["m", "f"]
+    X_model, sf = resolve_sensitive_features(X, sensitive_features=["a", "b"])
+    assert X_model is X and sf == ["a", "b"]
+    X_model, sf = resolve_sensitive_features(X, required=False)
+    assert X_model is X and sf is None
+
+
+def test_resolve_does_not_modify_input():
+    X = pd.DataFrame({"x": [1.0, 2.0], "sex": ["m", "f"]})
+    before = X.copy()
+    resolve_sensitive_features(X, sensitive_cols=["sex"])
+    pd.testing.assert_frame_equal(X, before)
+
+
+# ------------------------------------------------------------- validation
+
+
+def test_check_binary_labels_defaults_and_pos_label():
+    y01, classes = check_binary_labels(np.array([2, 5, 5]))
+    assert y01.tolist() == [0, 1, 1] and classes.tolist() == [2, 5]
+    y01, _ = check_binary_labels(["no", "yes"], pos_label="no")
+    assert y01.tolist() == [1, 0]
+    y01, _ = check_binary_labels([0, 0])
+    assert y01.tolist() == [0, 0]
+    y01, _ = check_binary_labels([1, 1])
+    assert y01.tolist() == [1, 1]
+
+
+@pytest.mark.parametrize(
+    "y, message",
+    [
+        ([0, 1, 2], "must be binary"),
+        ([[0, 1], [1, 0]], "1-D"),
+        ([], "empty"),
+        ([0.0, np.nan], "NaN"),
+        (np.array(["a", None], dtype=object), "missing"),
+    ],
+)
+def test_check_binary_labels_errors(y, message):
+    with pytest.raises(ValueError, match=message):
+        check_binary_labels(y)
+
+
+def test_check_binary_labels_unknown_pos_label():
+    with pytest.raises(ValueError, match="pos_label=3"):
+        check_binary_labels([0, 1], pos_label=3)
+
+
+def test_check_sample_weight_1d():
+    assert check_sample_weight_1d(None, 3) is None
+    np.testing.assert_array_equal(check_sample_weight_1d([1, 2], 2), [1.0, 2.0])
+    for bad, message in [
+        ([1.0], "2 entries"),
+        ([1, -1], "negative"),
+        ([1, np.inf], "infinite"),
+    ]:
+        with pytest.raises(ValueError, match=message):
+            check_sample_weight_1d(bad, 2)
