@@ -5,8 +5,7 @@ import gzip
 import numpy as np
 import pytest
 
-from skfair.datasets import load_adult, load_german_credit
-from skfair.datasets import _loaders
+from skfair.datasets import _loaders, load_adult, load_german_credit
 
 
 @pytest.mark.parametrize(
