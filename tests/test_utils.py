@@ -256,3 +256,12 @@ def test_check_sample_weight_1d():
     ]:
         with pytest.raises(ValueError, match=message):
             check_sample_weight_1d(bad, 2)
+
+
+def test_split_sensitive_columns_callable_derives_groups_and_keeps_X():
+    X = pd.DataFrame({"age": [20.0, 30.0, 40.0], "x": [1.0, 2.0, 3.0]})
+    rest, groups, positions = split_sensitive_columns(X, lambda X: X["age"] > 25)
+    assert rest is X and positions == []
+    assert groups.tolist() == [False, True, True]
+    with pytest.raises(ValueError, match="one group label per row"):
+        split_sensitive_columns(X, lambda X: [1])

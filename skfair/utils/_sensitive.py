@@ -84,8 +84,12 @@ def split_sensitive_columns(X, sensitive_cols):
     ----------
     X : {array-like, DataFrame} of shape (n_samples, n_features)
         Input data holding the sensitive columns.
-    sensitive_cols : str, int or list of those
-        Column name(s) (DataFrames) or position(s) (any 2-D input).
+    sensitive_cols : str, int, list of those, or callable
+        Column name(s) (DataFrames) or position(s) (any 2-D input). A callable
+        is called as ``sensitive_cols(X)`` and returns the groups (1-D, or 2-D
+        for intersectional groups), for groups derived from the data such as
+        ``lambda X: X["age"] > 25``; no column is removed then, so ``X_rest`` is
+        ``X`` itself and ``positions`` is empty.
 
     Returns
     -------
@@ -97,6 +101,8 @@ def split_sensitive_columns(X, sensitive_cols):
     positions : list of int
         Positions of the sensitive columns in ``X``.
     """
+    if callable(sensitive_cols):
+        return X, _call_group_function(sensitive_cols, X), []
     if not _is_pandas_dataframe(X):
         if not hasattr(X, "shape"):
             X = np.asarray(X, dtype=object) if _has_mixed_types(X) else np.asarray(X)
@@ -115,6 +121,17 @@ def split_sensitive_columns(X, sensitive_cols):
         sens = X[:, positions[0]] if single else X[:, positions]
         rest = X[:, keep]
     return rest, sens, positions
+
+
+def _call_group_function(group_function, X):
+    groups = group_function(X)
+    n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+    if not hasattr(groups, "__len__") or len(groups) != n_rows:
+        raise ValueError(
+            f"sensitive_cols callable {getattr(group_function, '__name__', '')!r} "
+            f"must return one group label per row of X ({n_rows} rows)."
+        )
+    return groups
 
 
 def _has_mixed_types(X):
