@@ -1,3 +1,13 @@
-"""skfair.preprocessing (being written)."""
+"""Preprocessing: reweighing and the disparate impact remover.
 
-__all__ = []
+- :func:`reweighing_weights` and :class:`Reweighing` (Kamiran & Calders, 2012):
+  sample weights under which group and label are independent, and a
+  meta-estimator that fits a classifier with them.
+- :class:`DisparateImpactRemover` (Feldman et al., 2015): repairs numeric
+  features so that their distribution is the same in every group.
+"""
+
+from ._disparate_impact import DisparateImpactRemover
+from ._reweighing import Reweighing, reweighing_weights
+
+__all__ = ["DisparateImpactRemover", "Reweighing", "reweighing_weights"]
