@@ -1,0 +1,13 @@
+"""Test-session settings shared by every test file."""
+
+import pytest
+from threadpoolctl import threadpool_limits
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _single_threaded_blas():
+    # The tests fit many small models; on a 2-core machine a multi-threaded
+    # BLAS spends more time synchronising threads than computing (measured
+    # ~12x slower per small LogisticRegression fit), so pin it to one thread.
+    with threadpool_limits(limits=1):
+        yield
