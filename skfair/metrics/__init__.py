@@ -1,3 +1,39 @@
-"""skfair.metrics (being written)."""
+"""Group-fairness metrics from one weighted pass, and scorers for model search.
 
-__all__ = []
+Every metric is a cheap function of a small ``(n_groups, 2, 2)`` table of
+weighted (group, y_true, y_pred) counts built in a single blocked
+``np.bincount`` pass, so the metrics are fast on large data, accept dask arrays
+(counted block by block) and agree with fairlearn's functions of the same name.
+"""
+
+from ._fairness import (
+    average_odds_difference,
+    demographic_parity_difference,
+    demographic_parity_ratio,
+    disparate_impact_ratio,
+    equal_opportunity_difference,
+    equal_opportunity_ratio,
+    equalized_odds_difference,
+    equalized_odds_ratio,
+    false_positive_rate,
+    selection_rate,
+    true_positive_rate,
+)
+from ._report import group_report
+from ._scorer import make_fairness_scorer
+
+__all__ = [
+    "average_odds_difference",
+    "demographic_parity_difference",
+    "demographic_parity_ratio",
+    "disparate_impact_ratio",
+    "equal_opportunity_difference",
+    "equal_opportunity_ratio",
+    "equalized_odds_difference",
+    "equalized_odds_ratio",
+    "false_positive_rate",
+    "group_report",
+    "make_fairness_scorer",
+    "selection_rate",
+    "true_positive_rate",
+]

@@ -1,0 +1,148 @@
+"""Per-group table of counts and rates."""
+
+import numpy as np
+
+from ._counts import group_counts
+
+_COLUMNS = (
+    "count",
+    "weighted_count",
+    "base_rate",
+    "selection_rate",
+    "true_positive_rate",
+    "false_positive_rate",
+    "false_negative_rate",
+    "precision",
+    "accuracy",
+)
+
+
+def _divide_or_nan(numerator, denominator):
+    out = np.full(np.shape(numerator), np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator > 0)
+    return out
+
+
+def _report_columns(raw, weighted):
+    """The report's columns from (n_rows, 2, 2) raw and weighted tables."""
+    tn, fp = weighted[:, 0, 0], weighted[:, 0, 1]
+    fn, tp = weighted[:, 1, 0], weighted[:, 1, 1]
+    total = weighted.sum(axis=(1, 2))
+    positives = fn + tp
+    negatives = tn + fp
+    return {
+        "count": raw.sum(axis=(1, 2)),
+        "weighted_count": total,
+        "base_rate": _divide_or_nan(positives, total),
+        "selection_rate": _divide_or_nan(tp + fp, total),
+        "true_positive_rate": _divide_or_nan(tp, positives),
+        "false_positive_rate": _divide_or_nan(fp, negatives),
+        "false_negative_rate": _divide_or_nan(fn, positives),
+        "precision": _divide_or_nan(tp, tp + fp),
+        "accuracy": _divide_or_nan(tp + tn, total),
+    }
+
+
+def _pandas_or_none():
+    try:
+        import pandas
+    except ImportError:  # pragma: no cover - pandas is in the test extra
+        return None
+    return pandas
+
+
+def group_report(
+    y_true,
+    y_pred,
+    *,
+    sensitive_features=None,
+    sample_weight=None,
+    pos_label=1,
+    as_frame=None,
+):
+    """Counts and rates of every group, and of all rows together.
+
+    All of it comes from the same single counting pass as the fairness metrics.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True binary labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted binary labels.
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, k)
+        Group of each row (intersectional groups, labelled by tuples, when
+        2-D). Required.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights of the rows; every rate is weighted.
+    pos_label : object, default=1
+        The positive label.
+    as_frame : bool, default=None
+        True: return a pandas DataFrame; False: a dict of numpy arrays; None:
+        a DataFrame when pandas can be imported, else the dict.
+
+    Returns
+    -------
+    report : DataFrame or dict
+        One row per group, in the order of
+        :func:`skfair.utils.encode_groups` (sorted labels), then a row
+        labelled ``"overall"`` for all rows. Columns:
+
+        - ``count``: number of rows; ``weighted_count``: their total weight
+          (equal to ``count`` without ``sample_weight``);
+        - ``base_rate``: share of positive true labels;
+        - ``selection_rate``: share of positive predictions;
+        - ``true_positive_rate``, ``false_positive_rate``,
+          ``false_negative_rate``, ``precision``, ``accuracy``.
+
+        **A rate whose denominator is zero is NaN** here -- the TPR and FNR
+        of a group without positive rows, the FPR of a group without
+        negative rows, the precision of a group without positive
+        predictions, every rate of a group whose rows all weigh zero --
+        whereas the fairness metrics count such a TPR or FPR as 0 (as
+        fairlearn does) and ignore zero-weight groups.
+
+        The DataFrame's index (named ``"group"``, object dtype) holds the
+        group labels and ``"overall"``. The dict maps ``"group"`` to that
+        same object array and each column name to a numpy array.
+
+    Examples
+    --------
+    >>> from skfair.metrics import group_report
+    >>> report = group_report([1, 0, 1, 0], [1, 1, 0, 0],
+    ...                       sensitive_features=["a", "a", "b", "b"])
+    >>> report[["count", "selection_rate", "true_positive_rate"]]
+    ... # doctest: +NORMALIZE_WHITESPACE
+             count  selection_rate  true_positive_rate
+    group
+    a            2             1.0                 1.0
+    b            2             0.0                 0.0
+    overall      4             0.5                 0.5
+    """
+    if as_frame not in (None, True, False):
+        raise ValueError(f"as_frame must be None, True or False; got {as_frame!r}.")
+    counts = group_counts(
+        y_true,
+        y_pred,
+        sensitive_features=sensitive_features,
+        sample_weight=sample_weight,
+        pos_label=pos_label,
+        raw=True,
+    )
+    raw = np.concatenate([counts.raw, counts.raw.sum(axis=0, keepdims=True)])
+    weighted = np.concatenate(
+        [counts.weighted, counts.weighted.sum(axis=0, keepdims=True)]
+    )
+    columns = _report_columns(raw, weighted)
+    labels = np.empty(counts.n_groups + 1, dtype=object)
+    for i, label in enumerate(counts.groups):
+        labels[i] = label.item() if isinstance(label, np.generic) else label
+    labels[-1] = "overall"
+
+    pandas = _pandas_or_none() if as_frame is not False else None
+    if as_frame and pandas is None:  # pragma: no cover - pandas is installed
+        raise ValueError("as_frame=True needs pandas, which cannot be imported.")
+    if pandas is None:
+        return {"group": labels, **columns}
+    index = pandas.Index(labels, dtype=object, name="group", tupleize_cols=False)
+    return pandas.DataFrame(columns, index=index, columns=list(_COLUMNS))

@@ -1,0 +1,166 @@
+"""Scorers for hyperparameter search built from the fairness metrics."""
+
+import inspect
+
+from sklearn.metrics import make_scorer
+from sklearn.metrics._scorer import _Scorer
+from sklearn.utils.metadata_routing import MetadataRequest, get_routing_for_object
+
+from ..utils import split_sensitive_columns
+from ._fairness import FAIRNESS_METRICS
+
+
+def _resolve_metric(metric):
+    if isinstance(metric, str):
+        try:
+            return FAIRNESS_METRICS[metric]
+        except KeyError:
+            raise ValueError(
+                f"Unknown fairness metric {metric!r}; use one of "
+                f"{sorted(FAIRNESS_METRICS)} or a callable "
+                "f(y_true, y_pred, *, sensitive_features, sample_weight=None)."
+            ) from None
+    if callable(metric):
+        return metric
+    raise ValueError(
+        f"metric must be a metric name or a callable; got {type(metric).__name__}."
+    )
+
+
+def _check_metric_kwargs(func, kwargs):
+    """Fail at construction, not mid-search, on keywords the metric lacks."""
+    reserved = {"sensitive_features", "y_true", "y_pred"} & set(kwargs)
+    if reserved:
+        raise ValueError(
+            f"make_fairness_scorer got {sorted(reserved)} as keyword(s); the "
+            "scorer supplies these itself (give the groups with sensitive_cols= "
+            "or through metadata routing)."
+        )
+    try:
+        parameters = inspect.signature(func).parameters
+    except (TypeError, ValueError):  # builtins without a signature
+        return
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    unknown = sorted(set(kwargs) - set(parameters))
+    if unknown:
+        raise ValueError(
+            f"{getattr(func, '__name__', func)!r} has no parameter(s) {unknown}."
+        )
+
+
+class _SensitiveColumnsScorer(_Scorer):
+    """A scorer that reads the groups from columns of the ``X`` it scores.
+
+    It predicts on the whole ``X`` (the estimator was fitted on it, sensitive
+    columns included, and drops or encodes them itself), and hands the metric
+    the raw values of the sensitive columns as ``sensitive_features``.
+    """
+
+    def __init__(self, score_func, sign, kwargs, sensitive_cols):
+        super().__init__(score_func, sign, kwargs, response_method="predict")
+        self._sensitive_cols = sensitive_cols
+
+    def _score(self, method_caller, estimator, X, y_true, **kwargs):
+        if "sensitive_features" in kwargs:
+            raise ValueError(
+                "This scorer reads the groups from X (sensitive_cols="
+                f"{self._sensitive_cols!r}) and also got sensitive_features; "
+                "give the groups one way only."
+            )
+        _, sensitive_features, _ = split_sensitive_columns(X, self._sensitive_cols)
+        return super()._score(
+            method_caller,
+            estimator,
+            X,
+            y_true,
+            sensitive_features=sensitive_features,
+            **kwargs,
+        )
+
+    def set_score_request(self, **kwargs):
+        if "sensitive_features" in kwargs:
+            raise ValueError(
+                "This scorer reads the groups from X (sensitive_cols="
+                f"{self._sensitive_cols!r}); it does not request "
+                "sensitive_features. Build it without sensitive_cols to route them."
+            )
+        return super().set_score_request(**kwargs)
+
+    def _get_metadata_request(self):
+        # Like the base class, but sensitive_features is not requestable:
+        # it comes from X. sample_weight is, when the metric takes it.
+        if hasattr(self, "_metadata_request"):
+            return get_routing_for_object(self._metadata_request)
+        requests = MetadataRequest(owner=self)
+        if self._accept_sample_weight():
+            requests.score.add_request(param="sample_weight", alias=None)
+        return requests
+
+    def __repr__(self):
+        text = super().__repr__()
+        return f"{text[:-1]}, sensitive_cols={self._sensitive_cols!r})"
+
+
+def make_fairness_scorer(metric, *, sensitive_cols=None, greater_is_better=False, **kw):
+    """Make a scikit-learn scorer from a fairness metric.
+
+    Parameters
+    ----------
+    metric : str or callable
+        A metric name -- ``"demographic_parity_difference"``,
+        ``"demographic_parity_ratio"``, ``"equalized_odds_difference"``,
+        ``"equalized_odds_ratio"``, ``"equal_opportunity_difference"``,
+        ``"equal_opportunity_ratio"``, ``"average_odds_difference"``,
+        ``"disparate_impact_ratio"`` -- or a callable
+        ``f(y_true, y_pred, *, sensitive_features, sample_weight=None)``.
+    sensitive_cols : str, int or list, default=None
+        Column name(s) or position(s) of ``X`` holding the groups. The scorer
+        then reads the groups from the ``X`` it is given at scoring time, so
+        it works in ``GridSearchCV`` / ``cross_validate`` with nothing else
+        set up. The estimator still predicts on the whole ``X``.
+        If None, the scorer takes ``sensitive_features`` as metadata: enable
+        metadata routing, call ``scorer.set_score_request(
+        sensitive_features=True)`` and pass ``sensitive_features`` to the
+        search's ``fit`` (or ``params=`` of ``cross_validate``).
+    greater_is_better : bool, default=False
+        As in :func:`sklearn.metrics.make_scorer`: False (right for the
+        differences, where 0 is best) negates the metric so that larger
+        scores are better; use True for the ratios, where 1 is best.
+    **kw
+        Further keywords for the metric, such as ``agg="mean"``,
+        ``method="to_overall"``, ``privileged_group=...`` or ``pos_label=...``.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)``; picklable, so it works with ``n_jobs``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.compose import make_column_transformer
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from skfair.metrics import make_fairness_scorer
+    >>> X = pd.DataFrame({"x": [0.0, 1.0, 2.0, 3.0, 0.5, 2.5],
+    ...                   "sex": ["f", "m", "f", "m", "m", "f"]})
+    >>> y = [0, 0, 1, 1, 0, 1]
+    >>> model = make_pipeline(
+    ...     make_column_transformer(("drop", ["sex"]), remainder="passthrough"),
+    ...     LogisticRegression()).fit(X, y)
+    >>> scorer = make_fairness_scorer("demographic_parity_difference",
+    ...                               sensitive_cols="sex")
+    >>> round(scorer(model, X, y), 4)
+    -0.3333
+    """
+    func = _resolve_metric(metric)
+    _check_metric_kwargs(func, kw)
+    if not isinstance(greater_is_better, bool):
+        raise ValueError(
+            f"greater_is_better must be True or False; got {greater_is_better!r}."
+        )
+    if sensitive_cols is None:
+        return make_scorer(func, greater_is_better=greater_is_better, **kw)
+    sign = 1 if greater_is_better else -1
+    return _SensitiveColumnsScorer(func, sign, kw, sensitive_cols)
