@@ -99,13 +99,49 @@ def _logistic():
     return LogisticRegression(max_iter=1000)
 
 
+def _numeric_columns(data):
+    return [
+        j
+        for j, name in enumerate(data.feature_names)
+        if name != data.sensitive and isinstance(data.X_train[0, j], float)
+    ]
+
+
 def _baseline(data):
     return make_pipeline(_preprocessor(data, keep_sensitive=False), _logistic())
 
 
+def _reweighing(data):
+    from skfair.preprocessing import Reweighing
+
+    return make_pipeline(
+        _preprocessor(data, keep_sensitive=True),
+        Reweighing(_logistic(), sensitive_cols=_SENSITIVE_LAST),
+    )
+
+
+def _disparate_impact_remover(data):
+    from skfair.preprocessing import DisparateImpactRemover
+
+    # The remover works on the raw rows (it passes every column through at its
+    # position), so the usual preprocessing can follow it unchanged.
+    remover = DisparateImpactRemover(
+        sensitive_cols=data.sensitive_index,
+        columns=_numeric_columns(data),
+        random_state=0,
+    )
+    return make_pipeline(
+        remover, _preprocessor(data, keep_sensitive=False), _logistic()
+    )
+
+
 # (label, factory) in table order. A factory takes the DemoData and returns an
 # unfitted estimator whose fit(X, y) and predict(X) take the raw rows.
-MODELS = [("LogisticRegression (baseline)", _baseline)]
+MODELS = [
+    ("LogisticRegression (baseline)", _baseline),
+    ("Reweighing + LR", _reweighing),
+    ("DisparateImpactRemover + LR", _disparate_impact_remover),
+]
 
 
 @dataclass
