@@ -1,3 +1,9 @@
-"""skfair.postprocessing (being written)."""
+"""Post-processing: fair decisions from the scores of a fitted model.
 
-__all__ = []
+:class:`ThresholdOptimizer` finds group-specific randomized thresholds under a
+fairness constraint (Hardt, Price & Srebro, 2016) by an exact linear program.
+"""
+
+from ._threshold_optimizer import ThresholdOptimizer
+
+__all__ = ["ThresholdOptimizer"]

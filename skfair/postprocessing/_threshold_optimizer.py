@@ -1,0 +1,731 @@
+"""ThresholdOptimizer: group-specific randomized thresholds found by an exact LP."""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from scipy import sparse
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    _fit_context,
+    clone,
+)
+from sklearn.utils import check_random_state, get_tags
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metadata_routing import (
+    MetadataRouter,
+    MethodMapping,
+    _raise_for_params,
+    _routing_enabled,
+    process_routing,
+)
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import (
+    _num_samples,
+    check_is_fitted,
+    has_fit_parameter,
+    validate_data,
+)
+
+from ..utils import (
+    check_binary_labels,
+    check_n_samples,
+    check_sample_weight_1d,
+    encode_groups,
+    encode_known_groups,
+    resolve_sensitive_features,
+)
+from ._lp import (
+    CONSTRAINT_RATES,
+    canonical_vertex_weights,
+    rate_coefficients,
+    solve_vertex_weights,
+)
+from ._roc import group_roc_hulls
+
+# The wrapped estimator's methods that can give a score, in order of preference.
+_SCORE_METHODS = ("predict_proba", "decision_function", "predict")
+
+# Which groups a rate needs: a true positive rate needs positives in the group,
+# a false positive rate negatives, a selection rate any row of positive weight.
+_RATE_NEEDS = {
+    "true_positive_rate": "positive samples (y == {pos!r})",
+    "false_positive_rate": "negative samples (y != {pos!r})",
+    "selection_rate": "samples with positive weight",
+}
+
+_COST_KEYS = ("tp", "fp", "tn", "fn")
+
+
+def _format_group(label):
+    return repr(label.item() if isinstance(label, np.generic) else label)
+
+
+class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+    """Group-specific randomized thresholds under a fairness constraint.
+
+    Post-processing of Hardt, Price & Srebro (2016): a score from the wrapped
+    estimator is turned into a decision by a randomized threshold rule that
+    depends on the row's group. The rules are the exact optimum, over all
+    randomized thresholds of the score, of the expected ``objective`` on the
+    training data, subject to ``constraints`` holding on the training data up
+    to ``tolerance``. They are found by a linear program (scipy's HiGHS) over
+    each group's ROC convex hull, not by a grid search.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The scoring model. Its score is ``predict_proba(X)[:, k]`` for the
+        column ``k`` of the positive class, else ``decision_function(X)``, else
+        ``predict(X)`` (class labels become 0/1, numbers are used as they are).
+
+    constraints : {"equalized_odds", "equal_opportunity", \
+            "false_positive_rate_parity", "demographic_parity"}, \
+            default="equalized_odds"
+        The rates made equal across groups: true and false positive rates,
+        the true positive rate, the false positive rate, or the selection
+        rate (rate of positive decisions).
+
+    objective : {"accuracy", "balanced_accuracy"} or dict, default="accuracy"
+        What the rules optimise on the training data (all with
+        ``sample_weight``): expected accuracy, expected balanced accuracy, or
+        a cost matrix given as a dict ``{"fp": c_fp, "fn": c_fn}`` of the cost
+        of a false positive and of a false negative, optionally with costs
+        ``"tp"`` and ``"tn"`` (missing entries cost 0; negative costs are
+        gains). The expected total cost is minimised. ``{"fp": 1, "fn": 1}``
+        is the same as ``"accuracy"``.
+
+    tolerance : float, default=0.0
+        Largest allowed difference of each constrained rate between any two
+        groups, on the training data. It relaxes every constraint,
+        equalized odds included. Must be non-negative.
+
+    prefit : bool, default=False
+        Whether ``estimator`` is already fitted. If True it is used as it is
+        (and must be fitted, on ``X`` without the ``sensitive_cols`` columns
+        when those are used); otherwise a clone is fitted in :meth:`fit`. To
+        use a fitted estimator inside :func:`~sklearn.base.clone`-based tools
+        such as ``GridSearchCV``, wrap it in
+        :class:`~sklearn.frozen.FrozenEstimator` instead.
+
+    sensitive_cols : str, int or list of those, default=None
+        Column name(s) or position(s) of ``X`` holding the groups; several
+        columns define intersectional groups. These columns are group labels,
+        not features: they are removed from ``X`` before the wrapped estimator
+        sees it (in fit and in predict). If None, every method that needs
+        the groups takes them as ``sensitive_features=``.
+
+    random_state : int, RandomState instance or None, default=None
+        Controls the draws of :meth:`predict`. The random state is created
+        afresh from this parameter on every call, so an int gives the same
+        predictions for the same input on every call; a ``RandomState``
+        instance is advanced by each call.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The fitted wrapped estimator (``estimator`` itself if ``prefit``).
+
+    classes_ : ndarray of shape (2,)
+        The class labels seen in fit; ``classes_[1]`` is the positive class.
+
+    groups_ : ndarray of shape (n_groups,)
+        The group labels seen in fit, sorted (tuples for intersectional
+        groups).
+
+    score_method_ : str
+        The method of ``estimator_`` that gives the scores.
+
+    roc_hulls_ : list of ndarray of shape (n_vertices, 3)
+        For each group (in the order of ``groups_``), the vertices of its
+        training ROC convex hull: columns are false positive rate, true
+        positive rate, and the threshold ``t`` of the rule "positive iff score
+        >= t" (+inf: never, -inf: always). A rate is NaN for a group without
+        negatives (false positive rate) or positives (true positive rate).
+
+    decision_rules_ : list of dict
+        For each group, ``{"thresholds": t, "probabilities": p}`` with ``t``
+        decreasing: a row with score ``s`` is predicted positive with
+        probability ``p[j]`` for the first ``j`` with ``s >= t[j]``, and 0 if
+        ``s < t[-1]`` (or if ``t`` is empty). The thresholds lie halfway
+        between consecutive distinct training scores of the group; -inf
+        stands for "any score".
+
+    operating_points_ : ndarray of shape (n_groups, 2)
+        Expected false and true positive rate of each group's rule on the
+        training data (NaN where undefined).
+
+    selection_rates_ : ndarray of shape (n_groups,)
+        Expected rate of positive decisions of each group on the training
+        data.
+
+    n_features_in_ : int
+        Number of columns of ``X`` seen in fit (sensitive columns included).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of ``X`` seen in fit, if it had string column names.
+
+    See Also
+    --------
+    sklearn.model_selection.FixedThresholdClassifier : One threshold for all.
+    skfair.inprocessing.ConstrainedLogisticRegression : Fairness constraints
+        inside the model fit rather than after it.
+
+    Notes
+    -----
+    For each group, rules "positive iff score >= t" for ``t`` between
+    consecutive distinct scores give the points of the group's ROC curve on
+    the training data; a randomized rule reaches any point of their convex
+    hull. The objective and the constraints are linear in the convex weights
+    over the hull vertices, so the optimum is a linear program; with
+    ``tolerance`` the constraint "every pair of groups differs by at most
+    ``tolerance``" is written with one common lower and upper bound per rate.
+    The program is always feasible, since "never positive" gives equal rates
+    in every group.
+
+    Ties in scores are never split by a threshold: a vertex separates two
+    distinct scores, and randomization happens only between vertices. The
+    optimum is over rules that do not invert the score, i.e. operating points
+    on or above the chance diagonal, as in the paper.
+
+    Many randomized rules reach the same optimal training rates. The one kept
+    is, as in the paper, a mix of the two hull vertices around the operating
+    point when it lies on the group's hull, and otherwise a mix of the hull
+    point at the same false positive rate f with the score-independent rule
+    "positive with probability f", whose rates carry over to any data.
+
+    :meth:`predict` draws from :meth:`predict_proba` (one uniform number per
+    row, in row order), so a row's prediction can depend on its position in
+    the batch; :meth:`predict_proba` is deterministic. :meth:`score` returns
+    the expected accuracy of the randomized decisions.
+
+    References
+    ----------
+    M. Hardt, E. Price and N. Srebro, "Equality of Opportunity in Supervised
+    Learning", Advances in Neural Information Processing Systems 29, 2016.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from skfair.postprocessing import ThresholdOptimizer
+    >>> rng = np.random.RandomState(0)
+    >>> group = rng.choice(["a", "b"], size=400)
+    >>> X = (rng.normal(size=400) + 0.8 * (group == "b"))[:, None]
+    >>> y = (X[:, 0] + rng.normal(size=400) > 0.5).astype(int)
+    >>> opt = ThresholdOptimizer(LogisticRegression(), random_state=0)
+    >>> opt = opt.fit(X, y, sensitive_features=group)
+    >>> opt.operating_points_.round(3)  # (false, true positive rate) per group
+    array([[0.105, 0.649],
+           [0.105, 0.649]])
+    >>> proba = opt.predict_proba(X, sensitive_features=group)[:, 1]
+    >>> [float(proba[(group == g) & (y == 1)].mean().round(6)) for g in "ab"]
+    [0.64895, 0.64895]
+    >>> opt.predict(X[:5], sensitive_features=group[:5])
+    array([1, 0, 0, 0, 0])
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [
+            HasMethods(["predict_proba"]),
+            HasMethods(["decision_function"]),
+            HasMethods(["predict"]),
+        ],
+        "constraints": [StrOptions(set(CONSTRAINT_RATES))],
+        "objective": [StrOptions({"accuracy", "balanced_accuracy"}), dict],
+        "tolerance": [Interval(Real, 0, None, closed="left")],
+        "prefit": ["boolean"],
+        "sensitive_cols": [str, Integral, "array-like", None],
+        "random_state": ["random_state"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        *,
+        constraints="equalized_odds",
+        objective="accuracy",
+        tolerance=0.0,
+        prefit=False,
+        sensitive_cols=None,
+        random_state=None,
+    ):
+        self.estimator = estimator
+        self.constraints = constraints
+        self.objective = objective
+        self.tolerance = tolerance
+        self.prefit = prefit
+        self.sensitive_cols = sensitive_cols
+        self.random_state = random_state
+
+    @_fit_context(
+        # The wrapped estimator is validated by its own fit.
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y, *, sensitive_features=None, sample_weight=None, **fit_params):
+        """Fit the wrapped estimator (unless prefit) and the threshold rules.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Training data, as accepted by the wrapped estimator (plus the
+            ``sensitive_cols`` columns, if set).
+
+        y : array-like of shape (n_samples,)
+            Binary target, any two labels.
+
+        sensitive_features : array-like of shape (n_samples,) or \
+                (n_samples, n_sensitive), default=None
+            Group labels, when ``sensitive_cols`` is not set. Several columns
+            define intersectional groups.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the rows in the objective and the constraints; also
+            passed to the wrapped estimator's fit when it accepts them (with
+            metadata routing enabled, when it requests them).
+
+        **fit_params : dict
+            Further parameters for the wrapped estimator's fit; only with
+            metadata routing enabled (``sklearn.set_config(
+            enable_metadata_routing=True)``).
+
+        Returns
+        -------
+        self : ThresholdOptimizer
+            The fitted estimator.
+        """
+        self._check_not_sparse_with_sensitive_cols(X)
+        X_model, raw_groups = resolve_sensitive_features(
+            X,
+            sensitive_cols=self.sensitive_cols,
+            sensitive_features=sensitive_features,
+            method="fit",
+        )
+        validate_data(self, X, skip_check_array=True, reset=True)
+        n_samples = _num_samples(X)
+        check_n_samples(raw_groups, n_samples)
+        y01, self.classes_ = self._check_targets(y, n_samples)
+        weights = check_sample_weight_1d(sample_weight, n_samples)
+        costs = self._objective_costs(y01, weights)
+        encoding = encode_groups(raw_groups)
+        self.groups_ = encoding.groups
+        rates = CONSTRAINT_RATES[self.constraints]
+        self._check_groups_have_rates(y01, weights, encoding, rates)
+
+        self.estimator_ = self._fit_estimator(
+            X_model, y, sample_weight, sensitive_features, fit_params
+        )
+        self.score_method_ = self._find_score_method()
+        scores = self._scores(X_model)
+        check_n_samples(scores, n_samples, name="the wrapped estimator's scores")
+
+        hulls = group_roc_hulls(scores, y01, weights, encoding.codes, len(self.groups_))
+        vertex_weights, _ = solve_vertex_weights(
+            hulls, costs=costs, rates=rates, tolerance=float(self.tolerance)
+        )
+        vertex_weights = [
+            canonical_vertex_weights(h, w)
+            for h, w in zip(hulls, vertex_weights, strict=True)
+        ]
+        self._store_rules(hulls, vertex_weights)
+        return self
+
+    def _check_not_sparse_with_sensitive_cols(self, X):
+        if self.sensitive_cols is not None and sparse.issparse(X):
+            raise ValueError(
+                "A sparse X is not supported with sensitive_cols (group labels "
+                "are read from dense columns); pass the groups as "
+                "sensitive_features= instead."
+            )
+
+    def _check_targets(self, y, n_samples):
+        y_type = type_of_target(y, input_name="y", raise_unknown=True)
+        if y_type != "binary":
+            raise ValueError(
+                "Only binary classification is supported. The type of the "
+                f"target is {y_type}."
+            )
+        y01, classes = check_binary_labels(y)
+        check_n_samples(y01, n_samples, name="y")
+        if classes.size != 2:
+            raise ValueError(
+                f"y holds one class only ({classes.tolist()}); ThresholdOptimizer "
+                "needs both classes."
+            )
+        return y01, classes
+
+    def _objective_costs(self, y01, weights):
+        """Cost per unit weight of each outcome, normalised by the total weight."""
+        w = np.ones(y01.size) if weights is None else weights
+        total = w.sum()
+        n_pos = w[y01 == 1].sum()
+        n_neg = total - n_pos
+        for label, class_weight in zip(self.classes_, (n_neg, n_pos), strict=True):
+            if class_weight <= 0:
+                raise ValueError(
+                    f"class {label!r} of y has zero total sample_weight; "
+                    "ThresholdOptimizer needs both classes with positive weight."
+                )
+        if self.objective == "accuracy":
+            return {"tp": 0.0, "fp": 1.0 / total, "tn": 0.0, "fn": 1.0 / total}
+        if self.objective == "balanced_accuracy":
+            return {"tp": 0.0, "fp": 0.5 / n_neg, "tn": 0.0, "fn": 0.5 / n_pos}
+        costs = dict(self.objective)
+        unknown = set(costs) - set(_COST_KEYS)
+        if unknown or not costs:
+            raise ValueError(
+                "objective as a cost matrix must be a dict with keys among "
+                f"{list(_COST_KEYS)} (e.g. {{'fp': 1.0, 'fn': 5.0}}); got "
+                f"{self.objective!r}."
+            )
+        for key, value in costs.items():
+            if isinstance(value, bool) or not isinstance(value, Real):
+                raise ValueError(
+                    f"objective[{key!r}] must be a real number; got {value!r}."
+                )
+            if not np.isfinite(value):
+                raise ValueError(f"objective[{key!r}] must be finite; got {value!r}.")
+        return {key: float(costs.get(key, 0.0)) / total for key in _COST_KEYS}
+
+    def _check_groups_have_rates(self, y01, weights, encoding, rates):
+        """Every constrained rate must exist in every group."""
+        w = np.ones(y01.size) if weights is None else weights
+        n_groups = len(encoding.groups)
+        pos = np.bincount(encoding.codes, weights=w * y01, minlength=n_groups)
+        tot = np.bincount(encoding.codes, weights=w, minlength=n_groups)
+        available = {
+            "true_positive_rate": pos > 0,
+            "false_positive_rate": tot - pos > 0,
+            "selection_rate": tot > 0,
+        }
+        for rate in rates:
+            missing = np.flatnonzero(~available[rate])
+            if missing.size:
+                label = _format_group(encoding.groups[missing[0]])
+                pos = self.classes_[1]
+                pos = pos.item() if isinstance(pos, np.generic) else pos
+                needs = _RATE_NEEDS[rate].format(pos=pos)
+                raise ValueError(
+                    f"Group {label} has no {needs} in the training data, so its "
+                    f"{rate.replace('_', ' ')} is undefined and "
+                    f"constraints={self.constraints!r} cannot be applied. Merge "
+                    "or drop the group, or choose a constraint that does not "
+                    "need this rate."
+                )
+
+    def _fit_estimator(self, X_model, y, sample_weight, sensitive_features, params):
+        if self.prefit:
+            if params:
+                raise ValueError(
+                    "prefit=True: the estimator is not refitted, so fit "
+                    f"parameters {sorted(params)} would be ignored."
+                )
+            check_is_fitted(self.estimator)
+            return self.estimator
+        if not hasattr(self.estimator, "fit"):
+            raise ValueError(
+                f"estimator {self.estimator!r} has no fit method; fit it first "
+                "and pass prefit=True."
+            )
+        if _routing_enabled():
+            metadata = {"sample_weight": sample_weight}
+            metadata["sensitive_features"] = sensitive_features
+            metadata = {k: v for k, v in metadata.items() if v is not None}
+            routed = process_routing(self, "fit", **metadata, **params)
+            fit_params = routed.estimator.fit
+        else:
+            _raise_for_params(params, self, "fit")
+            fit_params = {}
+            if sample_weight is not None:
+                if has_fit_parameter(self.estimator, "sample_weight"):
+                    fit_params["sample_weight"] = sample_weight
+                else:
+                    warnings.warn(
+                        f"{type(self.estimator).__name__}.fit does not accept "
+                        "sample_weight; the estimator is fitted without "
+                        "weights (the thresholds still use them).",
+                        UserWarning,
+                    )
+        return clone(self.estimator).fit(X_model, y, **fit_params)
+
+    def _find_score_method(self):
+        for name in _SCORE_METHODS:
+            if hasattr(self.estimator_, name):
+                return name
+        raise ValueError(  # pragma: no cover - ruled out by parameter validation
+            f"estimator {self.estimator_!r} has none of {list(_SCORE_METHODS)}."
+        )
+
+    def _scores(self, X_model):
+        """Scores of the wrapped estimator: larger means more likely positive."""
+        pos_label = self.classes_[1]
+        est_classes = getattr(self.estimator_, "classes_", None)
+        if est_classes is not None:
+            est_classes = np.asarray(est_classes)
+        method = self.score_method_
+        output = np.asarray(getattr(self.estimator_, method)(X_model))
+        if method == "predict_proba":
+            if output.ndim != 2:
+                raise ValueError(
+                    "the wrapped estimator's predict_proba must return a 2-D "
+                    f"array; got shape {output.shape}."
+                )
+            column = self._positive_column(est_classes, output.shape[1])
+            scores = output[:, column]
+        elif method == "decision_function":
+            if output.ndim == 2 and output.shape[1] == 1:
+                output = output[:, 0]
+            if output.ndim != 1:
+                raise ValueError(
+                    "the wrapped estimator's decision_function must return one "
+                    f"score per row (binary classifier); got shape {output.shape}."
+                )
+            scores = output
+            if est_classes is not None:
+                # scikit-learn's convention: positive scores mean classes_[1].
+                column = self._positive_column(est_classes, 2)
+                if column == 0:
+                    scores = -scores
+        else:
+            if output.ndim == 2 and output.shape[1] == 1:
+                output = output[:, 0]
+            if output.ndim != 1:
+                raise ValueError(
+                    "the wrapped estimator's predict must return one value per "
+                    f"row; got shape {output.shape}."
+                )
+            if np.isin(output, self.classes_).all():
+                scores = output == pos_label
+            elif output.dtype.kind in "biuf":
+                scores = output
+            else:
+                raise ValueError(
+                    "the wrapped estimator's predict returns values that are "
+                    f"neither the classes {self.classes_.tolist()} nor numbers."
+                )
+        scores = np.asarray(scores, dtype=np.float64)
+        if not np.isfinite(scores).all():
+            raise ValueError(
+                f"the wrapped estimator's {method} returned NaN or infinite scores."
+            )
+        return scores
+
+    def _positive_column(self, est_classes, n_columns):
+        pos_label = self.classes_[1]
+        if est_classes is None:
+            if n_columns != 2:
+                raise ValueError(
+                    "the wrapped estimator has no classes_, so its predict_proba "
+                    f"must have 2 columns (negative, positive); it has {n_columns}."
+                )
+            return 1
+        matches = np.flatnonzero(est_classes == pos_label)
+        if est_classes.size != 2 or matches.size != 1:
+            raise ValueError(
+                f"the wrapped estimator's classes_ {est_classes.tolist()} are not "
+                f"the two classes of y {self.classes_.tolist()}."
+            )
+        return int(matches[0])
+
+    def _store_rules(self, hulls, vertex_weights):
+        n_groups = len(hulls)
+        self.roc_hulls_ = [np.column_stack([h.fpr, h.tpr, h.thresholds]) for h in hulls]
+        self.operating_points_ = np.array(
+            [[w @ h.fpr, w @ h.tpr] for h, w in zip(hulls, vertex_weights, strict=True)]
+        ).reshape(n_groups, 2)
+        self.selection_rates_ = np.array(
+            [
+                w @ rate_coefficients(h, "selection_rate")
+                for h, w in zip(hulls, vertex_weights, strict=True)
+            ]
+        )
+        # Padded (n_groups, k) tables for vectorised prediction: a row with
+        # score s gets sum_k weight[g, k] * (s >= threshold[g, k]).
+        # The "never" vertex (threshold +inf) adds nothing for finite scores.
+        used = [
+            np.flatnonzero((w > 0) & (h.thresholds < np.inf))
+            for h, w in zip(hulls, vertex_weights, strict=True)
+        ]
+        width = max(idx.size for idx in used)
+        self._rule_thresholds = np.full((n_groups, width), np.inf)
+        self._rule_weights = np.zeros((n_groups, width))
+        self.decision_rules_ = []
+        for g, (h, w, idx) in enumerate(zip(hulls, vertex_weights, used, strict=True)):
+            self._rule_thresholds[g, : idx.size] = h.thresholds[idx]
+            self._rule_weights[g, : idx.size] = w[idx]
+            # Vertices are in decreasing threshold order; a score above t[j]
+            # is also above every later threshold.
+            self.decision_rules_.append(
+                {
+                    "thresholds": h.thresholds[idx].copy(),
+                    "probabilities": np.cumsum(w[idx][::-1])[::-1],
+                }
+            )
+
+    def _positive_probability(self, X, sensitive_features, method):
+        check_is_fitted(self)
+        self._check_not_sparse_with_sensitive_cols(X)
+        X_model, raw_groups = resolve_sensitive_features(
+            X,
+            sensitive_cols=self.sensitive_cols,
+            sensitive_features=sensitive_features,
+            method=method,
+        )
+        validate_data(self, X, skip_check_array=True, reset=False)
+        n_samples = _num_samples(X)
+        check_n_samples(raw_groups, n_samples)
+        codes = encode_known_groups(raw_groups, self.groups_)
+        scores = self._scores(X_model)
+        check_n_samples(scores, n_samples, name="the wrapped estimator's scores")
+        proba = np.zeros(n_samples)
+        for k in range(self._rule_weights.shape[1]):
+            thresholds = self._rule_thresholds[:, k][codes]
+            weights = self._rule_weights[:, k][codes]
+            proba += np.where(scores >= thresholds, weights, 0.0)
+        # Sums of weights that add up to 1 may overshoot by an ulp.
+        return np.clip(proba, 0.0, 1.0)
+
+    def predict_proba(self, X, *, sensitive_features=None):
+        """Probability of each class under the groups' randomized rules.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Samples, with the same columns as in fit.
+
+        sensitive_features : array-like of shape (n_samples,) or \
+                (n_samples, n_sensitive), default=None
+            Group labels, when ``sensitive_cols`` is not set. Every group must
+            have been seen in fit.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, 2)
+            Column 1 is the probability that the row is predicted
+            ``classes_[1]`` (the positive class), column 0 its complement.
+        """
+        p = self._positive_probability(X, sensitive_features, "predict_proba")
+        return np.column_stack([1.0 - p, p])
+
+    def predict(self, X, *, sensitive_features=None):
+        """Randomized class predictions drawn from :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Samples, with the same columns as in fit.
+
+        sensitive_features : array-like of shape (n_samples,) or \
+                (n_samples, n_sensitive), default=None
+            Group labels, when ``sensitive_cols`` is not set. Every group must
+            have been seen in fit.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Labels from ``classes_``; row ``i`` is positive iff ``u_i < p_i``
+            for ``u`` drawn uniformly from ``random_state`` in row order.
+        """
+        p = self._positive_probability(X, sensitive_features, "predict")
+        rng = check_random_state(self.random_state)
+        positive = rng.random_sample(p.size) < p
+        return self.classes_[positive.astype(np.intp)]
+
+    def score(self, X, y, sample_weight=None, *, sensitive_features=None):
+        """Expected accuracy of the randomized decisions on ``(X, y)``.
+
+        This is the mean, over the randomness of :meth:`predict`, of its
+        accuracy: ``mean(p_i if y_i is positive else 1 - p_i)`` with ``p``
+        from :meth:`predict_proba`. It is deterministic and has no sampling
+        noise, which suits model selection.
+
+        Parameters
+        ----------
+        X : {array-like, DataFrame} of shape (n_samples, n_features)
+            Samples.
+
+        y : array-like of shape (n_samples,)
+            True labels, from ``classes_``.
+
+        sample_weight : array-like of shape (n_samples,), default=None
+            Row weights.
+
+        sensitive_features : array-like, default=None
+            Group labels, when ``sensitive_cols`` is not set.
+
+        Returns
+        -------
+        score : float
+            Weighted expected accuracy.
+        """
+        p = self._positive_probability(X, sensitive_features, "score")
+        y_arr = np.asarray(y)
+        if y_arr.ndim == 2 and y_arr.shape[1] == 1:
+            y_arr = y_arr[:, 0]
+        check_n_samples(y_arr, p.size, name="y")
+        unknown = ~np.isin(y_arr, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"y holds label {y_arr[unknown][0]!r}, which is not one of the "
+                f"classes seen in fit {self.classes_.tolist()}."
+            )
+        weights = check_sample_weight_1d(sample_weight, p.size)
+        correct = np.where(y_arr == self.classes_[1], p, 1.0 - p)
+        return float(np.average(correct, weights=weights))
+
+    def plot(self, ax=None):
+        """Draw each group's ROC hull and its chosen operating point.
+
+        Needs matplotlib.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Where to draw; a new figure's axes if None.
+
+        Returns
+        -------
+        ax : matplotlib Axes
+            The axes drawn on.
+        """
+        check_is_fitted(self)
+        from ._plot import plot_threshold_optimizer
+
+        return plot_threshold_optimizer(self, ax=ax)
+
+    def get_metadata_routing(self):
+        """Get the metadata routing of this object.
+
+        ``sample_weight`` and ``sensitive_features`` given to :meth:`fit` are
+        used by this estimator and also routed to the wrapped estimator's
+        ``fit`` if it requests them; other fit parameters go to the wrapped
+        estimator's ``fit`` only.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            A :class:`~sklearn.utils.metadata_routing.MetadataRouter` with the
+            routing information.
+        """
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
+        )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_class = False
+        # predict draws one uniform number per row in row order: with a fixed
+        # random_state it is reproducible, but a row's prediction depends on
+        # its position in the batch (predict_proba does not).
+        tags.non_deterministic = True
+        tags.input_tags.sparse = (
+            self.sensitive_cols is None and get_tags(self.estimator).input_tags.sparse
+        )
+        return tags
