@@ -71,7 +71,8 @@ def _ratio(table_by_group, overall, kind, method):
     if method == "between_groups":
         largest = rates.max()
         return float(rates.min() / largest) if largest > 0 else float("nan")
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # A tiny overall rate can overflow the quotient to inf; its inverse is 0.
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         quotient = rates / _rate(overall, kind)
         # Each group's ratio is taken at most 1 (x -> 1/x above 1).
         quotient = np.where(quotient > 1, 1 / quotient, quotient)
