@@ -182,7 +182,7 @@ def resolve_sensitive_features(
             f"{method} needs the sensitive features: set sensitive_cols= (column "
             "name(s) or position(s) in X) on the estimator, or pass "
             "sensitive_features= to this method (with metadata routing, request "
-            "it with set_{method}_request(sensitive_features=True))."
+            f"it with set_{method}_request(sensitive_features=True))."
         )
     return X, sensitive_features
 
