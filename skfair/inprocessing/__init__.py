@@ -1,3 +1,10 @@
-"""skfair.inprocessing (being written)."""
+"""In-processing: estimators that are fair by construction of their training.
 
-__all__ = []
+:class:`ConstrainedLogisticRegression` fits an L2 logistic regression whose
+groups' mean predicted probabilities are constrained, solved by sequential
+convex programming with cvxpy.
+"""
+
+from ._constrained_logistic import ConstrainedLogisticRegression
+
+__all__ = ["ConstrainedLogisticRegression"]

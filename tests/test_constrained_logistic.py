@@ -1,0 +1,666 @@
+"""Tests of skfair.inprocessing.ConstrainedLogisticRegression.
+
+The fitted programs are checked against independent routes: scikit-learn's
+LogisticRegression at the unconstrained end, scipy's SLSQP on the same
+nonlinear program, and the KKT conditions written out with numpy.
+"""
+
+import pickle
+import warnings
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.optimize import minimize
+from scipy.special import expit
+from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from skfair.inprocessing import ConstrainedLogisticRegression, _problem
+from skfair.metrics import equalized_odds_difference, make_fairness_scorer
+
+SLICES = {
+    "equalized_odds": (1, 0),
+    "equal_opportunity": (1,),
+    "false_positive_rate_parity": (0,),
+    "demographic_parity": (None,),
+}
+CONSTRAINTS = list(SLICES)
+
+
+def make_data(n=400, n_features=3, n_groups=2, seed=0, shift=0.8):
+    """Groups whose feature distributions differ, so rates differ unconstrained."""
+    rng = np.random.RandomState(seed)
+    group = rng.randint(0, n_groups, n)
+    X = rng.normal(size=(n, n_features)) + shift * group[:, None]
+    y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(size=n) > 0.8).astype(int)
+    return X, y, group
+
+
+def rates_from_proba(proba, y, group, sample_weight=None, label=None):
+    """Each group's weighted mean predicted probability on a label slice."""
+    w = np.ones(len(y)) if sample_weight is None else sample_weight
+    on_slice = np.ones(len(y), bool) if label is None else y == label
+    return np.array(
+        [
+            np.average(
+                proba[on_slice & (group == g)], weights=w[on_slice & (group == g)]
+            )
+            for g in np.unique(group)
+        ]
+    )
+
+
+def soft_gaps(clf, X, y, group, sample_weight=None):
+    proba = clf.predict_proba(X)[:, 1]
+    return np.array(
+        [
+            np.ptp(rates_from_proba(proba, y, group, sample_weight, label))
+            for label in SLICES[clf.constraints]
+        ]
+    )
+
+
+def objective(theta, X, y, sample_weight, C):
+    """scikit-learn's objective: C * sum w logloss + 0.5 ||coef||^2."""
+    z = X @ theta[:-1] + theta[-1]
+    return C * np.sum(sample_weight * (np.logaddexp(0, z) - y * z)) + 0.5 * np.sum(
+        theta[:-1] ** 2
+    )
+
+
+# --------------------------------------------------------------------------
+# Independent routes
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fit_intercept", [True, False])
+@pytest.mark.parametrize("C", [0.05, 1.0, 20.0])
+def test_unconstrained_end_matches_sklearn(C, fit_intercept):
+    X, y, group = make_data(n=300, n_features=4)
+    sw = np.random.RandomState(3).uniform(0.2, 3.0, len(y))
+    ours = ConstrainedLogisticRegression(
+        tolerance=1.0, C=C, fit_intercept=fit_intercept
+    ).fit(X, y, sample_weight=sw, sensitive_features=group)
+    ref = LogisticRegression(
+        C=C, fit_intercept=fit_intercept, tol=1e-12, max_iter=100_000
+    ).fit(X, y, sample_weight=sw)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, atol=1e-4, rtol=0)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, atol=1e-4, rtol=0)
+    assert ours.coef_.shape == (1, 4) and ours.intercept_.shape == (1,)
+    # The constraints are inactive: multipliers vanish (relative to the scale
+    # of the objective, C * sum(sample_weight)).
+    np.testing.assert_allclose(
+        ours.constraint_multipliers_, 0.0, atol=1e-6 * C * sw.sum()
+    )
+
+
+def _slsqp(X, y, group, sw, C, tolerance, constraints):
+    """Solve the same nonlinear program with scipy's SLSQP, all pairs of groups."""
+    A = np.column_stack([X, np.ones(len(y))])
+    groups = np.unique(group)
+
+    def grad(theta):
+        p = expit(A @ theta)
+        g = C * A.T @ (sw * (p - y))
+        g[:-1] += theta[:-1]
+        return g
+
+    def cell(label, g):
+        on = group == g if label is None else (group == g) & (y == label)
+        return A[on], sw[on] / sw[on].sum()
+
+    def rate(theta, label, g):
+        Ac, wc = cell(label, g)
+        return wc @ expit(Ac @ theta)
+
+    def rate_grad(theta, label, g):
+        Ac, wc = cell(label, g)
+        p = expit(Ac @ theta)
+        return (wc * p * (1 - p)) @ Ac
+
+    cons = []
+    for label in SLICES[constraints]:
+        for a in groups:
+            for b in groups:
+                if a != b:
+                    cons.append(
+                        {
+                            "type": "ineq",
+                            "fun": lambda t, lab=label, a=a, b=b: (
+                                tolerance - rate(t, lab, a) + rate(t, lab, b)
+                            ),
+                            "jac": lambda t, lab=label, a=a, b=b: (
+                                rate_grad(t, lab, b) - rate_grad(t, lab, a)
+                            ),
+                        }
+                    )
+    result = minimize(
+        lambda t: objective(t, X, y, sw, C),
+        np.zeros(A.shape[1]),
+        jac=grad,
+        constraints=cons,
+        method="SLSQP",
+        options={"ftol": 1e-14, "maxiter": 2000},
+    )
+    return result.x
+
+
+@pytest.mark.parametrize("constraints", CONSTRAINTS)
+def test_matches_independent_slsqp_solve(constraints):
+    X, y, group = make_data(n=300, n_groups=3, seed=1, shift=0.7)
+    sw = np.random.RandomState(2).uniform(0.5, 2.0, len(y))
+    C, tolerance = 0.5, 0.03
+    clf = ConstrainedLogisticRegression(
+        constraints=constraints, tolerance=tolerance, C=C
+    ).fit(X, y, sample_weight=sw, sensitive_features=group)
+    theta = np.r_[clf.coef_[0], clf.intercept_]
+    theta_ref = _slsqp(X, y, group, sw, C, tolerance, constraints)
+    # The reference point is feasible too, and the objectives agree.
+    assert soft_gaps_theta(theta_ref, X, y, group, sw, constraints).max() <= (
+        tolerance + 1e-6
+    )
+    f_ours = objective(theta, X, y, sw, C)
+    f_ref = objective(theta_ref, X, y, sw, C)
+    assert abs(f_ours - f_ref) <= 1e-4 * abs(f_ref)
+    np.testing.assert_allclose(theta, theta_ref, atol=1e-3)
+    # The unconstrained optimum violates the bound, so the constraint binds.
+    unconstrained = LogisticRegression(C=C, tol=1e-10, max_iter=10_000).fit(
+        X, y, sample_weight=sw
+    )
+    theta_free = np.r_[unconstrained.coef_[0], unconstrained.intercept_]
+    assert (
+        soft_gaps_theta(theta_free, X, y, group, sw, constraints).max() > 2 * tolerance
+    )
+    assert f_ours > objective(theta_free, X, y, sw, C)
+
+
+def soft_gaps_theta(theta, X, y, group, sw, constraints):
+    proba = expit(X @ theta[:-1] + theta[-1])
+    return np.array(
+        [
+            np.ptp(rates_from_proba(proba, y, group, sw, label))
+            for label in SLICES[constraints]
+        ]
+    )
+
+
+@pytest.mark.parametrize("constraints", CONSTRAINTS)
+def test_kkt_conditions(constraints):
+    """Stationarity, sign and complementary slackness with the reported multipliers."""
+    X, y, group = make_data(n=400, n_groups=3, seed=4)
+    sw = np.random.RandomState(5).uniform(0.5, 2.0, len(y))
+    C, tolerance = 2.0, 0.02
+    clf = ConstrainedLogisticRegression(
+        constraints=constraints, tolerance=tolerance, C=C
+    ).fit(X, y, sample_weight=sw, sensitive_features=group)
+    A = np.column_stack([X, np.ones(len(y))])
+    theta = np.r_[clf.coef_[0], clf.intercept_]
+    p = expit(A @ theta)
+    grad_f = C * A.T @ (sw * (p - y))
+    grad_f[:-1] += theta[:-1]
+    lagrangian = grad_f.copy()
+    multipliers = clf.constraint_multipliers_
+    assert multipliers.shape == (len(SLICES[constraints]), 3)
+    # Duals come from an interior-point solve: "zero" means small next to the
+    # objective's scale C * sum(sample_weight).
+    small = 1e-5 * C * sw.sum()
+    for k, label in enumerate(SLICES[constraints]):
+        on_slice = np.ones(len(y), bool) if label is None else y == label
+        rates = rates_from_proba(p, y, group, sw, label)
+        for g in range(3):
+            cell = on_slice & (group == g)
+            w = sw[cell] / sw[cell].sum()
+            lagrangian += multipliers[k, g] * ((w * p[cell] * (1 - p[cell])) @ A[cell])
+            # Positive multipliers sit at the top of the band, negative at the
+            # bottom (complementary slackness).
+            if multipliers[k, g] > small:
+                assert rates[g] >= rates.max() - 1e-6
+            if multipliers[k, g] < -small:
+                assert rates[g] <= rates.min() + 1e-6
+        # Stationarity in the band's bounds: the multipliers sum to zero.
+        assert abs(multipliers[k].sum()) <= small
+        if np.ptp(rates) < tolerance - 1e-6:
+            np.testing.assert_allclose(multipliers[k], 0, atol=small)
+        else:
+            assert np.abs(multipliers[k]).max() > 100 * small  # active: it binds
+    assert np.abs(grad_f).max() > 1.0  # the loss alone is not stationary...
+    assert np.abs(lagrangian).max() <= 1e-5 * (1 + np.abs(grad_f).max())  # ...it is
+
+
+# --------------------------------------------------------------------------
+# What tolerance means
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("constraints", CONSTRAINTS)
+@pytest.mark.parametrize("tolerance", [0.0, 0.01, 0.05])
+def test_training_constraints_hold(constraints, tolerance):
+    X, y, group = make_data(n=500, n_groups=3, seed=6)
+    clf = ConstrainedLogisticRegression(constraints=constraints, tolerance=tolerance)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf.fit(X, y, sensitive_features=group)
+    gaps = soft_gaps(clf, X, y, group)
+    assert gaps.max() <= tolerance + 1e-6
+    np.testing.assert_allclose(clf.training_gaps_, gaps, atol=1e-9)
+    assert clf.n_iter_.shape == (1,) and 1 <= clf.n_iter_[0] <= clf.max_iter
+
+
+def test_smaller_tolerance_gives_smaller_gaps_train_and_held_out():
+    X, y, group = make_data(n=4000, n_features=4, seed=7, shift=1.0)
+    X_test, y_test, group_test = make_data(n=4000, n_features=4, seed=8, shift=1.0)
+    tolerances = [0.0, 0.05, 0.1, 0.2, 1.0]
+    train, held_out_soft, held_out_eo = [], [], []
+    for tolerance in tolerances:
+        clf = ConstrainedLogisticRegression(tolerance=tolerance).fit(
+            X, y, sensitive_features=group
+        )
+        train.append(soft_gaps(clf, X, y, group).max())
+        held_out_soft.append(soft_gaps(clf, X_test, y_test, group_test).max())
+        held_out_eo.append(
+            equalized_odds_difference(
+                y_test, clf.predict(X_test), sensitive_features=group_test
+            )
+        )
+    unconstrained = train[-1]
+    assert unconstrained > 0.2
+    # On the training data the gap is exactly min(tolerance, unconstrained gap).
+    np.testing.assert_allclose(
+        train[:-1], np.minimum(tolerances[:-1], unconstrained), atol=1e-6
+    )
+    assert np.all(np.diff(held_out_soft) > 0)
+    assert np.all(np.diff(held_out_eo) > 0)
+    assert held_out_eo[0] < 0.25 * held_out_eo[-1]
+
+
+# --------------------------------------------------------------------------
+# Weights, labels, groups
+# --------------------------------------------------------------------------
+
+
+def test_integer_sample_weight_equals_row_repetition():
+    X, y, group = make_data(n=200, seed=9)
+    counts = np.random.RandomState(10).randint(0, 4, len(y))
+    weighted = ConstrainedLogisticRegression(tolerance=0.01).fit(
+        X, y, sample_weight=counts, sensitive_features=group
+    )
+    rows = np.repeat(np.arange(len(y)), counts)
+    repeated = ConstrainedLogisticRegression(tolerance=0.01).fit(
+        X[rows], y[rows], sensitive_features=group[rows]
+    )
+    np.testing.assert_allclose(weighted.coef_, repeated.coef_, atol=1e-6)
+    np.testing.assert_allclose(weighted.intercept_, repeated.intercept_, atol=1e-6)
+
+
+def test_arbitrary_binary_labels():
+    X, y, group = make_data(n=300, seed=11)
+    base = ConstrainedLogisticRegression(tolerance=0.01).fit(
+        X, y, sensitive_features=group
+    )
+    labels = np.array(["denied", "granted"])
+    clf = ConstrainedLogisticRegression(tolerance=0.01).fit(
+        X, labels[y], sensitive_features=group
+    )
+    assert clf.classes_.tolist() == ["denied", "granted"]
+    np.testing.assert_allclose(clf.coef_, base.coef_, atol=1e-10)
+    assert set(clf.predict(X)) <= {"denied", "granted"}
+    np.testing.assert_array_equal(clf.predict(X), labels[base.predict(X)])
+    # The positive class is classes_[1], whatever the labels' order: with -1/+1
+    # labels where +1 marks the same rows as 1, the model is the same.
+    signed = ConstrainedLogisticRegression(tolerance=0.01).fit(
+        X, 2 * y - 1, sensitive_features=group
+    )
+    np.testing.assert_allclose(signed.coef_, base.coef_, atol=1e-10)
+
+
+def test_intersectional_groups():
+    X, y, g1 = make_data(n=800, seed=12)
+    g2 = np.random.RandomState(13).choice(["a", "b"], len(y))
+    X = X + (g2 == "b")[:, None] * 0.5
+    sf = np.column_stack([g1.astype(str), g2])
+    clf = ConstrainedLogisticRegression(tolerance=0.01).fit(X, y, sensitive_features=sf)
+    assert len(clf.groups_) == 4 and isinstance(clf.groups_[0], tuple)
+    assert clf.constraint_multipliers_.shape == (2, 4)
+    combined = np.char.add(np.char.add(sf[:, 0], "|"), sf[:, 1])
+    assert soft_gaps(clf, X, y, combined).max() <= 0.01 + 1e-6
+    single = ConstrainedLogisticRegression(tolerance=0.01).fit(
+        X, y, sensitive_features=combined
+    )
+    np.testing.assert_allclose(clf.coef_, single.coef_, atol=1e-8)
+    # With two groups only the result differs (the constraint is weaker).
+    by_one = ConstrainedLogisticRegression(tolerance=0.01).fit(
+        X, y, sensitive_features=g2
+    )
+    assert soft_gaps(by_one, X, y, combined).max() > 0.02
+
+
+def test_sensitive_cols_are_group_labels_not_features():
+    X, y, group = make_data(n=300, seed=14)
+    frame = pd.DataFrame(X, columns=["a", "b", "c"])
+    frame.insert(1, "sex", np.where(group == 1, "male", "female"))
+    clf = ConstrainedLogisticRegression(tolerance=0.01, sensitive_cols="sex").fit(
+        frame, y
+    )
+    ref = ConstrainedLogisticRegression(tolerance=0.01).fit(
+        X, y, sensitive_features=frame["sex"]
+    )
+    assert clf.n_features_in_ == 4 and clf.coef_.shape == (1, 3)
+    assert clf.feature_names_in_.tolist() == ["a", "sex", "b", "c"]
+    np.testing.assert_allclose(clf.coef_, ref.coef_, atol=1e-10)
+    np.testing.assert_allclose(clf.decision_function(frame), ref.decision_function(X))
+    np.testing.assert_array_equal(clf.predict(frame), ref.predict(X))
+    with pytest.raises(ValueError, match="both"):
+        clf.fit(frame, y, sensitive_features=group)
+    # Positional sensitive_cols on a numeric array work the same way.
+    Xg = np.column_stack([X, group])
+    pos = ConstrainedLogisticRegression(tolerance=0.01, sensitive_cols=-1).fit(Xg, y)
+    np.testing.assert_allclose(pos.coef_, ref.coef_, atol=1e-10)
+
+
+def test_prediction_methods_agree():
+    X, y, group = make_data(n=300, seed=15)
+    clf = ConstrainedLogisticRegression(tolerance=0.02).fit(
+        X, y, sensitive_features=group
+    )
+    scores = clf.decision_function(X)
+    np.testing.assert_allclose(scores, X @ clf.coef_[0] + clf.intercept_[0])
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba[:, 1], expit(scores))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba)
+    np.testing.assert_array_equal(clf.predict(X), (scores > 0).astype(int))
+    assert clf.score(X, y) == np.mean(clf.predict(X) == y)
+    with pytest.raises(ValueError, match="features"):
+        clf.predict(X[:, :2])
+
+
+# --------------------------------------------------------------------------
+# Bad input and solver trouble
+# --------------------------------------------------------------------------
+
+
+def test_group_without_both_labels_raises():
+    X, y, group = make_data(n=200, seed=16)
+    group = group.copy()
+    group[np.flatnonzero((group == 1) & (y == 0))[:10]] = 2  # negatives only
+    with pytest.raises(ValueError, match="group 2 has no rows with label 1"):
+        ConstrainedLogisticRegression().fit(X, y, sensitive_features=group)
+    # Equal opportunity needs positives only in each group, FPR parity negatives.
+    with pytest.raises(ValueError, match="group 2 has no rows with label 1"):
+        ConstrainedLogisticRegression(constraints="equal_opportunity").fit(
+            X, y, sensitive_features=group
+        )
+    ConstrainedLogisticRegression(constraints="false_positive_rate_parity").fit(
+        X, y, sensitive_features=group
+    )
+    ConstrainedLogisticRegression(constraints="demographic_parity").fit(
+        X, y, sensitive_features=group
+    )
+    # Zero weight on a group's positives counts as no positives.
+    _, _, group = make_data(n=200, seed=16)
+    sw = np.where((group == 1) & (y == 1), 0.0, 1.0)
+    with pytest.raises(ValueError, match="group 1 has no rows with label 1"):
+        ConstrainedLogisticRegression().fit(
+            X, y, sample_weight=sw, sensitive_features=group
+        )
+
+
+def test_bad_targets_raise():
+    X, y, group = make_data(n=120, seed=17)
+    with pytest.raises(ValueError, match="binary"):
+        ConstrainedLogisticRegression().fit(
+            X, y + (X[:, 2] > 1), sensitive_features=group
+        )
+    with pytest.raises(ValueError, match="Unknown label type"):
+        ConstrainedLogisticRegression().fit(X, X[:, 0], sensitive_features=group)
+    with pytest.raises(ValueError, match="two classes"):
+        ConstrainedLogisticRegression().fit(
+            X, np.ones_like(y), sensitive_features=group
+        )
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"tolerance": -0.01}, "tolerance"),
+        ({"C": 0.0}, "'C'"),
+        ({"constraints": "parity"}, "constraints"),
+        ({"max_iter": 0}, "max_iter"),
+    ],
+)
+def test_bad_parameters_raise(params, match):
+    X, y, group = make_data(n=100, seed=18)
+    with pytest.raises(ValueError, match=match):
+        ConstrainedLogisticRegression(**params).fit(X, y, sensitive_features=group)
+
+
+def test_unknown_solver_lists_installed_ones():
+    X, y, group = make_data(n=100, seed=19)
+    with pytest.raises(ValueError, match="not an installed cvxpy solver") as info:
+        ConstrainedLogisticRegression(solver="NO_SUCH_SOLVER").fit(
+            X, y, sensitive_features=group
+        )
+    for name in cp.installed_solvers():
+        assert name in str(info.value)
+
+
+def test_missing_groups_raise():
+    X, y, group = make_data(n=100, seed=20)
+    with pytest.raises(ValueError, match="sensitive_cols=.*sensitive_features="):
+        ConstrainedLogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match="rows"):
+        ConstrainedLogisticRegression().fit(X, y, sensitive_features=group[:-1])
+
+
+def test_other_solver_gives_the_same_model():
+    X, y, group = make_data(n=300, seed=21)
+    ref = ConstrainedLogisticRegression(tolerance=0.01).fit(
+        X, y, sensitive_features=group
+    )
+    other = ConstrainedLogisticRegression(tolerance=0.01, solver="osqp").fit(
+        X, y, sensitive_features=group
+    )
+    np.testing.assert_allclose(other.coef_, ref.coef_, atol=1e-5)
+
+
+def _patch_solve(monkeypatch, status=None, error=None):
+    original = _problem._Subproblem.solve
+
+    def solve(self, solver, verbose=False):
+        if error is not None:
+            raise cp.error.SolverError(error)
+        original(self, solver, verbose)
+        return status
+
+    monkeypatch.setattr(_problem._Subproblem, "solve", solve)
+
+
+def test_infeasible_status_raises(monkeypatch):
+    X, y, group = make_data(n=100, seed=22)
+    _patch_solve(monkeypatch, status="infeasible")
+    with pytest.raises(ValueError, match="constraints are infeasible.*'infeasible'"):
+        ConstrainedLogisticRegression().fit(X, y, sensitive_features=group)
+
+
+def test_solver_error_raises(monkeypatch):
+    X, y, group = make_data(n=100, seed=23)
+    _patch_solve(monkeypatch, error="numerical trouble")
+    clf = ConstrainedLogisticRegression()
+    with pytest.raises(ValueError, match="failed on the subproblem: numerical trouble"):
+        clf.fit(X, y, sensitive_features=group)
+    assert not hasattr(clf, "coef_")
+
+
+def test_inaccurate_status_warns_with_status(monkeypatch):
+    X, y, group = make_data(n=100, seed=24)
+    _patch_solve(monkeypatch, status="optimal_inaccurate")
+    with pytest.warns(ConvergenceWarning, match="optimal_inaccurate"):
+        ConstrainedLogisticRegression().fit(X, y, sensitive_features=group)
+
+
+def test_max_iter_reached_warns_with_violation():
+    X, y, group = make_data(n=300, seed=25)
+    with pytest.warns(ConvergenceWarning, match="max_iter=2.*violation"):
+        ConstrainedLogisticRegression(max_iter=2).fit(X, y, sensitive_features=group)
+
+
+def test_inputs_not_modified():
+    X, y, group = make_data(n=200, seed=26)
+    sw = np.random.RandomState(27).uniform(0.5, 2, len(y))
+    frame = pd.DataFrame(X, columns=["a", "b", "c"]).assign(g=group)
+    copies = (X.copy(), y.copy(), group.copy(), sw.copy(), frame.copy())
+    ConstrainedLogisticRegression(tolerance=0.01).fit(
+        X, y, sample_weight=sw, sensitive_features=group
+    )
+    clf = ConstrainedLogisticRegression(tolerance=0.01, sensitive_cols="g").fit(
+        frame, y, sample_weight=sw
+    )
+    clf.predict(frame)
+    for before, after in zip(copies, (X, y, group, sw, frame), strict=True):
+        if isinstance(before, pd.DataFrame):
+            pd.testing.assert_frame_equal(before, after)
+        else:
+            np.testing.assert_array_equal(before, after)
+
+
+# --------------------------------------------------------------------------
+# scikit-learn integration, caching, determinism, pickling
+# --------------------------------------------------------------------------
+
+
+def _grouped_frame(n=600, seed=28):
+    X, y, group = make_data(n=n, seed=seed)
+    frame = pd.DataFrame(X * 3 + 1, columns=["a", "b", "c"])
+    frame["sex"] = np.where(group == 1, "m", "f")
+    return frame, y
+
+
+def _pipeline(**params):
+    scale = ColumnTransformer(
+        [
+            ("scale", StandardScaler(), ["a", "b", "c"]),
+            ("group", "passthrough", ["sex"]),
+        ],
+        verbose_feature_names_out=False,
+    ).set_output(transform="pandas")
+    return Pipeline(
+        [
+            ("prep", scale),
+            ("clf", ConstrainedLogisticRegression(sensitive_cols="sex", **params)),
+        ]
+    )
+
+
+def test_pipeline_and_cross_val_score():
+    frame, y = _grouped_frame()
+    pipe = _pipeline(tolerance=0.01).fit(frame, y)
+    assert pipe.predict(frame).shape == (len(y),)
+    scores = cross_val_score(_pipeline(tolerance=0.01), frame, y, cv=3)
+    assert scores.shape == (3,) and np.all(scores > 0.6)
+
+
+def test_grid_search_over_tolerance_and_C_with_fairness_scorer():
+    frame, y = _grouped_frame()
+    scoring = {
+        "eo": make_fairness_scorer("equalized_odds_difference", sensitive_cols="sex"),
+        "accuracy": "accuracy",
+    }
+    search = GridSearchCV(
+        _pipeline(),
+        {"clf__tolerance": [0.0, 0.2, 1.0], "clf__C": [0.1, 1.0]},
+        scoring=scoring,
+        refit="eo",
+        cv=3,
+    ).fit(frame, y)
+    results = search.cv_results_
+    assert search.best_params_["clf__tolerance"] == 0.0
+    # Larger tolerance: worse (more negative) fairness score, better accuracy.
+    by_tol = {
+        tol: np.mean(
+            [
+                results["mean_test_eo"][i]
+                for i, p in enumerate(results["params"])
+                if p["clf__tolerance"] == tol
+            ]
+        )
+        for tol in (0.0, 1.0)
+    }
+    assert by_tol[0.0] > by_tol[1.0]
+
+
+def test_metadata_routing_of_sensitive_features():
+    import sklearn
+
+    X, y, group = make_data(n=300, seed=29)
+    with sklearn.config_context(enable_metadata_routing=True):
+        clf = ConstrainedLogisticRegression(tolerance=0.01).set_fit_request(
+            sensitive_features=True
+        )
+        search = GridSearchCV(clf, {"C": [0.5, 1.0]}, cv=3).fit(
+            X, y, sensitive_features=group
+        )
+    assert soft_gaps(search.best_estimator_, X, y, group).max() <= 0.01 + 1e-6
+
+
+def test_refit_reuses_the_compiled_problem():
+    X, y, group = make_data(n=200, n_features=5, n_groups=3, seed=30)
+    X2, y2, group2 = make_data(n=350, n_features=5, n_groups=3, seed=31)
+    ConstrainedLogisticRegression(tolerance=0.01).fit(X, y, sensitive_features=group)
+    built = _problem.SUBPROBLEM_POOL.n_built
+    (subproblem,) = _problem.SUBPROBLEM_POOL.cached(6, 3, 2)
+    compiled = subproblem.problem._cache.param_prog
+    assert compiled is not None
+    # Different data, tolerance and C; same shape: nothing is rebuilt or recompiled.
+    ConstrainedLogisticRegression(tolerance=0.05, C=0.3).fit(
+        X2, y2, sensitive_features=group2
+    )
+    assert _problem.SUBPROBLEM_POOL.n_built == built
+    assert _problem.SUBPROBLEM_POOL.cached(6, 3, 2) == [subproblem]
+    assert subproblem.problem._cache.param_prog is compiled
+    assert subproblem.problem.is_dpp()
+    # A new shape builds a new problem.
+    ConstrainedLogisticRegression(constraints="demographic_parity").fit(
+        X, y, sensitive_features=group
+    )
+    assert _problem.SUBPROBLEM_POOL.n_built == built + 1
+
+
+def test_deterministic_and_picklable():
+    X, y, group = make_data(n=300, seed=32)
+    clf = ConstrainedLogisticRegression(tolerance=0.01)
+    first = clone(clf).fit(X, y, sensitive_features=group)
+    second = clone(clf).fit(X, y, sensitive_features=group)
+    np.testing.assert_array_equal(first.coef_, second.coef_)
+    np.testing.assert_array_equal(first.intercept_, second.intercept_)
+    restored = pickle.loads(pickle.dumps(first))
+    np.testing.assert_array_equal(restored.predict_proba(X), first.predict_proba(X))
+
+
+def test_verbose_prints_iterations(capsys):
+    X, y, group = make_data(n=100, seed=33)
+    ConstrainedLogisticRegression(verbose=1).fit(X, y, sensitive_features=group)
+    assert "[SCP] iter   1" in capsys.readouterr().out
+
+
+def test_equalized_odds_on_held_out_data_shrinks():
+    """The thresholded EO gap of held-out data falls well below the unconstrained."""
+    X, y, group = make_data(n=3000, seed=34, shift=1.0)
+    X_test, y_test, g_test = make_data(n=3000, seed=35, shift=1.0)
+    fair = ConstrainedLogisticRegression(tolerance=0.0).fit(
+        X, y, sensitive_features=group
+    )
+    free = LogisticRegression().fit(X, y)
+    eo_fair = equalized_odds_difference(
+        y_test, fair.predict(X_test), sensitive_features=g_test
+    )
+    eo_free = equalized_odds_difference(
+        y_test, free.predict(X_test), sensitive_features=g_test
+    )
+    assert eo_fair < 0.3 * eo_free
