@@ -127,8 +127,12 @@ def test_demo_runs_as_a_module_and_prints_the_table():
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    assert "LogisticRegression (baseline)" in result.stdout
     assert "EO gap" in result.stdout
+    from skfair._demo import MODELS
+
+    for label, _ in MODELS:  # every mitigator has a row, and a progress line
+        assert label in result.stdout.split("Test accuracy")[1]
+        assert f"fitting {label} ..." in result.stdout
     table = result.stdout.split("Test accuracy")[1]
     baseline = next(ln for ln in table.splitlines() if "baseline" in ln)
     accuracy = float(baseline.split()[2])
@@ -139,3 +143,30 @@ def test_demo_rejects_unknown_sensitive_column(capsys):
     status, _ = _run(["demo", "--dataset", "german", "--sensitive", "race"])
     assert status == 2
     assert "--sensitive must be one of" in capsys.readouterr().err
+
+
+def test_demo_model_subset_and_plot(tmp_path):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "tradeoff.png"
+    status, text = _run(
+        [
+            "demo",
+            "--dataset",
+            "german",
+            "--models",
+            "logisticregression,reweighing",
+            "--plot",
+            str(plot),
+        ]
+    )
+    assert status == 0
+    table = text.split("Test accuracy")[1]
+    assert "Reweighing + LR" in table and "ThresholdOptimizer" not in table
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_unknown_model_is_a_one_line_error(capsys):
+    status, _ = _run(["demo", "--models", "nope"])
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "unknown model(s) ['nope']" in err and len(err.strip().splitlines()) == 1
