@@ -17,6 +17,29 @@ datasets
     Bundled UCI Adult and German Credit, usable offline.
 """
 
+import importlib
+
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+_SUBPACKAGES = [
+    "datasets",
+    "inprocessing",
+    "metrics",
+    "postprocessing",
+    "preprocessing",
+    "utils",
+]
+
+__all__ = ["__version__", *_SUBPACKAGES]
+
+
+def __getattr__(name):
+    # Subpackages load on first use (``skfair.metrics``), as in scikit-learn, so
+    # ``import skfair`` stays cheap: cvxpy is imported only by inprocessing.
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__
