@@ -7,11 +7,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     check_array,
     check_consistent_length,
     check_is_fitted,
+    column_or_1d,
     validate_data,
 )
 
@@ -22,6 +23,7 @@ from ..utils import (
     encode_groups,
     resolve_sensitive_features,
 )
+from ..utils._validation import _check_labels_present
 from ._problem import _RateConstrainedLogistic
 from ._scp import SubproblemError, sequential_convex_fit
 
@@ -129,12 +131,13 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         :class:`~sklearn.linear_model.LogisticRegression`.
     fit_intercept : bool, default=True
         Whether to fit an (unpenalised) intercept.
-    sensitive_cols : str, int, list of those or None, default=None
+    sensitive_cols : str, int, list of those, callable or None, default=None
         Column name(s) or position(s) of ``X`` holding the groups. They are
         group labels, not features: they are removed from ``X`` before the
         model sees it, in ``fit`` and in every prediction method (which still
         expect them in ``X``). Several columns give intersectional groups. If
-        None, pass ``sensitive_features=`` to ``fit``.
+        None, pass ``sensitive_features=`` to ``fit``. Or a callable X -> groups
+        (called on every ``X``; no column is removed).
     solver : str or None, default=None
         The cvxpy solver of the quadratic subproblems, e.g. "CLARABEL" or
         "OSQP"; must be installed (see ``cvxpy.installed_solvers()``). None
@@ -223,7 +226,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         "tolerance": [Interval(Real, 0, None, closed="left")],
         "C": [Interval(Real, 0, None, closed="neither")],
         "fit_intercept": ["boolean"],
-        "sensitive_cols": [str, Integral, list, tuple, np.ndarray, None],
+        "sensitive_cols": [str, Integral, list, tuple, np.ndarray, callable, None],
         "solver": [str, None],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
         "tol": [Interval(Real, 0, None, closed="neither")],
@@ -269,7 +272,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
                 method="fit",
             )
             return X_model, groups
-        validate_data(self, X, skip_check_array=True, reset=reset)
+        # Split first: it reports a 1-D X in scikit-learn's words.
         X_model, groups = resolve_sensitive_features(
             X,
             sensitive_cols=self.sensitive_cols,
@@ -277,6 +280,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             required=required,
             method="fit",
         )
+        validate_data(self, X, skip_check_array=True, reset=reset)
         X_model = check_array(X_model, dtype=np.float64, input_name="X")
         return X_model, groups
 
@@ -309,18 +313,34 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         n_samples = X_model.shape[0]
         check_n_samples(raw_groups, n_samples)
         check_consistent_length(X_model, y)
+        y = column_or_1d(y, warn=True)
+        _check_labels_present(y)  # before type_of_target (see there)
         check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        if y_type != "binary":
+            raise ValueError(
+                "Only binary classification is supported. The type of the target "
+                f"is {y_type}."
+            )
         y01, classes = check_binary_labels(y)
         if classes.size != 2:
             raise ValueError(
-                "ConstrainedLogisticRegression needs samples of two classes; y "
-                f"holds only {classes.tolist()}."
+                f"y holds one class only ({classes.tolist()}); "
+                "ConstrainedLogisticRegression needs samples of two classes."
             )
         sample_weight = check_sample_weight_1d(sample_weight, n_samples)
         if sample_weight is None:
             sample_weight = np.ones(n_samples)
         if not sample_weight.sum() > 0:
             raise ValueError("sample_weight sums to zero; nothing to fit.")
+        class_weight = np.bincount(y01, weights=sample_weight, minlength=2)
+        for label, weight in zip(classes, class_weight, strict=True):
+            if not weight > 0:
+                raise ValueError(
+                    f"class {_plain(label)!r} of y has zero total sample_weight; "
+                    "ConstrainedLogisticRegression needs both classes with "
+                    "positive weight."
+                )
         encoding = encode_groups(raw_groups)
         cell_codes, n_slices = self._cells(y01, sample_weight, encoding, classes)
         model = _RateConstrainedLogistic(
@@ -500,6 +520,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
         """
+        check_is_fitted(self)
         return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
 
     def __sklearn_tags__(self):

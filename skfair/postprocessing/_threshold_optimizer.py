@@ -37,6 +37,7 @@ from ..utils import (
     encode_known_groups,
     resolve_sensitive_features,
 )
+from ..utils._validation import _check_labels_present
 from ._lp import (
     CONSTRAINT_RATES,
     canonical_vertex_weights,
@@ -110,12 +111,13 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         such as ``GridSearchCV``, wrap it in
         :class:`~sklearn.frozen.FrozenEstimator` instead.
 
-    sensitive_cols : str, int or list of those, default=None
+    sensitive_cols : str, int, list of those or callable, default=None
         Column name(s) or position(s) of ``X`` holding the groups; several
         columns define intersectional groups. These columns are group labels,
         not features: they are removed from ``X`` before the wrapped estimator
         sees it (in fit and in predict). If None, every method that needs
-        the groups takes them as ``sensitive_features=``.
+        the groups takes them as ``sensitive_features=``. Or a callable X ->
+        groups (called on every ``X``; no column is removed).
 
     random_state : int, RandomState instance or None, default=None
         Controls the draws of :meth:`predict`. The random state is created
@@ -237,7 +239,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "objective": [StrOptions({"accuracy", "balanced_accuracy"}), dict],
         "tolerance": [Interval(Real, 0, None, closed="left")],
         "prefit": ["boolean"],
-        "sensitive_cols": [str, Integral, "array-like", None],
+        "sensitive_cols": [str, Integral, "array-like", callable, None],
         "random_state": ["random_state"],
     }
 
@@ -341,6 +343,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
 
     def _check_targets(self, y, n_samples):
+        _check_labels_present(y)  # before type_of_target (see there)
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
         if y_type != "binary":
             raise ValueError(
@@ -365,7 +368,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         for label, class_weight in zip(self.classes_, (n_neg, n_pos), strict=True):
             if class_weight <= 0:
                 raise ValueError(
-                    f"class {label!r} of y has zero total sample_weight; "
+                    f"class {_format_group(label)} of y has zero total sample_weight; "
                     "ThresholdOptimizer needs both classes with positive weight."
                 )
         if self.objective == "accuracy":
@@ -668,8 +671,8 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         unknown = ~np.isin(y_arr, self.classes_)
         if unknown.any():
             raise ValueError(
-                f"y holds label {y_arr[unknown][0]!r}, which is not one of the "
-                f"classes seen in fit {self.classes_.tolist()}."
+                f"y holds label {_format_group(y_arr[unknown][0])}, which is not "
+                f"one of the classes seen in fit {self.classes_.tolist()}."
             )
         weights = check_sample_weight_1d(sample_weight, p.size)
         correct = np.where(y_arr == self.classes_[1], p, 1.0 - p)

@@ -56,6 +56,11 @@ def _as_2d_input(X):
     return X
 
 
+def _plain(label):
+    """A numpy scalar as the Python value, for readable messages."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
 def _column_label(X, position):
     if _is_dataframe(X):
         return repr(X.columns[position])
@@ -273,7 +278,9 @@ def _cdf_interval(x, values, cdf, lookup):
     at = lookup.search(x, side="right") - 1
     upper = np.where(at >= 0, cdf[at], 0.0)
     seen = (at >= 0) & (values[at] == x)
-    below = np.where(at >= 1, cdf[at - 1], 0.0)
+    # at - 1 is -2 for x below the group's smallest value: clamp the index
+    # (np.where evaluates both branches; -2 is out of range for one value).
+    below = np.where(at >= 1, cdf[np.maximum(at - 1, 0)], 0.0)
     lower = np.where(seen, below, upper)
     return lower, upper
 
@@ -298,10 +305,11 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     ----------
     repair_level : float in [0, 1], default=1.0
         How far to move each value towards the median distribution.
-    sensitive_cols : str, int, list of those, or None, default=None
+    sensitive_cols : str, int, list of those, callable or None, default=None
         Column name(s) or position(s) of ``X`` that hold the groups. They
         pass through unchanged, at the same position, in the output. If None,
-        pass ``sensitive_features=`` to ``fit`` and ``transform``.
+        pass ``sensitive_features=`` to ``fit`` and ``transform``. Or a callable
+        X -> groups (called on every ``X``; no column is removed).
     columns : str, int, list of those, or None, default=None
         The columns to repair, by name or position. None repairs every
         numeric column that is not sensitive. Columns not repaired pass
@@ -406,7 +414,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
 
     _parameter_constraints: dict = {
         "repair_level": [Interval(Real, 0, 1, closed="both")],
-        "sensitive_cols": [None, Hashable, "array-like"],
+        "sensitive_cols": [None, Hashable, "array-like", callable],
         "columns": [None, Hashable, "array-like"],
         "random_state": ["random_state"],
     }
@@ -457,6 +465,11 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             The fitted remover.
         """
         X = _as_2d_input(X)
+        if X.shape[1] == 0:
+            raise ValueError(
+                f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a "
+                "minimum of 1 is required."
+            )
         raw_groups, sensitive_positions = self._groups_of(X, sensitive_features, "fit")
         validate_data(self, X, skip_check_array=True, reset=True)
         repaired = _select_columns(X, self.columns, sensitive_positions)
@@ -467,7 +480,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             for label, rows in zip(encoding.groups, rows_by_group, strict=True):
                 if not sample_weight[rows].sum() > 0:
                     raise ValueError(
-                        f"Group {label!r} has zero total sample_weight; its "
+                        f"Group {_plain(label)!r} has zero total sample_weight; its "
                         "distribution is undefined."
                     )
 

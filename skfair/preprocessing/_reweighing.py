@@ -38,6 +38,7 @@ from ..utils import (
     resolve_sensitive_features,
     split_sensitive_columns,
 )
+from ..utils._validation import _check_labels_present
 
 __all__ = ["Reweighing", "reweighing_weights"]
 
@@ -50,6 +51,9 @@ def _class_codes(y):
         y = y.iloc[:, 0] if hasattr(y, "iloc") else y[:, 0]
     if y.ndim != 1:
         raise ValueError(f"y must be 1-D class labels; got shape {y.shape}.")
+    # Here rather than in encode_groups (which speaks of groups), and before
+    # type_of_target, which casts infinity to int (a RuntimeWarning).
+    _check_labels_present(y)
     encoding = encode_groups(y, name="y")
     if encoding.n_groups > 2:
         # Many distinct values may be a continuous target in disguise.
@@ -230,12 +234,13 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         The classifier to fit with the weights. Its ``fit`` must accept
         ``sample_weight``; a :class:`~sklearn.pipeline.Pipeline` is accepted
         too and the weights go to its final step (see Notes).
-    sensitive_cols : str, int, list of those, or None, default=None
+    sensitive_cols : str, int, list of those, callable or None, default=None
         Column name(s) or position(s) of ``X`` that hold the groups. They are
         group labels, not features: they are removed from ``X`` before the
         inner estimator sees it, in ``fit`` and in every prediction method.
         If None, pass ``sensitive_features=`` to ``fit``; ``X`` then goes to
-        the inner estimator as it is.
+        the inner estimator as it is. Or a callable X -> groups (called on
+        every ``X``; no column is removed).
 
     Attributes
     ----------
@@ -302,7 +307,7 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "estimator": [HasMethods(["fit"])],
-        "sensitive_cols": [None, Hashable, "array-like"],
+        "sensitive_cols": [None, Hashable, "array-like", callable],
     }
 
     def __init__(self, estimator, *, sensitive_cols=None):

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
+from sklearn.utils.validation import _num_samples
+
+from ._validation import _has_missing
 
 # Labels that are non-negative integers below this bound are encoded with one
 # np.bincount pass and a lookup table instead of a sort (np.unique).
@@ -102,15 +105,12 @@ def split_sensitive_columns(X, sensitive_cols):
         Positions of the sensitive columns in ``X``.
     """
     if callable(sensitive_cols):
+        _check_2d(X)
         return X, _call_group_function(sensitive_cols, X), []
     if not _is_pandas_dataframe(X):
         if not hasattr(X, "shape"):
             X = np.asarray(X, dtype=object) if _has_mixed_types(X) else np.asarray(X)
-        if X.ndim != 2:
-            raise ValueError(
-                f"sensitive_cols needs a 2-D X; got an array with {X.ndim} "
-                "dimension(s)."
-            )
+        _check_2d(X)
     cols, single = _as_column_list(sensitive_cols)
     positions = _column_positions(X, cols)
     keep = np.setdiff1d(np.arange(X.shape[1]), positions)
@@ -123,9 +123,20 @@ def split_sensitive_columns(X, sensitive_cols):
     return rest, sens, positions
 
 
+def _check_2d(X):
+    ndim = getattr(X, "ndim", 2)
+    if ndim != 2:
+        raise ValueError(
+            f"sensitive_cols needs a 2-D X; got an array with {ndim} "
+            "dimension(s). Reshape your data with X.reshape(-1, 1) for a single "
+            "feature or X.reshape(1, -1) for a single sample."
+        )
+
+
 def _call_group_function(group_function, X):
     groups = group_function(X)
-    n_rows = X.shape[0] if hasattr(X, "shape") else len(X)
+    # _num_samples also counts array-likes without len() (only __array__).
+    n_rows = _num_samples(X)
     if not hasattr(groups, "__len__") or len(groups) != n_rows:
         raise ValueError(
             f"sensitive_cols callable {getattr(group_function, '__name__', '')!r} "
@@ -238,8 +249,8 @@ def _check_no_missing(arr, name):
         if np.isnan(arr).any():
             _raise_missing(name)
     elif arr.dtype.kind == "O":
-        # None and NaN (the only value unequal to itself) without a row loop.
-        if np.equal(arr, None).any() or np.not_equal(arr, arr).any():
+        # None, NaN and pandas.NA, without a row loop.
+        if _has_missing(arr):
             _raise_missing(name)
 
 

@@ -1,0 +1,600 @@
+"""Testing utilities: the estimator instances and checks of skfair's common tests.
+
+Private. ``tests/test_common.py`` runs scikit-learn's estimator checks and
+``tests/test_skfair_checks.py`` skfair's own common checks, both over the
+instances built from :data:`INIT_PARAMS`.
+
+scikit-learn's checks call ``fit(X, y)`` with nothing else, on random float
+data, so their instances read the groups from ``X`` through a callable
+``sensitive_cols``: :data:`row_hash_groups`. skfair's own checks run on a small
+realistic dataset with a real categorical sensitive column instead
+(:func:`make_check_data`).
+"""
+
+import copy
+import inspect
+import pickle
+
+import numpy as np
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy import sparse
+from sklearn.base import clone
+from sklearn.linear_model import LogisticRegression
+
+from ..inprocessing import ConstrainedLogisticRegression
+from ..postprocessing import ThresholdOptimizer
+from ..preprocessing import DisparateImpactRemover, Reweighing
+
+# --------------------------------------------------------------------------
+# Groups derived from X, for scikit-learn's checks
+# --------------------------------------------------------------------------
+
+
+def _float_or_zero(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _as_float_rows(X):
+    """``X`` as a 2-D float array; anything not a finite number becomes 0.
+
+    The group function must not fail on the inputs scikit-learn's checks pass
+    to ``fit`` (1-D, empty, sparse, object or complex data, NaN, inf), so that
+    the estimator's own validation, not the group function, reports them.
+    """
+    if sparse.issparse(X):
+        X = X.toarray()
+    elif hasattr(X, "iloc"):
+        X = X.to_numpy()
+    X = np.asarray(X)
+    if X.ndim != 2:
+        X = X.reshape(X.shape[0] if X.ndim else 1, -1)
+    if X.dtype.kind == "c":
+        X = X.real  # the estimator reports complex data itself
+    try:
+        values = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        values = np.array([[_float_or_zero(v) for v in row] for row in X])
+        values = values.reshape(X.shape)
+    return np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+class _RowHashGroups:
+    """Group 0 or 1 of each row of ``X``, a function of the row's values alone.
+
+    The ``sensitive_cols`` of the instances that scikit-learn's estimator
+    checks run on (those checks call ``fit(X, y)`` with X only, so the groups
+    must come from X). A row's group is the parity of ``floor(w @ x)`` for the
+    fixed irrational weights ``w_j = pi * sqrt(j + 2)``: a pseudo-random split
+    that depends on nothing but the row, so that results are invariant to the
+    order of the rows and to subsets of them, and that also splits rows of
+    small integers, which several check datasets are made of. On the checks'
+    datasets both groups hold both labels wherever a constraint needs them
+    (tests/test_common.py fails otherwise). Non-numbers, NaN and inf count as
+    0, so bad input is reported by the estimator's own validation.
+
+    A module-level instance of a class rather than a function: it pickles,
+    and its repr (part of the pytest ids) has no memory address.
+    """
+
+    def __call__(self, X):
+        values = _as_float_rows(X)
+        if values.shape[1] == 0:
+            return np.zeros(values.shape[0], dtype=np.int64)
+        weights = np.pi * np.sqrt(np.arange(2, values.shape[1] + 2))
+        return (np.floor(values @ weights) % 2).astype(np.int64)
+
+    def __repr__(self):
+        return "row_hash_groups"
+
+    def __eq__(self, other):
+        return isinstance(other, _RowHashGroups)
+
+    def __hash__(self):
+        return hash(_RowHashGroups)
+
+
+row_hash_groups = _RowHashGroups()
+
+# --------------------------------------------------------------------------
+# Instances
+# --------------------------------------------------------------------------
+
+# Parameters of the tested instances of every public estimator; sensitive_cols
+# is added by each test module. The classifiers are tested under two
+# constraints: demographic parity needs only rows in every group, equalized
+# odds needs both labels in every group, which one check's dataset cannot
+# give (see EXPECTED_FAILED_CHECKS). All fit in well under a second on the
+# checks' small datasets with the default solvers.
+INIT_PARAMS = {
+    Reweighing: [dict(estimator=LogisticRegression())],
+    DisparateImpactRemover: [dict(random_state=0)],
+    ConstrainedLogisticRegression: [
+        dict(constraints="demographic_parity", tolerance=0.05),
+        dict(constraints="equalized_odds", tolerance=0.05),
+    ],
+    ThresholdOptimizer: [
+        dict(
+            estimator=LogisticRegression(),
+            constraints="demographic_parity",
+            random_state=0,
+        ),
+        dict(
+            estimator=LogisticRegression(),
+            constraints="equalized_odds",
+            random_state=0,
+        ),
+    ],
+}
+
+
+def estimator_instances(**extra_params):
+    """One instance per entry of :data:`INIT_PARAMS`, with ``extra_params`` set.
+
+    Yields
+    ------
+    estimator : estimator instance
+        Unfitted; a fresh instance (fresh inner estimators) on every call.
+    """
+    for Estimator, param_sets in INIT_PARAMS.items():
+        for params in param_sets:
+            params = {key: clone(value, safe=False) for key, value in params.items()}
+            yield Estimator(**params, **extra_params)
+
+
+# --------------------------------------------------------------------------
+# Expected failures of scikit-learn's checks, each with its reason
+# --------------------------------------------------------------------------
+
+_DIR_POSITIONAL_DRAWS = (
+    "transform spreads each value seen in fit uniformly over its CDF interval "
+    "[F_g(x-), F_g(x)] with one uniform draw per row in row order (the "
+    "randomized probability integral transform, documented in Notes), so the "
+    "output of a row seen in fit depends on its position in the batch. Rows "
+    "with values not seen in fit need no draw and are order-invariant "
+    "(tests/test_skfair_checks.py checks it)."
+)
+_NO_NEGATIVE_IN_A_GROUP = (
+    "the check's dataset has a single negative row with positive weight, so "
+    "one group has no negatives and its false positive rate, which "
+    "constraints='equalized_odds' bounds, is undefined: fit raises the "
+    "documented ValueError naming the group. The demographic_parity instance "
+    "passes this check."
+)
+_RANDOMIZED_PREDICT = (
+    "the fair rule randomizes between two thresholds in a group, so predict "
+    "draws each row's decision with probability predict_proba[:, 1] (Hardt et "
+    "al. 2016); the check requires predict == argmax(predict_proba), which a "
+    "randomized classifier does not satisfy for the randomized rows. The rest "
+    "of this check passes on the equalized_odds instance, whose optimum on "
+    "this dataset is deterministic."
+)
+
+# (estimator class, parameters the instance must have, {check name: reason}).
+EXPECTED_FAILED_CHECKS = [
+    (
+        DisparateImpactRemover,
+        {},
+        {
+            "check_methods_sample_order_invariance": _DIR_POSITIONAL_DRAWS,
+            "check_methods_subset_invariance": _DIR_POSITIONAL_DRAWS,
+        },
+    ),
+    (
+        ConstrainedLogisticRegression,
+        {"constraints": "equalized_odds"},
+        {"check_sample_weight_equivalence_on_dense_data": _NO_NEGATIVE_IN_A_GROUP},
+    ),
+    (
+        ThresholdOptimizer,
+        {"constraints": "equalized_odds"},
+        {"check_sample_weight_equivalence_on_dense_data": _NO_NEGATIVE_IN_A_GROUP},
+    ),
+    (
+        ThresholdOptimizer,
+        {"constraints": "demographic_parity"},
+        {"check_classifiers_train": _RANDOMIZED_PREDICT},
+    ),
+]
+
+
+def expected_failed_checks(estimator):
+    """``{check name: reason}`` of the scikit-learn checks ``estimator`` fails.
+
+    For ``parametrize_with_checks(..., expected_failed_checks=...)``.
+    """
+    params = estimator.get_params(deep=False)
+    failures = {}
+    for Estimator, required, checks in EXPECTED_FAILED_CHECKS:
+        if type(estimator) is Estimator and all(
+            params.get(key) == value for key, value in required.items()
+        ):
+            failures.update(checks)
+    return failures
+
+
+# --------------------------------------------------------------------------
+# skfair's own common checks
+# --------------------------------------------------------------------------
+
+SENSITIVE = "sex"
+# Position of the group column in the numpy version of the data.
+SENSITIVE_POSITION = 2
+
+_PREDICT_METHODS = (
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "decision_function",
+    "transform",
+)
+
+
+def make_check_data(n_samples=240, seed=0):
+    """A small credit-like dataset with a real categorical sensitive column.
+
+    Returns
+    -------
+    X : DataFrame of shape (n_samples, 4)
+        Continuous columns "income", "debt", "age" and the group column
+        "sex" ("F" or "M", strings) at position :data:`SENSITIVE_POSITION`.
+        The continuous columns have no ties, and rows of ``X_new`` take
+        values not seen in ``X``.
+    y : ndarray of shape (n_samples,)
+        0/1 labels that depend on the features and on the group, both labels
+        in both groups.
+    sample_weight : ndarray of shape (n_samples,)
+        Positive weights.
+    X_new : DataFrame of shape (n_samples // 2, 4)
+        Further rows from the same distribution, for predictions.
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n_total = n_samples + n_samples // 2
+    sex = rng.choice(np.array(["F", "M"], dtype=object), n_total, p=[0.4, 0.6])
+    male = sex == "M"
+    income = rng.normal(size=n_total) + 0.8 * male
+    debt = rng.normal(size=n_total) - 0.3 * male
+    age = rng.uniform(-1.5, 1.5, n_total)
+    logit = 1.2 * income - 0.8 * debt + 0.4 * age + 0.5 * male - 0.3
+    y = (rng.uniform(size=n_total) < 1 / (1 + np.exp(-logit))).astype(np.int64)
+    X = pd.DataFrame({"income": income, "debt": debt, SENSITIVE: sex, "age": age})
+    assert list(X.columns).index(SENSITIVE) == SENSITIVE_POSITION
+    sample_weight = rng.uniform(0.5, 2.0, n_samples)
+    return (
+        X.iloc[:n_samples].reset_index(drop=True),
+        y[:n_samples],
+        sample_weight,
+        X.iloc[n_samples:].reset_index(drop=True),
+    )
+
+
+def as_numpy_data(X):
+    """The numpy version of :func:`make_check_data`'s X: groups coded 0/1."""
+    values = X.to_numpy(dtype=object)
+    values[:, SENSITIVE_POSITION] = (X[SENSITIVE] == "M").to_numpy().astype(float)
+    return values.astype(np.float64)
+
+
+def _takes_groups(method):
+    return "sensitive_features" in inspect.signature(method).parameters
+
+
+def _methods(estimator):
+    return [name for name in _PREDICT_METHODS if hasattr(estimator, name)]
+
+
+def _call(estimator, name, X, sensitive_features=None):
+    """``estimator.<name>(X)``, with the groups if given and the method takes them."""
+    method = getattr(estimator, name)
+    if sensitive_features is not None and _takes_groups(method):
+        return method(X, sensitive_features=sensitive_features)
+    return method(X)
+
+
+def _as_array(output):
+    return output.to_numpy() if hasattr(output, "iloc") else np.asarray(output)
+
+
+def _assert_same(actual, expected, err_msg="", exact=True):
+    actual, expected = _as_array(actual), _as_array(expected)
+    assert actual.shape == expected.shape, err_msg
+    if actual.dtype.kind in "OUSb" or expected.dtype.kind in "OUSb":
+        assert_array_equal(actual, expected, err_msg=err_msg)
+    elif exact:
+        assert_array_equal(actual, expected, err_msg=err_msg)
+    else:
+        # Solver output may differ in the last digits when its input is
+        # rearranged (rows, or the order of the groups' constraints).
+        assert_allclose(actual, expected, rtol=1e-6, atol=1e-6, err_msg=err_msg)
+
+
+def _drop_column(output, position):
+    return np.delete(_as_array(output), position, axis=1)
+
+
+def _outputs_with_cols(estimator, X):
+    """Outputs of every method, the sensitive columns dropped from transform."""
+    outputs = {}
+    for name in _methods(estimator):
+        out = _call(estimator, name, X)
+        if name == "transform":
+            out = _drop_column(out, list(X.columns).index(SENSITIVE))
+            out = out.astype(np.float64)
+        outputs[name] = out
+    return outputs
+
+
+def check_sensitive_cols_equals_keyword(estimator, data):
+    """``sensitive_cols="sex"`` and ``sensitive_features=X["sex"]`` agree.
+
+    The estimator with ``sensitive_cols`` sees X with the column; the other
+    sees X without it and gets the column as the keyword in fit and in every
+    method that takes it. Fit with sample weights, so they are checked too.
+    Every prediction method, ``score`` and the learned groups must agree (a
+    transformer's output without the passed-through column).
+    """
+    X, y, sample_weight, X_new = data
+    X_rest, X_new_rest = X.drop(columns=SENSITIVE), X_new.drop(columns=SENSITIVE)
+    by_cols = clone(estimator).set_params(sensitive_cols=SENSITIVE)
+    by_keyword = clone(estimator).set_params(sensitive_cols=None)
+    by_cols.fit(X, y, sample_weight=sample_weight)
+    by_keyword.fit(
+        X_rest, y, sample_weight=sample_weight, sensitive_features=X[SENSITIVE]
+    )
+    assert_array_equal(by_cols.groups_, by_keyword.groups_)
+    expected = _outputs_with_cols(by_cols, X_new)
+    for name, out in expected.items():
+        actual = _call(by_keyword, name, X_new_rest, X_new[SENSITIVE])
+        _assert_same(actual, out, err_msg=f"{name} differs")
+    if hasattr(by_cols, "score"):
+        y_new = y[: len(X_new)]
+        expected_score = by_cols.score(X_new, y_new)
+        if _takes_groups(by_keyword.score):
+            score = by_keyword.score(
+                X_new_rest, y_new, sensitive_features=X_new[SENSITIVE]
+            )
+        else:
+            score = by_keyword.score(X_new_rest, y_new)
+        assert score == expected_score
+
+
+def check_numpy_position_equals_frame_name(estimator, data):
+    """A numpy X with the groups at a position gives what the DataFrame gives."""
+    X, y, sample_weight, X_new = data
+    X_num = X.assign(**{SENSITIVE: (X[SENSITIVE] == "M").astype(float)})
+    X_new_num = X_new.assign(**{SENSITIVE: (X_new[SENSITIVE] == "M").astype(float)})
+    by_name = clone(estimator).set_params(sensitive_cols=SENSITIVE)
+    by_position = clone(estimator).set_params(sensitive_cols=SENSITIVE_POSITION)
+    by_name.fit(X_num, y, sample_weight=sample_weight)
+    by_position.fit(as_numpy_data(X), y, sample_weight=sample_weight)
+    for name in _methods(by_name):
+        _assert_same(
+            _call(by_position, name, as_numpy_data(X_new)),
+            np.asarray(_call(by_name, name, X_new_num), dtype=np.float64),
+            err_msg=f"{name} differs",
+        )
+
+
+def _permutation_methods(estimator):
+    # ThresholdOptimizer.predict draws one uniform number per row in row
+    # order (documented), so a row's decision depends on its position; the
+    # probabilities it draws from must follow the rows.
+    names = _methods(estimator)
+    if isinstance(estimator, ThresholdOptimizer):
+        names.remove("predict")
+    return names
+
+
+def check_row_permutation(estimator, data):
+    """Permuting the training rows changes no output; permuting rows permutes outputs.
+
+    Outputs are compared on ``X_new``, whose values were not seen in fit, so
+    that ``DisparateImpactRemover`` draws nothing (it spreads only values seen
+    in fit, with one draw per row in row order, documented).
+    """
+    X, y, sample_weight, X_new = data
+    perm = np.random.default_rng(1).permutation(len(X))
+    perm_new = np.random.default_rng(2).permutation(len(X_new))
+    est = clone(estimator).set_params(sensitive_cols=SENSITIVE)
+    est.fit(X, y, sample_weight=sample_weight)
+    est_perm = clone(estimator).set_params(sensitive_cols=SENSITIVE)
+    est_perm.fit(X.iloc[perm], y[perm], sample_weight=sample_weight[perm])
+    for name in _permutation_methods(est):
+        out = _call(est, name, X_new)
+        # Sums over the rows in another order differ in the last bits.
+        _assert_same(
+            _call(est_perm, name, X_new),
+            out,
+            err_msg=f"{name} after fitting on permuted rows",
+            exact=False,
+        )
+        _assert_same(
+            _call(est, name, X_new.iloc[perm_new]),
+            _as_array(out)[perm_new],
+            err_msg=f"{name} of permuted rows",
+        )
+
+
+def check_group_relabelling(estimator, data):
+    """An injective relabelling of the groups ("F" -> 7, "M" -> 3) changes nothing.
+
+    The new labels are ints and sort the other way round, so the groups'
+    internal order is reversed too.
+    """
+    X, y, sample_weight, X_new = data
+    relabel = {"F": 7, "M": 3}
+    X_re = X.assign(**{SENSITIVE: X[SENSITIVE].map(relabel).astype(np.int64)})
+    X_new_re = X_new.assign(**{SENSITIVE: X_new[SENSITIVE].map(relabel)})
+    est = clone(estimator).set_params(sensitive_cols=SENSITIVE)
+    est.fit(X, y, sample_weight=sample_weight)
+    est_re = clone(estimator).set_params(sensitive_cols=SENSITIVE)
+    est_re.fit(X_re, y, sample_weight=sample_weight)
+    assert sorted(est_re.groups_.tolist()) == sorted(
+        relabel[g] for g in est.groups_.tolist()
+    )
+    expected = _outputs_with_cols(est, X_new)
+    actual = _outputs_with_cols(est_re, X_new_re)
+    for name in expected:
+        # Sums over the groups in another order differ in the last bits.
+        _assert_same(actual[name], expected[name], err_msg=name, exact=False)
+
+
+def check_pickle_and_clone(estimator, data):
+    """Pickling a fitted estimator, and refitting a clone, give identical outputs.
+
+    On the training rows too, where the draws of randomized methods matter.
+    """
+    X, y, sample_weight, X_new = data
+    est = clone(estimator).set_params(sensitive_cols=SENSITIVE)
+    est.fit(X, y, sample_weight=sample_weight)
+    unpickled = pickle.loads(pickle.dumps(est))
+    refitted = clone(est).fit(X, y, sample_weight=sample_weight)
+    for rows in (X, X_new):
+        for name in _methods(est):
+            out = _call(est, name, rows)
+            for other, what in ((unpickled, "pickle"), (refitted, "clone")):
+                _assert_same(_call(other, name, rows), out, err_msg=f"{what}: {name}")
+
+
+def check_random_state(estimator, data):
+    """The same ``random_state`` gives the same output, call after call.
+
+    Two fits with the same integer ``random_state`` give identical outputs
+    of every method, and so do repeated calls on one fitted estimator, on
+    the training rows (where ``DisparateImpactRemover`` draws) and on new
+    rows. Estimators without ``random_state`` are deterministic and held to
+    the same standard.
+    """
+    X, y, sample_weight, X_new = data
+    params = {"sensitive_cols": SENSITIVE}
+    if "random_state" in estimator.get_params():
+        params["random_state"] = 42
+    first = clone(estimator).set_params(**params).fit(X, y, sample_weight=sample_weight)
+    second = (
+        clone(estimator).set_params(**params).fit(X, y, sample_weight=sample_weight)
+    )
+    for rows in (X, X_new):
+        for name in _methods(first):
+            out = _call(first, name, rows)
+            _assert_same(_call(first, name, rows), out, err_msg=f"repeated {name}")
+            _assert_same(_call(second, name, rows), out, err_msg=f"refitted {name}")
+
+
+def _fit_params(estimator):
+    return inspect.signature(estimator.fit).parameters
+
+
+def check_inputs_not_modified(estimator, data):
+    """Nothing passed in (X, y, groups, sample_weight) is modified, in any method.
+
+    Run with a DataFrame and ``sensitive_cols``, and with numpy arrays and the
+    ``sensitive_features=`` keyword; every argument is compared with a deep
+    copy taken before the call.
+    """
+    import pandas as pd
+
+    X, y, sample_weight, X_new = data
+    y_strings = np.where(y == 1, "good", "bad").astype(object)
+    cases = [
+        (
+            clone(estimator).set_params(sensitive_cols=SENSITIVE),
+            dict(X=X.copy(), y=y_strings, sample_weight=sample_weight.copy()),
+            dict(X=X_new.copy()),
+        ),
+        (
+            clone(estimator).set_params(sensitive_cols=None),
+            dict(
+                X=X.drop(columns=SENSITIVE).to_numpy(),
+                y=y.copy(),
+                sample_weight=list(sample_weight),
+                sensitive_features=X[SENSITIVE].copy(),
+            ),
+            dict(
+                X=X_new.drop(columns=SENSITIVE).to_numpy(),
+                sensitive_features=X_new[SENSITIVE].to_numpy(),
+            ),
+        ),
+    ]
+    for est, fit_args, predict_args in cases:
+        calls = [("fit", fit_args)]
+        calls += [(name, predict_args) for name in _methods(est)]
+        if hasattr(est, "score"):
+            calls.append(("score", {**predict_args, "y": fit_args["y"][: len(X_new)]}))
+        for name, args in calls:
+            before = copy.deepcopy(args)
+            method = getattr(est, name)
+            if "sensitive_features" in args and not _takes_groups(method):
+                args = {k: v for k, v in args.items() if k != "sensitive_features"}
+            method(**args)
+            for key, value in args.items():
+                if isinstance(value, pd.DataFrame):
+                    pd.testing.assert_frame_equal(value, before[key])
+                elif isinstance(value, pd.Series):
+                    pd.testing.assert_series_equal(value, before[key])
+                else:
+                    assert_array_equal(value, before[key], err_msg=f"{name}: {key}")
+
+
+def check_set_output_pandas(estimator, data):
+    """``set_output(transform="pandas")``: a DataFrame with the same values.
+
+    Columns are ``get_feature_names_out()``, the index is the input's, the
+    passed-through group column keeps its values and dtype, and the values
+    equal the default (numpy) output. With ``sensitive_cols`` and with the
+    keyword.
+    """
+    import pandas as pd
+
+    X, y, sample_weight, X_new = data
+    X_new = X_new.set_axis(np.arange(len(X_new)) + 1000)  # a non-default index
+    for sensitive_cols, X_fit, X_out, groups, groups_new in (
+        (SENSITIVE, X, X_new, None, None),
+        (
+            None,
+            X.drop(columns=SENSITIVE),
+            X_new.drop(columns=SENSITIVE),
+            X[SENSITIVE],
+            X_new[SENSITIVE],
+        ),
+    ):
+        keyword = {} if groups is None else {"sensitive_features": groups}
+        keyword_new = {} if groups is None else {"sensitive_features": groups_new}
+        plain = clone(estimator).set_params(sensitive_cols=sensitive_cols)
+        plain.fit(X_fit, y, **keyword)
+        framed = clone(estimator).set_params(sensitive_cols=sensitive_cols)
+        framed.set_output(transform="pandas").fit(X_fit, y, **keyword)
+        out = framed.transform(X_out, **keyword_new)
+        assert isinstance(out, pd.DataFrame)
+        assert list(out.columns) == list(framed.get_feature_names_out())
+        assert list(out.columns) == list(X_out.columns)
+        pd.testing.assert_index_equal(out.index, X_out.index)
+        expected = plain.transform(X_out, **keyword_new)
+        assert_array_equal(out.to_numpy(dtype=object), _as_array(expected))
+        if sensitive_cols is not None:
+            pd.testing.assert_series_equal(out[SENSITIVE], X_out[SENSITIVE])
+        fitted = framed.fit_transform(X_fit, y, **keyword)
+        assert isinstance(fitted, pd.DataFrame)
+        pd.testing.assert_index_equal(fitted.index, X_fit.index)
+
+
+def skfair_checks(estimator):
+    """skfair's common checks that apply to ``estimator``.
+
+    Yields
+    ------
+    check : callable
+        ``check(estimator, data)`` with ``data`` from :func:`make_check_data`.
+    """
+    yield check_sensitive_cols_equals_keyword
+    yield check_numpy_position_equals_frame_name
+    yield check_row_permutation
+    yield check_group_relabelling
+    yield check_pickle_and_clone
+    yield check_random_state
+    yield check_inputs_not_modified
+    if hasattr(estimator, "transform") and hasattr(estimator, "set_output"):
+        yield check_set_output_pandas
