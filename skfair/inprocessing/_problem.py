@@ -16,6 +16,7 @@ Two parts:
 """
 
 import threading
+import warnings
 from collections import OrderedDict
 
 import cvxpy as cp
@@ -213,7 +214,22 @@ class _Subproblem:
     def solve(self, solver, verbose=False):
         """Solve; return the cvxpy status string."""
         options = _SOLVER_OPTIONS.get(solver, {})
-        self.problem.solve(solver=solver, verbose=verbose, **options)
+        with warnings.catch_warnings():
+            # An inaccurate status is returned to the caller, which reports it
+            # once per fit as a ConvergenceWarning naming the status; cvxpy's
+            # own UserWarning would repeat it for every subproblem solved.
+            warnings.filterwarnings(
+                "ignore", message="Solution may be inaccurate", category=UserWarning
+            )
+            # warm_start=False: with it, cvxpy keeps the solver object of the
+            # last solve and only updates its data. A Clarabel solver reused
+            # that way after a fit on badly scaled features (a column near
+            # 1e8) failed on every later subproblem of the same shape, i.e.
+            # every later fit in the process. The compiled problem (the
+            # costly part) is reused either way.
+            self.problem.solve(
+                solver=solver, verbose=verbose, warm_start=False, **options
+            )
         return self.problem.status
 
     def model_value(self):

@@ -25,6 +25,7 @@ from numbers import Number
 import numpy as np
 
 from ..utils import check_n_samples, check_sample_weight_1d, encode_groups
+from ..utils._validation import _has_missing
 
 # Rows per block of the counting loop: 2**16 int64 values are 512 KiB, so the
 # few temporaries of one block stay in the L2 cache.
@@ -221,7 +222,7 @@ def _present_labels(y, name):
                 f"{hi.item()!r})."
             )
         return [lo.item()] if lo == hi else [lo.item(), hi.item()]
-    if kind == "O" and (np.equal(y, None).any() or np.not_equal(y, y).any()):
+    if kind == "O" and _has_missing(y):
         raise ValueError(f"{name} contains missing values (None or NaN).")
     try:
         labels = np.unique(y)

@@ -1,6 +1,43 @@
 """Validation helpers shared by skfair's estimators and metrics."""
 
+import sys
+
 import numpy as np
+
+
+def _has_missing(values):
+    """Whether ``values`` holds NaN, None or ``pandas.NA``, without a row loop.
+
+    Comparisons with ``pandas.NA`` return NA, not a bool, so the usual
+    ``x != x`` test raises a TypeError on object arrays holding it; pandas'
+    own ``isna`` handles every missing marker (and pandas is imported
+    whenever an NA can exist).
+    """
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f":
+        return bool(np.isnan(arr).any())
+    if arr.dtype.kind != "O":
+        return False
+    pandas = sys.modules.get("pandas")
+    if pandas is not None:
+        return bool(pandas.isna(arr).any())
+    return bool(np.equal(arr, None).any() or np.not_equal(arr, arr).any())
+
+
+def _check_labels_present(y, *, name="y"):
+    """Raise a ValueError if the labels ``y`` hold missing or infinite values.
+
+    Meant to run before scikit-learn's ``type_of_target``, which casts NaN and
+    infinity to int (a RuntimeWarning) and sorts the labels (a TypeError for
+    None or ``pandas.NA`` among strings). A ``y`` of None is left to it.
+    """
+    if y is None:
+        return
+    if _has_missing(y):
+        raise ValueError(f"{name} contains missing values (NaN or None).")
+    arr = np.asarray(y)
+    if arr.dtype.kind == "f" and np.isinf(arr).any():
+        raise ValueError(f"{name} contains infinity; it must hold class labels.")
 
 
 def check_binary_labels(y, *, name="y", pos_label=None):
@@ -46,9 +83,7 @@ def check_binary_labels(y, *, name="y", pos_label=None):
         raise ValueError(f"{name} is empty.")
     if arr.dtype.kind == "f" and np.isnan(arr).any():
         raise ValueError(f"{name} contains NaN.")
-    if arr.dtype.kind == "O" and (
-        np.equal(arr, None).any() or np.not_equal(arr, arr).any()
-    ):
+    if arr.dtype.kind == "O" and _has_missing(arr):
         raise ValueError(f"{name} contains missing values (None or NaN).")
     try:
         classes = np.unique(arr)
