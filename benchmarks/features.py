@@ -44,20 +44,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine_line, write_section  # noqa: E402
 
 from skfair.datasets import load_adult  # noqa: E402
+from skfair.datasets._loaders import ADULT_NUMERIC  # noqa: E402
 from skfair.inprocessing import ConstrainedLogisticRegression  # noqa: E402
 from skfair.metrics import equalized_odds_difference  # noqa: E402
 from skfair.postprocessing import ThresholdOptimizer  # noqa: E402
 from skfair.preprocessing import DisparateImpactRemover, Reweighing  # noqa: E402
 
 SYSTEMS = ("skfair", "fairlearn", "AIF360", "scikit-lego")
-NUMERIC = [
-    "age",
-    "fnlwgt",
-    "education-num",
-    "capital-gain",
-    "capital-loss",
-    "hours-per-week",
-]
+NUMERIC = list(ADULT_NUMERIC)  # Adult's six numeric columns
 N_TRAIN = 4000  # Adult rows used by the probes (train and test subsamples)
 SEED = 0
 NOTES = []  # (feature, system, text): one-line findings of the probes

@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import machine_line, write_section  # noqa: E402
 
 from skfair.datasets import load_adult  # noqa: E402
+from skfair.datasets._loaders import ADULT_NUMERIC  # noqa: E402
 from skfair.metrics import demographic_parity_difference  # noqa: E402
 from skfair.preprocessing import (  # noqa: E402
     DisparateImpactRemover,
@@ -40,14 +41,7 @@ from skfair.preprocessing import (  # noqa: E402
     reweighing_weights,
 )
 
-NUMERIC = [
-    "age",
-    "fnlwgt",
-    "education-num",
-    "capital-gain",
-    "capital-loss",
-    "hours-per-week",
-]
+NUMERIC = list(ADULT_NUMERIC)  # Adult's six numeric columns
 KS_TARGET_COLUMNS = ["age", "fnlwgt", "hours-per-week"]
 ROUNDS = 5
 
