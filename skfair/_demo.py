@@ -277,6 +277,7 @@ def _plot(results, path, data):
             xytext=(4, 4),
             textcoords="offset points",
         )
+    ax.margins(x=0.5, y=0.1)  # room for the labels right of the points
     ax.set_xlabel("equalized-odds gap (test)")
     ax.set_ylabel("accuracy (test)")
     ax.set_title(f"{data.name}: accuracy / fairness trade-off by {data.sensitive}")
