@@ -1,7 +1,7 @@
 """Disparate impact remover (Feldman et al., 2015) with an exact, tie-aware repair."""
 
 from collections.abc import Hashable
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from scipy import sparse
@@ -24,12 +24,10 @@ from ..utils import (
     resolve_sensitive_features,
     split_sensitive_columns,
 )
+from ..utils._sensitive import _is_pandas_dataframe as _is_dataframe
+from ..utils._sensitive import column_positions
 
 __all__ = ["DisparateImpactRemover"]
-
-
-def _is_dataframe(X):
-    return hasattr(X, "columns") and hasattr(X, "iloc") and getattr(X, "ndim", 0) == 2
 
 
 def _as_2d_input(X):
@@ -110,30 +108,6 @@ def _as_list(columns):
     return [columns]
 
 
-def _column_position(X, column):
-    """Position in ``X`` of one entry of ``columns`` (a name, else a position)."""
-    n_columns = X.shape[1]
-    if isinstance(column, (bool, np.bool_)):
-        raise ValueError(
-            f"columns must hold column names or positions; got {column!r}."
-        )
-    if _is_dataframe(X) and column in list(X.columns):
-        return list(X.columns).index(column)
-    if isinstance(column, Integral):
-        if not -n_columns <= column < n_columns:
-            raise ValueError(
-                f"columns position {column} is out of range for X with "
-                f"{n_columns} columns."
-            )
-        return int(column) % n_columns
-    if not _is_dataframe(X):
-        raise ValueError(
-            f"columns names column {column!r}, but X has no column names; pass a "
-            "pandas DataFrame or give column positions."
-        )
-    raise ValueError(f"columns names column {column!r}, which is not a column of X.")
-
-
 def _select_columns(X, columns, sensitive_positions):
     """Positions of the columns to repair, validated."""
     sensitive = set(sensitive_positions)
@@ -151,9 +125,7 @@ def _select_columns(X, columns, sensitive_positions):
     entries = _as_list(columns)
     if not entries:
         raise ValueError("columns is empty; name at least one column to repair.")
-    selected = [_column_position(X, column) for column in entries]
-    if len(set(selected)) != len(selected):
-        raise ValueError(f"columns names a column twice: {columns!r}.")
+    selected = column_positions(X, entries, param="columns")
     for j in selected:
         if j in sensitive:
             raise ValueError(

@@ -46,37 +46,42 @@ def _as_column_list(sensitive_cols):
     return [sensitive_cols], True
 
 
-def _column_positions(X, cols):
-    """Positions in ``X`` of the columns named (or numbered) in ``cols``."""
+def column_positions(X, cols, *, param="sensitive_cols"):
+    """Positions in ``X`` of the columns named (or numbered) in ``cols``.
+
+    Names are looked up in a DataFrame's columns first, then integers are
+    taken as positions (negative ones from the end). ``param`` names the
+    parameter in error messages.
+    """
     n_columns = X.shape[1]
     names = list(X.columns) if _is_pandas_dataframe(X) else None
     positions = []
     for col in cols:
         if isinstance(col, (bool, np.bool_)):
             raise ValueError(
-                f"sensitive_cols must hold column names or positions, got {col!r}."
+                f"{param} must hold column names or positions, got {col!r}."
             )
         if names is not None and col in names:
             positions.append(names.index(col))
         elif isinstance(col, Integral):
             if not -n_columns <= col < n_columns:
                 raise ValueError(
-                    f"sensitive_cols position {col} is out of range for X with "
+                    f"{param} position {col} is out of range for X with "
                     f"{n_columns} columns."
                 )
             positions.append(int(col) % n_columns)
         elif names is None:
             raise ValueError(
-                f"sensitive_cols names column {col!r}, but X has no column "
+                f"{param} names column {col!r}, but X has no column "
                 "names; pass a pandas DataFrame or give column positions."
             )
         else:
             raise ValueError(
-                f"sensitive_cols names column {col!r}, which is not a column of "
+                f"{param} names column {col!r}, which is not a column of "
                 f"X (columns: {names[:20]}{'...' if len(names) > 20 else ''})."
             )
     if len(set(positions)) != len(positions):
-        raise ValueError(f"sensitive_cols names a column twice: {cols!r}.")
+        raise ValueError(f"{param} names a column twice: {cols!r}.")
     return positions
 
 
@@ -112,7 +117,7 @@ def split_sensitive_columns(X, sensitive_cols):
             X = np.asarray(X, dtype=object) if _has_mixed_types(X) else np.asarray(X)
         _check_2d(X)
     cols, single = _as_column_list(sensitive_cols)
-    positions = _column_positions(X, cols)
+    positions = column_positions(X, cols)
     keep = np.setdiff1d(np.arange(X.shape[1]), positions)
     if _is_pandas_dataframe(X):
         sens = X.iloc[:, positions[0]] if single else X.iloc[:, positions]
