@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import expit, log_expit
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -23,6 +24,7 @@ from ..utils import (
     encode_groups,
     resolve_sensitive_features,
 )
+from ..utils._sensitive import format_label, python_label
 from ..utils._validation import _check_labels_present
 from ._problem import _RateConstrainedLogistic
 from ._scp import SubproblemError, sequential_convex_fit
@@ -64,11 +66,6 @@ def _check_solver(solver):
             f"solvers: {installed}."
         )
     return name
-
-
-def _plain(label):
-    """A numpy scalar as the Python value, for readable messages."""
-    return label.item() if isinstance(label, np.generic) else label
 
 
 class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -337,7 +334,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         for label, weight in zip(classes, class_weight, strict=True):
             if not weight > 0:
                 raise ValueError(
-                    f"class {_plain(label)!r} of y has zero total sample_weight; "
+                    f"class {format_label(label)} of y has zero total sample_weight; "
                     "ConstrainedLogisticRegression needs both classes with "
                     "positive weight."
                 )
@@ -387,9 +384,9 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
                 which = (
                     "rows"
                     if label is None
-                    else f"rows with label {_plain(classes[label])!r}"
+                    else f"rows with label {format_label(classes[label])}"
                 )
-                group = _plain(encoding.groups[g])
+                group = python_label(encoding.groups[g])
                 raise ValueError(
                     f"group {group!r} has no {which} (with positive sample "
                     f"weight) in the training data; constraints="
@@ -486,8 +483,6 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, 2)
             Columns in the order of ``classes_``.
         """
-        from scipy.special import expit
-
         positive = expit(self.decision_function(X))
         return np.column_stack([1.0 - positive, positive])
 
@@ -503,8 +498,6 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, 2)
         """
-        from scipy.special import log_expit
-
         scores = self.decision_function(X)
         return np.column_stack([log_expit(-scores), log_expit(scores)])
 

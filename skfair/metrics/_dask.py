@@ -9,6 +9,7 @@ the labels first appear in.
 
 import numpy as np
 
+from ..utils._sensitive import python_label
 from ._counts import (
     GroupCounts,
     _as_label_vector,
@@ -131,21 +132,15 @@ def _block_counts(y_true, y_pred, sensitive_features, sample_weight, pos_label):
     )
 
 
-def _key(label):
-    if isinstance(label, (tuple, list, np.ndarray)):
-        return tuple(_key(v) for v in label)
-    return label.item() if isinstance(label, np.generic) else label
-
-
 def _merge(a, b):
     """Sum two count tables, matching their groups by label."""
     if a is None or b is None:
         return b if a is None else a
-    labels = [_key(g) for g in a.groups]
+    labels = [python_label(g) for g in a.groups]
     index = {label: i for i, label in enumerate(labels)}
     b_rows = []
     for g in b.groups:
-        key = _key(g)
+        key = python_label(g)
         if key not in index:
             index[key] = len(labels)
             labels.append(key)

@@ -16,6 +16,7 @@ Conventions shared by every metric (and tested):
 
 import numpy as np
 
+from ..utils._sensitive import python_label
 from ._counts import group_counts, overall_counts
 
 _METHODS = ("between_groups", "to_overall")
@@ -548,13 +549,6 @@ def equal_opportunity_ratio(
 # AIF360-style privileged versus unprivileged comparisons
 
 
-def _group_key(label):
-    """A hashable, numpy-free key for a group label (tuples for 2-D groups)."""
-    if isinstance(label, (tuple, list, np.ndarray)):
-        return tuple(_group_key(v) for v in label)
-    return label.item() if isinstance(label, np.generic) else label
-
-
 def _privileged_tables(
     y_true, y_pred, sensitive_features, sample_weight, pos_label, privileged_group
 ):
@@ -567,7 +561,7 @@ def _privileged_tables(
         pos_label=pos_label,
         raw=True,  # so that groups whose rows weigh zero still count as groups
     )
-    groups = [_group_key(g) for g in counts.groups]
+    groups = [python_label(g) for g in counts.groups]
     if len(groups) < 2:
         raise ValueError(
             "sensitive_features holds a single group "
@@ -583,7 +577,7 @@ def _privileged_tables(
             )
         index = 1
     else:
-        key = _group_key(privileged_group)
+        key = python_label(privileged_group)
         if key not in groups:
             raise ValueError(
                 f"privileged_group={privileged_group!r} is not one of the groups "

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from ..utils._sensitive import python_label
+
 
 def _import_pyplot():
     try:
@@ -18,7 +20,7 @@ def _import_pyplot():
 def _group_name(label):
     if isinstance(label, tuple):
         return ", ".join(str(v) for v in label)
-    return str(label.item() if isinstance(label, np.generic) else label)
+    return str(python_label(label))
 
 
 def plot_threshold_optimizer(estimator, ax=None):

@@ -37,6 +37,7 @@ from ..utils import (
     encode_known_groups,
     resolve_sensitive_features,
 )
+from ..utils._sensitive import format_label
 from ..utils._validation import _check_labels_present
 from ._lp import (
     CONSTRAINT_RATES,
@@ -58,10 +59,6 @@ _RATE_NEEDS = {
 }
 
 _COST_KEYS = ("tp", "fp", "tn", "fn")
-
-
-def _format_group(label):
-    return repr(label.item() if isinstance(label, np.generic) else label)
 
 
 class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -368,7 +365,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         for label, class_weight in zip(self.classes_, (n_neg, n_pos), strict=True):
             if class_weight <= 0:
                 raise ValueError(
-                    f"class {_format_group(label)} of y has zero total sample_weight; "
+                    f"class {format_label(label)} of y has zero total sample_weight; "
                     "ThresholdOptimizer needs both classes with positive weight."
                 )
         if self.objective == "accuracy":
@@ -406,7 +403,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         for rate in rates:
             missing = np.flatnonzero(~available[rate])
             if missing.size:
-                label = _format_group(encoding.groups[missing[0]])
+                label = format_label(encoding.groups[missing[0]])
                 pos = self.classes_[1]
                 pos = pos.item() if isinstance(pos, np.generic) else pos
                 needs = _RATE_NEEDS[rate].format(pos=pos)
@@ -671,7 +668,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         unknown = ~np.isin(y_arr, self.classes_)
         if unknown.any():
             raise ValueError(
-                f"y holds label {_format_group(y_arr[unknown][0])}, which is not "
+                f"y holds label {format_label(y_arr[unknown][0])}, which is not "
                 f"one of the classes seen in fit {self.classes_.tolist()}."
             )
         weights = check_sample_weight_1d(sample_weight, p.size)

@@ -25,7 +25,7 @@ from ..utils import (
     split_sensitive_columns,
 )
 from ..utils._sensitive import _is_pandas_dataframe as _is_dataframe
-from ..utils._sensitive import column_positions
+from ..utils._sensitive import column_positions, format_label
 
 __all__ = ["DisparateImpactRemover"]
 
@@ -52,11 +52,6 @@ def _as_2d_input(X):
     if X.dtype.kind == "c":
         raise ValueError("Complex data not supported.")
     return X
-
-
-def _plain(label):
-    """A numpy scalar as the Python value, for readable messages."""
-    return label.item() if isinstance(label, np.generic) else label
 
 
 def _column_label(X, position):
@@ -452,8 +447,8 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             for label, rows in zip(encoding.groups, rows_by_group, strict=True):
                 if not sample_weight[rows].sum() > 0:
                     raise ValueError(
-                        f"Group {_plain(label)!r} has zero total sample_weight; its "
-                        "distribution is undefined."
+                        f"Group {format_label(label)} has zero total "
+                        "sample_weight; its distribution is undefined."
                     )
 
         self.group_values_, self.group_cdf_ = [], []

@@ -383,12 +383,19 @@ def encode_groups(sensitive_features, *, name="sensitive_features"):
         remainder //= enc.n_groups
     parts.reverse()
     for i in range(present.size):
-        labels[i] = tuple(_python_scalar(part[i]) for part in parts)
+        labels[i] = tuple(python_label(part[i]) for part in parts)
     return GroupEncoding(codes.reshape(-1), labels)
 
 
-def _python_scalar(value):
-    return value.item() if isinstance(value, np.generic) else value
+def python_label(label):
+    """A group or class label as plain Python, for messages and dict keys.
+
+    numpy scalars become their Python value; intersectional group labels
+    (tuples) become tuples of Python values.
+    """
+    if isinstance(label, (tuple, list, np.ndarray)):
+        return tuple(python_label(value) for value in label)
+    return label.item() if isinstance(label, np.generic) else label
 
 
 def check_n_samples(sensitive_features, n_samples, *, name="sensitive_features"):
@@ -400,8 +407,9 @@ def check_n_samples(sensitive_features, n_samples, *, name="sensitive_features")
         )
 
 
-def _format_group(label):
-    return repr(_python_scalar(label))
+def format_label(label):
+    """``repr`` of a label as plain Python: ``'a'``, ``5``, ``('f', 1)``."""
+    return repr(python_label(label))
 
 
 def encode_known_groups(sensitive_features, groups, *, name="sensitive_features"):
@@ -439,20 +447,14 @@ def encode_known_groups(sensitive_features, groups, *, name="sensitive_features"
     """
     new = encode_groups(sensitive_features, name=name)
     lookup = np.empty(new.n_groups, dtype=np.intp)
-    seen = {_hashable(label): i for i, label in enumerate(groups)}
+    seen = {python_label(label): i for i, label in enumerate(groups)}
     for j, label in enumerate(new.groups):
-        index = seen.get(_hashable(label))
+        index = seen.get(python_label(label))
         if index is None:
-            shown = [_python_scalar(g) for g in groups[:20]]
+            shown = [python_label(g) for g in groups[:20]]
             raise ValueError(
-                f"{name} holds group {_format_group(label)}, which was not seen "
+                f"{name} holds group {format_label(label)}, which was not seen "
                 f"in fit (seen: {shown}{'...' if len(groups) > 20 else ''})."
             )
         lookup[j] = index
     return lookup[new.codes]
-
-
-def _hashable(label):
-    if isinstance(label, tuple):
-        return tuple(_python_scalar(v) for v in label)
-    return _python_scalar(label)
