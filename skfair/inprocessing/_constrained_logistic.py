@@ -19,7 +19,6 @@ from sklearn.utils.validation import (
 
 from ..utils import (
     check_binary_labels,
-    check_n_samples,
     check_sample_weight_1d,
     encode_groups,
     resolve_sensitive_features,
@@ -308,7 +307,6 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             X, reset=True, sensitive_features=sensitive_features, required=True
         )
         n_samples = X_model.shape[0]
-        check_n_samples(raw_groups, n_samples)
         check_consistent_length(X_model, y)
         y = column_or_1d(y, warn=True)
         _check_labels_present(y)  # before type_of_target (see there)

@@ -17,7 +17,6 @@ from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (
-    check_n_samples,
     check_sample_weight_1d,
     encode_groups,
     encode_known_groups,
@@ -406,7 +405,6 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             sensitive_features=sensitive_features,
             method=method,
         )
-        check_n_samples(groups, X.shape[0])
         return groups, []
 
     @_fit_context(prefer_skip_nested_validation=True)

@@ -359,7 +359,6 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"y has {_num_samples(y)} rows but X has {n_samples}; they must match."
             )
-        check_n_samples(sens, n_samples)
         weights, table, groups, _ = _reweigh(y, sens, sample_weight)
 
         estimator = clone(self.estimator)

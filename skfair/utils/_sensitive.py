@@ -183,7 +183,8 @@ def resolve_sensitive_features(
         ``X`` without the sensitive columns when ``sensitive_cols`` is set,
         otherwise ``X`` itself.
     sensitive_features : array-like or None
-        The raw sensitive features (not yet encoded).
+        The raw sensitive features (not yet encoded), one row per row of ``X``
+        (checked here for the ``sensitive_features=`` keyword).
     """
     if sensitive_cols is not None and sensitive_features is not None:
         raise ValueError(
@@ -200,6 +201,8 @@ def resolve_sensitive_features(
             "sensitive_features= to this method (with metadata routing, request "
             f"it with set_{method}_request(sensitive_features=True))."
         )
+    if sensitive_features is not None and getattr(X, "ndim", 1) >= 1:
+        check_n_samples(sensitive_features, _num_samples(X))
     return X, sensitive_features
 
 
