@@ -75,14 +75,23 @@ def _load(dataset, sensitive):
     )
 
 
+def _numeric_columns(data):
+    """Columns other than the group whose values are floats (numeric features)."""
+    return [
+        j
+        for j, name in enumerate(data.feature_names)
+        if name != data.sensitive and isinstance(data.X_train[0, j], float)
+    ]
+
+
 def _preprocessor(data, *, keep_sensitive):
     """Scale numeric columns, one-hot the rest; optionally pass the group through."""
-    numeric, categorical = [], []
-    for j, name in enumerate(data.feature_names):
-        if name == data.sensitive:
-            continue
-        is_numeric = isinstance(data.X_train[0, j], float)
-        (numeric if is_numeric else categorical).append(j)
+    numeric = _numeric_columns(data)
+    categorical = [
+        j
+        for j, name in enumerate(data.feature_names)
+        if name != data.sensitive and j not in numeric
+    ]
     steps = [
         ("num", StandardScaler(), numeric),
         (
@@ -98,14 +107,6 @@ def _preprocessor(data, *, keep_sensitive):
 
 def _logistic():
     return LogisticRegression(max_iter=1000)
-
-
-def _numeric_columns(data):
-    return [
-        j
-        for j, name in enumerate(data.feature_names)
-        if name != data.sensitive and isinstance(data.X_train[0, j], float)
-    ]
 
 
 def _baseline(data):
