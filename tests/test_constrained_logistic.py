@@ -12,6 +12,8 @@ import cvxpy as cp
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import minimize
 from scipy.special import expit
 from sklearn.base import clone
@@ -86,7 +88,7 @@ def test_unconstrained_end_matches_sklearn(C, fit_intercept):
     X, y, group = make_data(n=300, n_features=4)
     sw = np.random.RandomState(3).uniform(0.2, 3.0, len(y))
     ours = ConstrainedLogisticRegression(
-        tolerance=1.0, C=C, fit_intercept=fit_intercept
+        gap_of="predict_proba", tolerance=1.0, C=C, fit_intercept=fit_intercept
     ).fit(X, y, sample_weight=sw, sensitive_features=group)
     ref = LogisticRegression(
         C=C, fit_intercept=fit_intercept, tol=1e-12, max_iter=100_000
@@ -158,7 +160,7 @@ def test_matches_independent_slsqp_solve(constraints):
     sw = np.random.RandomState(2).uniform(0.5, 2.0, len(y))
     C, tolerance = 0.5, 0.03
     clf = ConstrainedLogisticRegression(
-        constraints=constraints, tolerance=tolerance, C=C
+        gap_of="predict_proba", constraints=constraints, tolerance=tolerance, C=C
     ).fit(X, y, sample_weight=sw, sensitive_features=group)
     theta = np.r_[clf.coef_[0], clf.intercept_]
     theta_ref = _slsqp(X, y, group, sw, C, tolerance, constraints)
@@ -198,7 +200,7 @@ def test_kkt_conditions(constraints):
     sw = np.random.RandomState(5).uniform(0.5, 2.0, len(y))
     C, tolerance = 2.0, 0.02
     clf = ConstrainedLogisticRegression(
-        constraints=constraints, tolerance=tolerance, C=C
+        gap_of="predict_proba", constraints=constraints, tolerance=tolerance, C=C
     ).fit(X, y, sample_weight=sw, sensitive_features=group)
     A = np.column_stack([X, np.ones(len(y))])
     theta = np.r_[clf.coef_[0], clf.intercept_]
@@ -239,45 +241,118 @@ def test_kkt_conditions(constraints):
 # --------------------------------------------------------------------------
 
 
+def decision_gaps(clf, X, y, group, sample_weight=None):
+    """Each slice's largest minus smallest group rate of ``predict == classes_[1]``."""
+    positive = (clf.predict(X) == clf.classes_[1]).astype(float)
+    return gaps_of(positive, clf.constraints, y, group, sample_weight)
+
+
+def gaps_of(values, constraints, y, group, sample_weight=None):
+    return np.array(
+        [
+            np.ptp(rates_from_proba(values, y, group, sample_weight, label))
+            for label in SLICES[constraints]
+        ]
+    )
+
+
+def rate_step(y, group, constraints, sample_weight=None):
+    """Per slice, the largest share of one row in one group's weight."""
+    w = np.ones(len(y)) if sample_weight is None else sample_weight
+    steps = []
+    for label in SLICES[constraints]:
+        on = np.ones(len(y), bool) if label is None else y == label
+        cells = [w[on & (group == g)] for g in np.unique(group)]
+        steps.append(max(cell.max() / cell.sum() for cell in cells))
+    return np.array(steps)
+
+
 @pytest.mark.parametrize("constraints", CONSTRAINTS)
 @pytest.mark.parametrize("tolerance", [0.0, 0.01, 0.05])
-def test_training_constraints_hold(constraints, tolerance):
+def test_training_probability_constraints_hold(constraints, tolerance):
     X, y, group = make_data(n=500, n_groups=3, seed=6)
-    clf = ConstrainedLogisticRegression(constraints=constraints, tolerance=tolerance)
+    clf = ConstrainedLogisticRegression(
+        constraints=constraints, tolerance=tolerance, gap_of="predict_proba"
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         clf.fit(X, y, sensitive_features=group)
     gaps = soft_gaps(clf, X, y, group)
     assert gaps.max() <= tolerance + 1e-6
-    np.testing.assert_allclose(clf.training_gaps_, gaps, atol=1e-9)
+    np.testing.assert_allclose(clf.constrained_gaps_, gaps, atol=1e-9)
+    # training_gaps_ always reports the decisions.
+    np.testing.assert_allclose(
+        clf.training_gaps_, decision_gaps(clf, X, y, group), atol=1e-12
+    )
     assert clf.n_iter_.shape == (1,) and 1 <= clf.n_iter_[0] <= clf.max_iter
 
 
-def test_smaller_tolerance_gives_smaller_gaps_train_and_held_out():
-    X, y, group = make_data(n=4000, n_features=4, seed=7, shift=1.0)
-    X_test, y_test, group_test = make_data(n=4000, n_features=4, seed=8, shift=1.0)
-    tolerances = [0.0, 0.05, 0.1, 0.2, 1.0]
-    train, held_out_soft, held_out_eo = [], [], []
-    for tolerance in tolerances:
-        clf = ConstrainedLogisticRegression(tolerance=tolerance).fit(
-            X, y, sensitive_features=group
-        )
-        train.append(soft_gaps(clf, X, y, group).max())
-        held_out_soft.append(soft_gaps(clf, X_test, y_test, group_test).max())
-        held_out_eo.append(
-            equalized_odds_difference(
-                y_test, clf.predict(X_test), sensitive_features=group_test
-            )
-        )
-    unconstrained = train[-1]
-    assert unconstrained > 0.2
-    # On the training data the gap is exactly min(tolerance, unconstrained gap).
-    np.testing.assert_allclose(
-        train[:-1], np.minimum(tolerances[:-1], unconstrained), atol=1e-6
+@pytest.mark.parametrize("constraints", CONSTRAINTS)
+@pytest.mark.parametrize("tolerance", [0.0, 0.01, 0.05])
+def test_training_decision_gaps_hold(constraints, tolerance):
+    """The default: tolerance bounds the gaps of predict, up to one rate step."""
+    X, y, group = make_data(n=500, n_groups=3, seed=6)
+    sw = np.random.RandomState(7).uniform(0.5, 2.0, len(y))
+    clf = ConstrainedLogisticRegression(constraints=constraints, tolerance=tolerance)
+    clf.fit(X, y, sample_weight=sw, sensitive_features=group)
+    gaps = decision_gaps(clf, X, y, group, sw)
+    assert np.all(gaps <= tolerance + rate_step(y, group, constraints, sw) + 1e-12)
+    np.testing.assert_allclose(clf.training_gaps_, gaps, atol=1e-12)
+    np.testing.assert_allclose(clf.constrained_gaps_, gaps, atol=1e-12)
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    tolerance=st.sampled_from([0.0, 0.01, 0.02, 0.05]),
+    n_groups=st.integers(2, 3),
+)
+def test_decision_bound_holds_for_every_seed(seed, tolerance, n_groups):
+    """The training-data bound (unlike a held-out trend) holds for every draw."""
+    X, y, group = make_data(n=600, n_groups=n_groups, seed=seed, shift=1.0)
+    clf = ConstrainedLogisticRegression(tolerance=tolerance).fit(
+        X, y, sensitive_features=group
     )
-    assert np.all(np.diff(held_out_soft) > 0)
-    assert np.all(np.diff(held_out_eo) > 0)
-    assert held_out_eo[0] < 0.25 * held_out_eo[-1]
+    gaps = decision_gaps(clf, X, y, group)
+    assert np.all(gaps <= tolerance + rate_step(y, group, "equalized_odds") + 1e-12)
+    # The metric users call agrees.
+    assert equalized_odds_difference(
+        y, clf.predict(X), sensitive_features=group
+    ) == pytest.approx(gaps.max(), abs=1e-12)
+
+
+def test_constraint_binds_and_the_model_stays_informative():
+    """Without the constraint the gaps are large; with it, accuracy stays useful."""
+    X, y, group = make_data(n=1000, n_groups=2, seed=0, shift=1.0)
+    free = ConstrainedLogisticRegression(tolerance=1.0).fit(
+        X, y, sensitive_features=group
+    )
+    fair = ConstrainedLogisticRegression(tolerance=0.0).fit(
+        X, y, sensitive_features=group
+    )
+    assert decision_gaps(free, X, y, group).max() > 0.2
+    step = rate_step(y, group, "equalized_odds")
+    assert np.all(decision_gaps(fair, X, y, group) <= step + 1e-12)
+    majority = max(np.mean(y), 1 - np.mean(y))
+    assert majority + 0.02 < fair.score(X, y) < free.score(X, y)
+
+
+def test_held_out_gaps_shrink_with_tolerance_on_average():
+    """Held-out gaps are noisy per seed; over seeds, tolerance 0 beats no bound."""
+    fair_gaps, free_gaps = [], []
+    for seed in range(4):
+        X, y, group = make_data(n=2000, seed=100 + seed, shift=1.0)
+        X_test, y_test, g_test = make_data(n=4000, seed=200 + seed, shift=1.0)
+        for tolerance, out in ((0.0, fair_gaps), (1.0, free_gaps)):
+            clf = ConstrainedLogisticRegression(tolerance=tolerance).fit(
+                X, y, sensitive_features=group
+            )
+            out.append(
+                equalized_odds_difference(
+                    y_test, clf.predict(X_test), sensitive_features=g_test
+                )
+            )
+    assert np.mean(fair_gaps) < 0.3 * np.mean(free_gaps)
 
 
 # --------------------------------------------------------------------------
@@ -288,13 +363,13 @@ def test_smaller_tolerance_gives_smaller_gaps_train_and_held_out():
 def test_integer_sample_weight_equals_row_repetition():
     X, y, group = make_data(n=200, seed=9)
     counts = np.random.RandomState(10).randint(0, 4, len(y))
-    weighted = ConstrainedLogisticRegression(tolerance=0.01).fit(
-        X, y, sample_weight=counts, sensitive_features=group
-    )
+    weighted = ConstrainedLogisticRegression(
+        gap_of="predict_proba", tolerance=0.01
+    ).fit(X, y, sample_weight=counts, sensitive_features=group)
     rows = np.repeat(np.arange(len(y)), counts)
-    repeated = ConstrainedLogisticRegression(tolerance=0.01).fit(
-        X[rows], y[rows], sensitive_features=group[rows]
-    )
+    repeated = ConstrainedLogisticRegression(
+        gap_of="predict_proba", tolerance=0.01
+    ).fit(X[rows], y[rows], sensitive_features=group[rows])
     np.testing.assert_allclose(weighted.coef_, repeated.coef_, atol=1e-6)
     np.testing.assert_allclose(weighted.intercept_, repeated.intercept_, atol=1e-6)
 
@@ -325,17 +400,19 @@ def test_intersectional_groups():
     g2 = np.random.RandomState(13).choice(["a", "b"], len(y))
     X = X + (g2 == "b")[:, None] * 0.5
     sf = np.column_stack([g1.astype(str), g2])
-    clf = ConstrainedLogisticRegression(tolerance=0.01).fit(X, y, sensitive_features=sf)
+    clf = ConstrainedLogisticRegression(gap_of="predict_proba", tolerance=0.01).fit(
+        X, y, sensitive_features=sf
+    )
     assert len(clf.groups_) == 4 and isinstance(clf.groups_[0], tuple)
     assert clf.constraint_multipliers_.shape == (2, 4)
     combined = np.char.add(np.char.add(sf[:, 0], "|"), sf[:, 1])
     assert soft_gaps(clf, X, y, combined).max() <= 0.01 + 1e-6
-    single = ConstrainedLogisticRegression(tolerance=0.01).fit(
+    single = ConstrainedLogisticRegression(gap_of="predict_proba", tolerance=0.01).fit(
         X, y, sensitive_features=combined
     )
     np.testing.assert_allclose(clf.coef_, single.coef_, atol=1e-8)
     # With two groups only the result differs (the constraint is weaker).
-    by_one = ConstrainedLogisticRegression(tolerance=0.01).fit(
+    by_one = ConstrainedLogisticRegression(gap_of="predict_proba", tolerance=0.01).fit(
         X, y, sensitive_features=g2
     )
     assert soft_gaps(by_one, X, y, combined).max() > 0.02
@@ -508,7 +585,17 @@ def test_inaccurate_status_warns_with_status(monkeypatch):
 def test_max_iter_reached_warns_with_violation():
     X, y, group = make_data(n=300, seed=25)
     with pytest.warns(ConvergenceWarning, match="max_iter=2.*violation"):
-        ConstrainedLogisticRegression(max_iter=2).fit(X, y, sensitive_features=group)
+        ConstrainedLogisticRegression(max_iter=2, gap_of="predict_proba").fit(
+            X, y, sensitive_features=group
+        )
+    # Bounding the decisions: the bound still holds (exact correction), and
+    # the warning says so.
+    with pytest.warns(ConvergenceWarning, match="max_iter=2.*still meet the bound"):
+        clf = ConstrainedLogisticRegression(max_iter=2).fit(
+            X, y, sensitive_features=group
+        )
+    step = rate_step(y, group, "equalized_odds")
+    assert np.all(decision_gaps(clf, X, y, group) <= step + 1e-12)
 
 
 def test_inputs_not_modified():
@@ -600,9 +687,9 @@ def test_metadata_routing_of_sensitive_features():
 
     X, y, group = make_data(n=300, seed=29)
     with sklearn.config_context(enable_metadata_routing=True):
-        clf = ConstrainedLogisticRegression(tolerance=0.01).set_fit_request(
-            sensitive_features=True
-        )
+        clf = ConstrainedLogisticRegression(
+            gap_of="predict_proba", tolerance=0.01
+        ).set_fit_request(sensitive_features=True)
         search = GridSearchCV(clf, {"C": [0.5, 1.0]}, cv=3).fit(
             X, y, sensitive_features=group
         )
@@ -610,19 +697,22 @@ def test_metadata_routing_of_sensitive_features():
 
 
 def test_refit_reuses_the_compiled_problem():
-    X, y, group = make_data(n=200, n_features=5, n_groups=3, seed=30)
-    X2, y2, group2 = make_data(n=350, n_features=5, n_groups=3, seed=31)
+    # Six groups: a shape no other test uses, so the pool's state is ours.
+    X, y, group = make_data(n=900, n_features=5, n_groups=6, seed=30, shift=0.2)
+    X2, y2, group2 = make_data(n=1200, n_features=5, n_groups=6, seed=31, shift=0.2)
     ConstrainedLogisticRegression(tolerance=0.01).fit(X, y, sensitive_features=group)
     built = _problem.SUBPROBLEM_POOL.n_built
-    (subproblem,) = _problem.SUBPROBLEM_POOL.cached(6, 3, 2)
+    (subproblem,) = _problem.SUBPROBLEM_POOL.cached(6, 2)
     compiled = subproblem.problem._cache.param_prog
     assert compiled is not None
-    # Different data, tolerance and C; same shape: nothing is rebuilt or recompiled.
+    # Different data, tolerance, C and number of features; same number of
+    # groups and slices: nothing is rebuilt or recompiled (the subproblem's
+    # size does not depend on the features).
     ConstrainedLogisticRegression(tolerance=0.05, C=0.3).fit(
-        X2, y2, sensitive_features=group2
+        X2[:, :3], y2, sensitive_features=group2
     )
     assert _problem.SUBPROBLEM_POOL.n_built == built
-    assert _problem.SUBPROBLEM_POOL.cached(6, 3, 2) == [subproblem]
+    assert _problem.SUBPROBLEM_POOL.cached(6, 2) == [subproblem]
     assert subproblem.problem._cache.param_prog is compiled
     assert subproblem.problem.is_dpp()
     # A new shape builds a new problem.

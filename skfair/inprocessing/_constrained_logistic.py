@@ -25,8 +25,9 @@ from ..utils import (
 )
 from ..utils._sensitive import format_label, python_label
 from ..utils._validation import _check_labels_present
+from . import _decisions
 from ._problem import _RateConstrainedLogistic
-from ._scp import SubproblemError, sequential_convex_fit
+from ._scp import SCPResult, SubproblemError, sequential_convex_fit
 
 # For each constraint: the label slices whose groups' rates are equalised,
 # as (label the rows must have or None for all rows, name of the rate).
@@ -36,6 +37,19 @@ _SLICES = {
     "false_positive_rate_parity": ((0, "negatives"),),
     "demographic_parity": ((None, "all rows"),),
 }
+
+# Temperatures of the smooth stand-ins sigmoid(z / T) of the decisions z > 0,
+# in logits: 1 is the predicted probability; at 0.03 a row's soft decision
+# moves from 0.03 to 0.97 within 0.2 logit of the boundary.
+_TEMPERATURES = (1.0, 0.2, 0.04)
+# Iterations and step tolerance of the runs after the first (T = 1).
+_CONTINUATION_MAX_ITER = 20
+_CONTINUATION_TOL = 1e-4
+# Re-runs at the last temperature with the bound lowered by the decisions'
+# excess (before the exact threshold correction takes over).
+_RETARGETS = 2
+# Below this share of rows with the minority decision, a fit warns.
+_NEAR_CONSTANT = 0.01
 
 # Solvers tried in this order when solver=None: an interior-point QP solver
 # first (accurate duals), then first-order and conic fallbacks.
@@ -219,6 +233,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
 
     _parameter_constraints: dict = {
         "constraints": [StrOptions(set(_SLICES))],
+        "gap_of": [StrOptions({"predict", "predict_proba", "decision_function"})],
         "tolerance": [Interval(Real, 0, None, closed="left")],
         "C": [Interval(Real, 0, None, closed="neither")],
         "fit_intercept": ["boolean"],
@@ -234,6 +249,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         *,
         constraints="equalized_odds",
         tolerance=0.0,
+        gap_of="predict",
         C=1.0,
         fit_intercept=True,
         sensitive_cols=None,
@@ -244,6 +260,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
     ):
         self.constraints = constraints
         self.tolerance = tolerance
+        self.gap_of = gap_of
         self.C = C
         self.fit_intercept = fit_intercept
         self.sensitive_cols = sensitive_cols
@@ -347,24 +364,31 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             self.C,
             self.fit_intercept,
         )
-        result = self._solve(
-            model, encoding.n_groups, n_slices, y01, sample_weight, solver
-        )
+        theta0 = self._constant_model(model, y01, sample_weight)
+        if self.gap_of == "decision_function":
+            fit = self._fit_convex(model, encoding.n_groups, n_slices, theta0, solver)
+        elif self.gap_of == "predict_proba":
+            fit = self._run_scp(model, encoding.n_groups, n_slices, theta0, solver)
+        else:
+            fit = self._fit_decisions(
+                model, encoding.n_groups, n_slices, theta0, solver
+            )
 
-        theta = result.theta
-        n_features = X_model.shape[1]
+        coef, intercept = model.to_linear_model(fit.theta)
+        scores = X_model @ coef + intercept
+        decision_gaps = _decisions.decision_gaps(model.cells, scores, n_slices)
+        self._warn_if_not_converged(fit, decision_gaps)
+        self._warn_if_constant(scores, sample_weight, decision_gaps)
         self.classes_ = classes
-        self.coef_ = theta[None, :n_features].copy()
-        self.intercept_ = (
-            theta[n_features:].copy() if self.fit_intercept else np.zeros(1)
-        )
-        self.n_iter_ = np.array([result.n_iter], dtype=np.int32)
+        self.coef_ = coef[None, :]
+        self.intercept_ = np.array([intercept])
+        self.n_iter_ = np.array([fit.n_iter], dtype=np.int32)
         self.groups_ = encoding.groups
-        self.training_gaps_ = result.gaps
+        self.training_gaps_ = decision_gaps
+        self.constrained_gaps_ = decision_gaps if self.gap_of == "predict" else fit.gaps
         self.constraint_multipliers_ = (
-            result.multipliers.reshape(n_slices, encoding.n_groups) * model.scale
+            fit.multipliers.reshape(n_slices, encoding.n_groups) * model.scale
         )
-        self._warn_if_not_converged(result)
         return self
 
     def _cells(self, y01, sample_weight, encoding, classes):
@@ -393,56 +417,204 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
                 )
         return cell_codes, len(slices)
 
-    def _solve(self, model, n_groups, n_slices, y01, sample_weight, solver):
-        # Start where every group has the same rate: zero coefficients (and the
-        # base-rate intercept), so every prediction is the same number and
-        # every constraint holds, whatever the tolerance. The SCP then keeps
-        # the linearised constraints satisfied from a feasible point.
-        theta0 = np.zeros(model.n_params)
+    def _constant_model(self, model, y01, sample_weight):
+        """Internal coefficients of the constant model (zeros, base-rate intercept).
+
+        Every prediction is then the same number, so every group has the
+        same rate on every slice and every constraint holds, whatever the
+        tolerance: the fits start there (feasible) and it is the fallback of
+        the decisions' threshold correction.
+        """
+        coef = np.zeros(model.n_features)
+        intercept = 0.0
         if self.fit_intercept:
             base_rate = np.clip(
                 np.average(y01, weights=sample_weight), 1e-12, 1 - 1e-12
             )
-            theta0[-1] = np.log(base_rate / (1.0 - base_rate))
+            intercept = np.log(base_rate / (1.0 - base_rate))
+        return model.from_linear_model(coef, intercept)
+
+    def _run_scp(
+        self, model, n_groups, n_slices, theta0, solver, *, tolerance=None, **kwargs
+    ):
+        kwargs.setdefault("tol", self.tol)
+        kwargs.setdefault("max_iter", self.max_iter)
         try:
             return sequential_convex_fit(
                 model,
                 n_groups,
                 n_slices,
-                self.tolerance,
+                self.tolerance if tolerance is None else tolerance,
                 theta0,
                 solver=solver,
-                max_iter=self.max_iter,
-                tol=self.tol,
                 verbose=self.verbose,
+                **kwargs,
             )
         except SubproblemError as exc:
             raise ValueError(str(exc)) from exc
 
-    def _warn_if_not_converged(self, result):
+    def _fit_decisions(self, model, n_groups, n_slices, theta0, solver):
+        """Bound the gaps of the hard decisions ``z > 0`` (see Notes).
+
+        1. Continuation: the rates are ``mean sigmoid(z / T)`` for falling
+           temperatures ``T`` (``T = 1``: mean probabilities), each run
+           started where the last ended.
+        2. At each temperature, while the decisions exceed the bounds, the
+           bound handed to the smooth program is lowered by their excess and
+           the run repeated (a few times), so the decisions, not their smooth
+           stand-in, meet it; the first temperature whose decisions do ends
+           the continuation (smoother stand-ins generalise better).
+        3. Exact correction: for each model met on the way (and the constant
+           one), the threshold nearest to 0 at which the decisions meet the
+           bounds on the training data; the model (with its intercept moved
+           to that threshold) of smallest objective wins.
+        """
+        cells = model.cells
+        bounds = self.tolerance + _decisions.rate_steps(cells, n_slices)
+        candidates = [theta0]
+        theta, multipliers, n_iter = theta0, None, 0
+        solver_failed = False
+        for stage, temperature in enumerate(_TEMPERATURES):
+            model.temperature = temperature
+            # Later stages only have to carry the model a little further:
+            # a short, coarse run each (the exact correction follows).
+            budget = (
+                {}
+                if stage == 0
+                else dict(
+                    max_iter=min(self.max_iter, _CONTINUATION_MAX_ITER),
+                    tol=max(self.tol, _CONTINUATION_TOL),
+                )
+            )
+            target = np.full(n_slices, float(self.tolerance))
+            for _ in range(_RETARGETS + 1):
+                try:
+                    result = self._run_scp(
+                        model,
+                        n_groups,
+                        n_slices,
+                        theta,
+                        solver,
+                        tolerance=target,
+                        multipliers=multipliers,
+                        **budget,
+                    )
+                except ValueError:
+                    if len(candidates) == 1:
+                        raise
+                    # Only the first run is needed; a later one that the QP
+                    # solver cannot handle (a sharp stage, a bound close to
+                    # what only saturated scores reach) ends the continuation,
+                    # and the models met so far are corrected below.
+                    solver_failed = True
+                    break
+                if stage == 0:
+                    first = result
+                n_iter += result.n_iter
+                theta, multipliers = result.theta, result.multipliers
+                candidates.append(theta)
+                gaps = _decisions.decision_gaps(cells, model.scores(theta), n_slices)
+                excess = np.maximum(gaps - self.tolerance, 0.0)
+                if np.all(gaps <= bounds) or not np.any(target[excess > 0] > 0):
+                    break
+                target = np.maximum(target - excess, 0.0)
+            if solver_failed or np.all(gaps <= bounds):
+                break
+        model.temperature = 1.0
+        # Convergence is that of the first, full-accuracy stage; the others
+        # are capped on purpose.
+        return SCPResult(
+            theta=self._best_feasible(model, candidates, n_slices, bounds),
+            n_iter=n_iter,
+            converged=first.converged,
+            violation=first.violation,
+            gaps=first.gaps,
+            multipliers=multipliers,
+            inaccurate_statuses=first.inaccurate_statuses,
+            stalled=first.stalled,
+        )
+
+    def _best_feasible(self, model, candidates, n_slices, bounds):
+        """The candidate, moved to its nearest feasible threshold, of least loss."""
+        best, best_loss = None, np.inf
+        for theta in candidates:
+            z = model.scores(theta)
+            for threshold in _decisions.feasible_threshold(
+                model.cells, z, n_slices, bounds
+            ):
+                if threshold and not self.fit_intercept:
+                    continue  # no intercept to move
+                moved = theta.copy()
+                if threshold:
+                    moved[-1] -= threshold
+                loss = model.loss(moved)
+                if loss < best_loss:
+                    best, best_loss = moved, loss
+        return best
+
+    def _fit_convex(self, model, n_groups, n_slices, theta0, solver):
+        """Bound the groups' mean decision-function values: a convex program.
+
+        The means are linear in the coefficients, so the program is convex
+        and the SCP's KKT point is its global minimum; the SCP is Newton's
+        method here (no constraint curvature), each step a cvxpy QP.
+        """
+        model.temperature = None
+        try:
+            return self._run_scp(model, n_groups, n_slices, theta0, solver)
+        finally:
+            model.temperature = 1.0
+
+    def _warn_if_not_converged(self, result, decision_gaps):
         gaps = ", ".join(f"{gap:.3g}" for gap in result.gaps)
         if result.inaccurate_statuses:
             statuses = sorted(set(result.inaccurate_statuses))
             warnings.warn(
                 f"the cvxpy solver returned status {statuses} on "
-                f"{len(result.inaccurate_statuses)} subproblem solve(s) in "
+                f"{len(result.inaccurate_statuses)} solve(s) in "
                 f"{result.n_iter} iteration(s); "
                 f"the solution may be inaccurate (training gaps {gaps}, "
                 f"tolerance {self.tolerance}).",
                 ConvergenceWarning,
             )
-        if not result.converged:
-            reason = (
-                "the trust region collapsed"
-                if result.stalled
-                else f"max_iter={self.max_iter} was reached"
+        if result.converged:
+            return
+        reason = (
+            "the steps stalled"
+            if result.stalled
+            else f"max_iter={self.max_iter} was reached"
+        )
+        if self.gap_of == "predict":
+            decided = ", ".join(f"{gap:.3g}" for gap in decision_gaps)
+            outcome = (
+                f"The decisions still meet the bound on the training data (gaps "
+                f"{decided}, tolerance {self.tolerance}, after the threshold "
+                "correction), but the model may be further from the optimum."
             )
-            warnings.warn(
-                f"ConstrainedLogisticRegression did not converge: {reason}. "
+        else:
+            outcome = (
                 f"Remaining constraint violation {result.violation:.3g} "
-                f"(training gaps {gaps}, tolerance {self.tolerance}). Increase "
-                "max_iter or scale the features.",
-                ConvergenceWarning,
+                f"(training gaps {gaps}, tolerance {self.tolerance})."
+            )
+        warnings.warn(
+            f"ConstrainedLogisticRegression did not converge: {reason}. "
+            f"{outcome} Increase max_iter.",
+            ConvergenceWarning,
+        )
+
+    def _warn_if_constant(self, scores, sample_weight, decision_gaps):
+        """Say so when only a (near-)constant classifier meets the tolerance."""
+        if self.gap_of != "predict":
+            return
+        positive = np.average(scores > 0, weights=sample_weight)
+        if min(positive, 1.0 - positive) < _NEAR_CONSTANT:
+            warnings.warn(
+                f"only a near-constant classifier meets tolerance="
+                f"{self.tolerance} on the training data: "
+                f"{100 * max(positive, 1 - positive):.1f}% of the (weighted) "
+                "training rows get the same decision. Raise the tolerance, or "
+                "use ThresholdOptimizer (group-specific thresholds).",
+                UserWarning,
             )
 
     def decision_function(self, X):

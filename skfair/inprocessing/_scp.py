@@ -3,46 +3,54 @@
 The program (scaled as in ``_RateConstrainedLogistic``)::
 
     minimise    f(theta) = sum_i w_i logloss_i(theta) / W + ||coef||^2 / (2 C W)
-    subject to  max_g r_kg(theta) - min_g r_kg(theta) <= tolerance   for each k
+    subject to  max_g r_kg(theta) - min_g r_kg(theta) <= tolerance_k   for each k
 
-where ``r_kg`` is group ``g``'s weighted mean predicted probability on label
+where ``r_kg`` is group ``g``'s weighted mean of ``sigmoid(z_i / T)`` on label
 slice ``k``, is smooth but not convex (a mean of sigmoids). Each iteration:
 
 1. linearises the rates at the current iterate ``theta_k``;
-2. takes the quadratic model of the Lagrangian (the loss Hessian plus the
-   rates' curvature weighted by the last multipliers, eigenvalues floored so
-   that it is PSD);
-3. solves the resulting QP in ``d = theta - theta_k`` inside a box trust
-   region scaled by each coordinate's curvature, with an exact l1 penalty
-   ``rho * s`` on the linearised violation ``s`` (Fletcher's Sl1QP; ``rho``
-   is raised while that shrinks ``s``), so the QP is always feasible;
+2. takes the Hessian of the Lagrangian (the loss Hessian plus the rates'
+   curvature weighted by the last multipliers), damped Levenberg-Marquardt
+   style, ``H + lambda * diag(H)``, with ``lambda`` large enough for a
+   Cholesky factor to exist (the rates' curvature may make ``H``
+   indefinite);
+3. solves the resulting QP, in the reduced space of ``_Subproblem`` (one
+   coordinate per constrained cell, whatever the number of features), with
+   an exact l1 penalty ``rho * s`` on the linearised violation ``s``
+   (Fletcher's Sl1QP; ``rho`` is raised while that shrinks ``s``), so the QP
+   is always feasible;
 4. accepts the step if the merit function ``f + rho * violation`` decreases
    by at least a tenth of what the model predicted; if not, and the rates'
    curvature increased the violation, tries once a second-order correction
    (the constraints re-linearised to match the rates at the trial point);
-   otherwise shrinks the trust region (and grows it after very good steps).
+   otherwise raises ``lambda`` (which shortens and turns the step, as a
+   trust region would). Very good steps lower ``lambda``; as it vanishes the
+   iteration becomes Newton's method on the KKT conditions.
 
-It starts from the constant model (zero coefficients), where every group has
-the same rate, so the iterates start feasible. It stops when the QP's step
-moves no coefficient by more than ``tol`` while strictly inside the trust
-region, and the true (nonlinear) constraints hold within ``tol``. A vanishing
-QP step means that the QP's optimality conditions at ``d = 0`` hold, and these
-are the KKT conditions of the program above, with the QP's duals as the
-multipliers: the result is a KKT point (a local solution) of the nonconvex
-program. Otherwise ``max_iter`` ends the run and the caller warns.
+It stops when the QP's step moves no coordinate by more than ``tol`` while
+the damping is moderate (``lambda <= 1``), and the true (nonlinear)
+constraints hold within ``tol``. The QP's step satisfies
+``(H + lambda D) d = -(g + J' mu)``, so a vanishing step means that the
+gradient of the Lagrangian vanishes with the QP's duals as multipliers: the
+KKT conditions hold and the result is a KKT point (a local solution) of the
+nonconvex program. Otherwise ``max_iter`` ends the run and the caller warns.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg import LinAlgError, cho_factor, cho_solve, ldl, solve_triangular
 
-from ._problem import SUBPROBLEM_POOL, convex_factor
+from ._problem import SUBPROBLEM_POOL
 
-_INITIAL_RADIUS = 1.0
-_MAX_RADIUS = 1e4
+_INITIAL_DAMPING = 1e-4
+_MIN_DAMPING = 1e-6
+_MAX_DAMPING = 1e12
 _INITIAL_PENALTY = 10.0
 _MAX_PENALTY = 1e8
 _ACCEPT_RATIO = 0.1
+# Accepted iterates that share one Hessian (see _DampedNewton).
+_HESSIAN_REUSE = 4
 
 
 @dataclass
@@ -86,7 +94,7 @@ def _solve(subproblem, solver, verbose):
         ) from exc
     if (
         status in ("optimal", "optimal_inaccurate")
-        and subproblem.step.value is not None
+        and subproblem.coords.value is not None
     ):
         return status
     if status in ("infeasible", "infeasible_inaccurate"):
@@ -106,17 +114,32 @@ def _solve(subproblem, solver, verbose):
 
 
 def sequential_convex_fit(
-    model, n_groups, n_slices, tolerance, theta0, *, solver, max_iter, tol, verbose
+    model,
+    n_groups,
+    n_slices,
+    tolerance,
+    theta0,
+    *,
+    solver,
+    max_iter,
+    tol,
+    verbose,
+    multipliers=None,
 ):
-    """Run the SCP from ``theta0`` (which should satisfy the constraints)."""
-    subproblem = SUBPROBLEM_POOL.acquire(model.n_params, n_groups, n_slices)
+    """Run the SCP from ``theta0`` (best a point that satisfies the constraints).
+
+    ``multipliers`` (of a previous run, e.g. at another temperature) seed
+    the curvature of the first iteration.
+    """
+    subproblem = SUBPROBLEM_POOL.acquire(n_groups, n_slices)
     try:
         return _iterate(
             subproblem,
             model,
             n_slices,
-            tolerance,
+            np.broadcast_to(np.asarray(tolerance, dtype=float), (n_slices,)),
             theta0,
+            multipliers,
             solver=solver,
             max_iter=max_iter,
             tol=tol,
@@ -126,50 +149,137 @@ def sequential_convex_fit(
         SUBPROBLEM_POOL.release(subproblem)
 
 
+class _PositiveDefiniteSolver:
+    """Solves ``M x = rhs`` with ``M`` made positive definite where it is not.
+
+    A Cholesky factor if ``matrix`` has one; otherwise a symmetric indefinite
+    factorisation ``P' L D L' P`` (LAPACK's Bunch-Kaufman) whose 1x1 and 2x2
+    blocks of ``D`` get the absolute values of their eigenvalues (floored),
+    as in Cheng & Higham's modified Cholesky: the result is positive
+    definite, equal to ``matrix`` where that was, and keeps the size of the
+    curvature where the rates curve the wrong way, so steps along negative
+    curvature stay of sensible length.
+    """
+
+    def __init__(self, matrix):
+        try:
+            self.cholesky = cho_factor(matrix, lower=True, check_finite=False)
+            return
+        except LinAlgError:
+            self.cholesky = None
+        outer, blocks, self.perm = ldl(matrix, lower=True, check_finite=False)
+        self.lower = outer[self.perm]
+        # D is block diagonal, mostly 1x1 blocks; a 2x2 block shows as a
+        # nonzero below the diagonal.
+        diagonal = np.diag(blocks).copy()
+        floor = 1e-8 * max(np.abs(diagonal).max(), 1e-300)
+        self.inverse_diagonal = 1.0 / np.maximum(np.abs(diagonal), floor)
+        self.pair_inverses = []
+        for i in np.flatnonzero(np.diag(blocks, -1)):
+            pair = slice(i, i + 2)
+            eigval, eigvec = np.linalg.eigh(blocks[pair, pair])
+            inverse = (eigvec / np.maximum(np.abs(eigval), floor)) @ eigvec.T
+            self.pair_inverses.append((pair, inverse))
+
+    def solve(self, rhs):
+        if self.cholesky is not None:
+            return cho_solve(self.cholesky, rhs, check_finite=False)
+        inner = solve_triangular(
+            self.lower, rhs[self.perm], lower=True, unit_diagonal=True
+        )
+        paired = inner.copy()
+        inner *= self.inverse_diagonal.reshape((-1,) + (1,) * (inner.ndim - 1))
+        for pair, inverse in self.pair_inverses:
+            inner[pair] = inverse @ paired[pair]
+        solution = np.empty_like(inner)
+        solution[self.perm] = solve_triangular(
+            self.lower, inner, lower=True, trans="T", unit_diagonal=True
+        )
+        return solution
+
+
+class _DampedNewton:
+    """The curvature ``H`` of the Lagrangian and the damped solves with it.
+
+    The Gram product behind ``H`` is the costly part of an iteration
+    (``n_samples * n_params**2``), so it is kept for a few iterates
+    (``_HESSIAN_REUSE``) while the gradient and the rates' Jacobian, which
+    cost one pass over the data, are fresh at every iterate: a chord-Newton
+    step, checked like any other by the merit function. The factor of the
+    damped matrix is kept until the damping changes.
+    """
+
+    def __init__(self, model, z, multipliers):
+        self.hessian = model.lagrangian_hessian(z, multipliers)
+        diagonal = np.diag(self.hessian)
+        typical = max(np.mean(np.abs(diagonal)), 1e-300)
+        self.marquardt = np.maximum(diagonal, 1e-3 * typical)
+        self.age = 0
+        self._damping = self._solver = None
+
+    def directions(self, damping, basis):
+        """``(H + damping D)^-1 basis``, ``H`` made positive definite."""
+        if damping != self._damping:
+            damped = self.hessian.copy()
+            damped[np.diag_indices_from(damped)] += damping * self.marquardt
+            self._solver = _PositiveDefiniteSolver(damped)
+            self._damping = damping
+        return self._solver.solve(basis)
+
+
 def _iterate(
-    subproblem, model, n_slices, tolerance, theta, *, solver, max_iter, tol, verbose
+    subproblem,
+    model,
+    n_slices,
+    tolerance,
+    theta,
+    multipliers,
+    *,
+    solver,
+    max_iter,
+    tol,
+    verbose,
 ):
-    loss, rates, proba = model.evaluate(theta)
+    loss, rates, z = model.evaluate(theta)
     violation = _violation(rates, n_slices, tolerance)
-    radius, penalty = _INITIAL_RADIUS, _INITIAL_PENALTY
-    multipliers = np.zeros(rates.size)
+    damping, penalty = _INITIAL_DAMPING, _INITIAL_PENALTY
+    if multipliers is None:
+        multipliers = np.zeros(rates.size)
     inaccurate = []
     converged = stalled = False
     n_iter = 0
+    newton = basis = None
 
-    def solve(values, penalty):
+    def solve(gram, shifted_rates, penalty):
         status, penalty = _solve_with_steering(
-            subproblem, values, penalty, solver, verbose=verbose > 1
+            subproblem,
+            dict(gram=gram, rates=shifted_rates, tolerance=tolerance),
+            penalty,
+            solver,
+            verbose=verbose > 1,
         )
         if status != "optimal":
             inaccurate.append(status)
-        return subproblem.step.value.copy(), penalty
+        return subproblem.step_coordinates(), penalty
 
     def trial(step):
         new_theta = theta + step
-        new_loss, new_rates, new_proba = model.evaluate(new_theta)
+        new_loss, new_rates, new_z = model.evaluate(new_theta)
         new_violation = _violation(new_rates, n_slices, tolerance)
-        return new_theta, new_loss, new_rates, new_proba, new_violation
+        return new_theta, new_loss, new_rates, new_z, new_violation
 
     while n_iter < max_iter:
         n_iter += 1
-        gradient = model.gradient(theta, proba)
-        factor = convex_factor(model.lagrangian_hessian(proba, multipliers))
-        # The trust region is a box scaled by the curvature of each coordinate,
-        # so rarely active features (small curvature) may move further.
-        scale = np.sqrt(np.maximum(np.einsum("ij,ij->j", factor, factor), 1e-12))
-        jacobian = model.rate_jacobian(proba)
-        values = dict(
-            factor=factor,
-            gradient=gradient,
-            rates=rates.reshape(n_slices, -1),
-            jacobians=jacobian.reshape(n_slices, -1, model.n_params),
-            radius=radius / scale,
-            tolerance=tolerance,
-        )
-        step, penalty = solve(values, penalty)
+        if newton is None or newton.age >= _HESSIAN_REUSE:
+            newton = _DampedNewton(model, z, multipliers)
+        if basis is None:
+            jacobian = model.rate_jacobian(z)
+            basis = np.column_stack([model.gradient(theta, z), jacobian.T])
+        directions = newton.directions(damping, basis)
+        gram = basis.T @ directions
+        coords, penalty = solve(gram, rates, penalty)
+        step = directions @ coords
         step_size = np.max(np.abs(step), initial=0.0)
-        scaled_size = np.max(np.abs(step) * scale, initial=0.0)
         predicted = penalty * violation - subproblem.model_value()
         merit = loss + penalty * violation
         candidate = trial(step)
@@ -181,9 +291,9 @@ def _iterate(
             # curvature (more violation than the linear model predicted).
             # Re-solve with the constraints linearised so that they match the
             # rates at the trial point, which pulls the step back onto them.
-            values["rates"] = (candidate[2] - jacobian @ step).reshape(n_slices, -1)
-            subproblem.rates_values(values["rates"])
-            step, penalty = solve(values, penalty)
+            shifted = candidate[2] - jacobian @ step
+            coords, penalty = solve(gram, shifted, penalty)
+            step = directions @ coords
             candidate = trial(step)
             actual = merit - (candidate[1] + penalty * candidate[4])
             accepted = corrected = _acceptable(actual, predicted, merit)
@@ -192,29 +302,37 @@ def _iterate(
             outcome = "accepted" if accepted else "rejected"
             print(
                 f"[SCP] iter {n_iter:3d}  loss {loss:.10g}  violation {violation:.2e}"
-                f"  step {step_size:.2e}  radius {radius:.2e}  penalty {penalty:.0e}"
+                f"  step {step_size:.2e}  damping {damping:.1e}  penalty {penalty:.0e}"
                 f"  ratio {ratio:.3f}  {outcome}{' (corrected)' if corrected else ''}"
             )
-        # The QP's step is (almost) zero strictly inside the trust region: the
-        # current point satisfies the program's KKT conditions to within tol,
-        # with this QP's duals as multipliers.
-        stationary = step_size <= tol and scaled_size < 0.5 * radius
+        # The QP's step is (almost) zero, or it predicts no decrease of the
+        # objective beyond tol**2, and is barely damped: the current point
+        # satisfies the program's KKT conditions to within about tol, with
+        # this QP's duals as multipliers (near such a point, the predicted
+        # decrease is half the squared norm of the Lagrangian's gradient in
+        # the metric of the damped Hessian's inverse). The second test ends
+        # runs whose last steps are spoilt by rounding or the rates'
+        # curvature (steps of order sqrt of the violation).
+        loss_decrease = -subproblem.loss_model_value()
+        stationary = damping <= 1.0 and (
+            step_size <= tol or loss_decrease <= tol**2 * (1.0 + abs(loss))
+        )
         if accepted or stationary:
             multipliers = subproblem.multipliers()
         if accepted:
-            theta, loss, rates, proba, violation = candidate
-            if (
-                actual > 0.75 * predicted
-                and scaled_size > 0.9 * radius
-                and not corrected
-            ):
-                radius = min(2.0 * radius, _MAX_RADIUS)
+            theta, loss, rates, z, violation = candidate
+            basis = None
+            newton.age += 1
+            if actual > 0.75 * predicted:
+                damping = max(damping / 3.0, _MIN_DAMPING)
         else:
-            radius = 0.25 * scaled_size
+            damping = max(4.0 * damping, 1e-4)
+            if newton.age:
+                newton = None  # a stale curvature may be the culprit: refresh
         if stationary and violation <= tol:
             converged = True
             break
-        if np.max(radius / scale) < 1e-3 * tol:
+        if damping > _MAX_DAMPING:
             stalled = True
             break
     return SCPResult(
@@ -242,8 +360,8 @@ def _solve_with_steering(subproblem, values, penalty, solver, verbose):
     """Solve the QP, raising the penalty while that shrinks the linearised slack.
 
     A slack left at the solution means either that the penalty is below the
-    constraints' multipliers (raise it) or that the trust region is too small
-    to reach the constraints (raising it does not help; keep it).
+    constraints' multipliers (raise it) or that the step cannot reach the
+    constraints (raising it does not help; keep it).
     """
     subproblem.set_values(penalty=penalty, **values)
     status = _solve(subproblem, solver, verbose)
