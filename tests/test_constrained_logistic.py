@@ -754,3 +754,238 @@ def test_equalized_odds_on_held_out_data_shrinks():
         y_test, free.predict(X_test), sensitive_features=g_test
     )
     assert eo_fair < 0.3 * eo_free
+
+
+# --------------------------------------------------------------------------
+# The decisions' bound on real data (issue: Adult and German Credit)
+# --------------------------------------------------------------------------
+
+
+def _one_hot_standardised(frame):
+    from sklearn.preprocessing import OneHotEncoder
+
+    categorical = [c for c in frame.columns if str(frame[c].dtype) == "category"]
+    numeric = [c for c in frame.columns if c not in categorical]
+    encoder = ColumnTransformer(
+        [
+            ("onehot", OneHotEncoder(handle_unknown="ignore"), categorical),
+            ("scale", StandardScaler(), numeric),
+        ],
+        sparse_threshold=0.0,
+    )
+    return encoder.fit_transform(frame)
+
+
+def _adult():
+    from skfair.datasets import load_adult
+
+    X, y = load_adult(split="train", return_X_y=True)
+    group = np.asarray(X.pop("sex").astype(str))
+    return _one_hot_standardised(X), np.asarray(y), group
+
+
+def _german():
+    from skfair.datasets import load_german_credit
+
+    X, y = load_german_credit(return_X_y=True)
+    group = np.asarray(X.pop("age_group").astype(str))
+    X = X.drop(columns=["age", "sex", "personal_status_sex"])
+    for column in X.columns:
+        if X[column].dtype == object:
+            X[column] = X[column].astype("category")
+    return _one_hot_standardised(X), np.asarray(y), group
+
+
+@pytest.mark.parametrize("load", [_adult, _german], ids=["adult", "german"])
+def test_decisions_meet_the_bound_on_real_data(load):
+    X, y, group = load()
+    smallest_cell = np.bincount(
+        2 * np.unique(group, return_inverse=True)[1] + (y == y.max())
+    ).min()
+    unconstrained = equalized_odds_difference(
+        y, LogisticRegression(max_iter=1000).fit(X, y).predict(X),
+        sensitive_features=group,
+    )  # fmt: skip
+    for tolerance in (0.0, 0.01, 0.02, 0.05):
+        clf = ConstrainedLogisticRegression(tolerance=tolerance).fit(
+            X, y, sensitive_features=group
+        )
+        gap = equalized_odds_difference(y, clf.predict(X), sensitive_features=group)
+        assert gap <= tolerance + 1.5 / smallest_cell, (tolerance, gap)
+        assert gap == pytest.approx(clf.training_gaps_.max(), abs=1e-12)
+        if tolerance + 1.5 / smallest_cell < unconstrained:
+            # Informative, not the constant model.
+            assert 0.02 < np.mean(clf.predict(X)) < 0.98
+
+
+# --------------------------------------------------------------------------
+# Exact pieces, sparse and wide data, scaling, threads
+# --------------------------------------------------------------------------
+
+
+def test_feasible_threshold_matches_brute_force():
+    from skfair.inprocessing import _decisions
+    from skfair.inprocessing._problem import _RateConstrainedLogistic
+
+    rng = np.random.RandomState(40)
+    for trial in range(20):
+        n = 60
+        X, y, group = make_data(n=n, seed=trial)
+        z = np.round(rng.normal(size=n) + 0.8 * group, 1)  # ties on purpose
+        cells = np.where(y == 1, group, 2 + group)
+        model = _RateConstrainedLogistic(X, y, np.ones(n), cells, 4, 1.0, True)
+        bound = np.full(2, rng.uniform(0.0, 0.3))
+        thresholds = _decisions.feasible_threshold(model.cells, z, 2, bound)
+
+        def gaps_at(t, z=z, y=y, group=group):
+            positive = (z > t).astype(float)
+            return gaps_of(positive, "equalized_odds", y, group)
+
+        # Every threshold between two distinct scores (and beyond both ends).
+        distinct = np.unique(z)
+        candidates = np.r_[distinct[0] - 1, (distinct[1:] + distinct[:-1]) / 2,
+                           distinct[-1] + 1]  # fmt: skip
+        feasible = [t for t in candidates if np.all(gaps_at(t) <= bound + 1e-12)]
+        if np.all(gaps_at(0.0) <= bound + 1e-12):
+            assert thresholds == [0.0]
+            continue
+        below = [t for t in feasible if t < 0]
+        above = [t for t in feasible if t > 0]
+        expected_positive = set()
+        if below:
+            expected_positive.add(int(np.sum(z > max(below))))
+        if above:
+            expected_positive.add(int(np.sum(z > min(above))))
+        assert {int(np.sum(z > t)) for t in thresholds} == expected_positive
+        for t in thresholds:
+            assert np.all(gaps_at(t) <= bound + 1e-12)
+            # Away from every score, so that rounding moves no row across.
+            assert np.min(np.abs(z - t)) > 1e-7
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("gap_of", ["predict", "predict_proba"])
+def test_sparse_input_equals_dense(fmt, gap_of):
+    import scipy.sparse as sp
+
+    X, y, group = make_data(n=400, n_features=6, seed=41)
+    X[np.abs(X) < 0.8] = 0.0
+    dense = ConstrainedLogisticRegression(tolerance=0.02, gap_of=gap_of).fit(
+        X, y, sensitive_features=group
+    )
+    sparse = ConstrainedLogisticRegression(tolerance=0.02, gap_of=gap_of).fit(
+        sp.csr_matrix(X).asformat(fmt), y, sensitive_features=group
+    )
+    # Sparse columns are scaled but not centred: another route to the same
+    # program's solution.
+    np.testing.assert_allclose(sparse.coef_, dense.coef_, atol=2e-4)
+    np.testing.assert_array_equal(
+        sparse.predict(sp.csr_matrix(X).asformat(fmt)), dense.predict(X)
+    )
+
+
+def test_wide_data_compiles_a_problem_of_the_cells_size():
+    """2,500 features: the subproblem's size does not depend on them."""
+    rng = np.random.RandomState(42)
+    n, d = 500, 2500
+    group = rng.randint(0, 2, n)
+    X = rng.normal(size=(n, d))
+    X[:, :5] += group[:, None]
+    y = (X[:, :5].sum(axis=1) + rng.normal(size=n) > 2).astype(int)
+    clf = ConstrainedLogisticRegression(tolerance=0.05, C=0.1).fit(
+        X, y, sensitive_features=group
+    )
+    assert clf.coef_.shape == (1, d)
+    step = rate_step(y, group, "equalized_odds")
+    assert np.all(decision_gaps(clf, X, y, group) <= 0.05 + step + 1e-12)
+    (subproblem, *_) = _problem.SUBPROBLEM_POOL.cached(2, 2)
+    assert subproblem.coords.shape == (5,)
+
+
+def test_unscaled_features_converge_to_the_same_model():
+    """A column of order 1e5 (like Adult's fnlwgt): same fit as sklearn's."""
+    X, y, group = make_data(n=400, n_features=3, seed=43)
+    X_raw = X * np.array([1e5, 1.0, 1e-3]) + np.array([2e5, 0.0, 5.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        ours = ConstrainedLogisticRegression(tolerance=1.0, gap_of="predict_proba").fit(
+            X_raw, y, sensitive_features=group
+        )
+    ref = LogisticRegression(solver="newton-cholesky", tol=1e-12, max_iter=1000).fit(
+        X_raw, y
+    )
+    np.testing.assert_allclose(
+        ours.decision_function(X_raw), ref.decision_function(X_raw), atol=1e-5
+    )
+
+
+def test_convex_option_matches_one_cvxpy_exponential_cone_solve():
+    """gap_of='decision_function' is the global optimum of the convex program."""
+    X, y, group = make_data(n=300, n_groups=3, seed=44)
+    sw = np.random.RandomState(45).uniform(0.5, 2.0, len(y))
+    C, tolerance = 0.5, 0.1
+    clf = ConstrainedLogisticRegression(
+        tolerance=tolerance, C=C, gap_of="decision_function"
+    ).fit(X, y, sample_weight=sw, sensitive_features=group)
+    # The reference: one exponential-cone program, raw features.
+    A = np.column_stack([X, np.ones(len(y))])
+    theta = cp.Variable(A.shape[1])
+    z = A @ theta
+    loss = C * (sw @ cp.logistic(z) - (sw * y) @ z) + 0.5 * cp.sum_squares(theta[:-1])
+    constraints = []
+    for label in (1, 0):
+        means = []
+        for g in range(3):
+            cell = (y == label) & (group == g)
+            means.append((sw[cell] / sw[cell].sum()) @ A[cell] @ theta)
+        for a in means:
+            for b in means:
+                constraints.append(a - b <= tolerance)
+    cp.Problem(cp.Minimize(loss), constraints).solve(solver="CLARABEL")
+    ref = theta.value
+    np.testing.assert_allclose(clf.coef_[0], ref[:-1], atol=1e-4)
+    np.testing.assert_allclose(clf.intercept_[0], ref[-1], atol=1e-4)
+    scores = clf.decision_function(X)
+    gaps = gaps_of(scores, "equalized_odds", y, group, sw)
+    assert gaps.max() <= tolerance + 1e-6
+    np.testing.assert_allclose(clf.constrained_gaps_, gaps, atol=1e-9)
+    # The bound is active: the unconstrained model's mean scores differ more.
+    free = LogisticRegression(C=C, tol=1e-10).fit(X, y, sample_weight=sw)
+    free_gaps = gaps_of(free.decision_function(X), "equalized_odds", y, group, sw)
+    assert free_gaps.max() > 2 * tolerance
+
+
+def test_near_constant_result_warns():
+    # Two groups whose feature distributions do not overlap and whose
+    # label rates differ: a single threshold meets tolerance 0 only at an end.
+    X = np.array([[0.0], [0.1], [0.2], [0.3], [5.0], [5.1], [5.2], [5.3]])
+    y = np.array([0, 0, 0, 1, 0, 1, 1, 1])
+    group = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    with pytest.warns(UserWarning, match="only a near-constant classifier"):
+        clf = ConstrainedLogisticRegression(tolerance=0.0).fit(
+            X, y, sensitive_features=group
+        )
+    assert len(set(clf.predict(X))) == 1
+
+
+def test_threaded_fits_equal_serial_fits():
+    """Fits in threads share the compiled-problem pool and the warning lock."""
+    from joblib import Parallel, delayed
+
+    datasets = [make_data(n=300, seed=50 + k) for k in range(6)]
+
+    def fit(data):
+        X, y, group = data
+        return ConstrainedLogisticRegression(tolerance=0.01).fit(
+            X, y, sensitive_features=group
+        )
+
+    serial = [fit(data) for data in datasets]
+    filters_before = list(warnings.filters)
+    threaded = Parallel(n_jobs=4, backend="threading")(
+        delayed(fit)(data) for data in datasets
+    )
+    assert list(warnings.filters) == filters_before
+    for a, b in zip(serial, threaded, strict=True):
+        np.testing.assert_array_equal(a.coef_, b.coef_)
+        np.testing.assert_array_equal(a.intercept_, b.intercept_)

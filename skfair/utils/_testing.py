@@ -185,7 +185,11 @@ EXPECTED_FAILED_CHECKS = [
     (
         ConstrainedLogisticRegression,
         {"constraints": "equalized_odds"},
-        {"check_sample_weight_equivalence_on_dense_data": _NO_NEGATIVE_IN_A_GROUP},
+        {
+            "check_sample_weight_equivalence_on_dense_data": _NO_NEGATIVE_IN_A_GROUP,
+            # Same data set, as a sparse matrix (the estimator accepts sparse X).
+            "check_sample_weight_equivalence_on_sparse_data": _NO_NEGATIVE_IN_A_GROUP,
+        },
     ),
     (
         ThresholdOptimizer,
