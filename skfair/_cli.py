@@ -266,10 +266,9 @@ def _read_columns(source, wanted, sep):
         )
     positions = sorted({header.index(col) for col in wanted})
     width = len(header)
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is in the test extra
-        pd = None
+    from skfair.metrics._report import _pandas_or_none
+
+    pd = _pandas_or_none()
     if pd is not None and ord(sep) < 128 and b'"' not in data:
         n_rows = _check_layout(data, sep, width, name)
         if n_rows == 0:
