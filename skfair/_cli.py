@@ -2,9 +2,12 @@
 
 The demo fits a baseline and skfair's mitigators on a bundled dataset and
 prints one table of test accuracy, fairness gaps and fit time. The audit
-prints the same group report for a user's own predictions in a CSV file.
-Every expected failure (a missing file or column, a non-binary target) is one
-line on stderr and exit status 2, never a traceback.
+prints the same group report for a user's own predictions in a CSV file (or
+stdin): target and prediction are read with one positive label, which must be
+given unless the labels are 0/1 or False/True, and the groups are encoded once.
+Every expected failure (a missing file or column, a non-binary target, an
+ambiguous positive label) is one line on stderr and exit status 2, never a
+traceback.
 """
 
 import argparse
@@ -48,8 +51,12 @@ def fairness_summary(y_true, y_pred, sensitive_features):
 
 # Label pairs whose positive member is unambiguous; any other labels need
 # --pos-label (guessing "the larger one" silently inverted audits).
-_CONVENTIONAL_LABELS = [("0", "1"), ("False", "True"), ("false", "true")]
-_CONVENTIONAL_LABELS.append(("FALSE", "TRUE"))
+_CONVENTIONAL_LABELS = [
+    ("0", "1"),
+    ("False", "True"),
+    ("false", "true"),
+    ("FALSE", "TRUE"),
+]
 _SNIFF_BYTES = 1 << 16
 # The audit prints stage lines on stderr once it has run this long (seconds).
 _PROGRESS_DELAY = 1.0
