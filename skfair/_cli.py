@@ -96,10 +96,10 @@ class _Progress:
             if self._shown:
                 self._print(text)
 
-    def close(self):
+    def close(self, *, finished):
         self._timer.cancel()
         with self._lock:
-            if self._shown:
+            if self._shown and finished:
                 self._print("done")
             self._shown = False
 
@@ -434,8 +434,10 @@ def run_audit(args, out):
         if sep != ",":
             title += f", separator {sep!r}"
         report = _print_report(out, y_true, y_pred, groups, labels, title=title)
-    finally:
-        progress.close()
+    except BaseException:
+        progress.close(finished=False)
+        raise
+    progress.close(finished=True)
     _warn_small_groups(report, labels, args.min_group_size)
     return 0
 

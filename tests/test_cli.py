@@ -429,6 +429,10 @@ def test_audit_progress_lines_only_after_the_delay(
     assert status == 0 and "audit:" not in text
     assert "audit: encoding the groups and counting" in err
     assert err.strip().splitlines()[-1].startswith(f"{_cli._PROG} audit: done (")
+    # A failed audit says what failed, not "done".
+    status, _ = _run([*args[:-1], "nope"])
+    err = capsys.readouterr().err
+    assert status == 2 and "done" not in err and "no column 'nope'" in err
 
 
 @pytest.mark.parametrize(
