@@ -163,9 +163,16 @@ def _check_layout(data, sep, width, name):
     Returns the number of data rows.
     """
     buf = np.frombuffer(data, dtype=np.uint8)
-    ends = np.flatnonzero(buf == ord("\n"))
-    if buf[-1] != ord("\n"):
+    newline = ord("\n")
+    # Positions of every separator and line end, and which are line ends:
+    # a line's field count is the distance between consecutive line ends.
+    marks = np.flatnonzero((buf == ord(sep)) | (buf == newline))
+    line_marks = np.flatnonzero(buf[marks] == newline)
+    ends = marks[line_marks]
+    if buf[-1] != newline:  # a last line without its line end
+        line_marks = np.append(line_marks, marks.size)
         ends = np.append(ends, buf.size)
+    fields = np.diff(line_marks, prepend=-1)
     starts = np.concatenate([[0], ends[:-1] + 1])
     lengths = ends - starts
     with_cr = lengths > 0
@@ -174,11 +181,7 @@ def _check_layout(data, sep, width, name):
     n_lines = ends.size
     while n_lines > 1 and blank[n_lines - 1]:
         n_lines -= 1
-    seps = np.flatnonzero(buf == ord(sep))
-    fields = np.searchsorted(seps, ends[:n_lines]) - np.searchsorted(
-        seps, starts[:n_lines]
-    )
-    fields += 1
+    fields = fields[:n_lines]
     fields[blank[:n_lines]] = 0
     bad = np.flatnonzero(fields != width)
     if bad.size:
@@ -210,7 +213,7 @@ def _columns_with_pandas(pd, data, sep, positions):
         sep=sep,
         encoding="utf-8-sig",
         usecols=positions,
-        dtype=str,
+        dtype=object,  # the cells' text; factorizes faster than str dtypes
         keep_default_na=False,
         na_filter=False,
         skip_blank_lines=True,
@@ -218,7 +221,8 @@ def _columns_with_pandas(pd, data, sep, positions):
     )
     out = []
     for position in positions:
-        codes, uniques = pd.factorize(frame.iloc[:, positions.index(position)])
+        column = frame.iloc[:, positions.index(position)].to_numpy()
+        codes, uniques = pd.factorize(column)
         out.append(_sorted_codes(codes, uniques))
     return out
 
