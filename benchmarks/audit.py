@@ -121,7 +121,6 @@ def main(argv=None):
         for sensitive in ("sex", "sex,race"):
             command = ["-m", "skfair", "audit", str(csv_path), "--target", "y"]
             command += ["--prediction", "y_hat", "--sensitive", sensitive]
-            command += ["--min-group-size", "0"]
             results = {}
             for label, cwd, env in sides:
                 repeats = args.repeats if env is None else 1
