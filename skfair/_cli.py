@@ -2,18 +2,26 @@
 
 The demo fits a baseline and skfair's mitigators on a bundled dataset and
 prints one table of test accuracy, fairness gaps and fit time. The audit
-prints the same group report for a user's own predictions in a CSV file.
-Every expected failure (a missing file or column, a non-binary target) is one
-line on stderr and exit status 2, never a traceback.
+prints the same group report for a user's own predictions in a CSV file (or
+stdin): target and prediction are read with one positive label, which must be
+given unless the labels are 0/1 or False/True, and the groups are encoded once.
+Every expected failure (a missing file or column, a non-binary target, an
+ambiguous positive label) is one line on stderr and exit status 2, never a
+traceback.
 """
 
 import argparse
 import csv
+import io
+import os
 import sys
+import threading
+import time
 
 import numpy as np
 
 from skfair import __version__
+from skfair._console import UsageError, format_group_report, format_table
 
 _PROG = "python -m skfair"
 _FAIRNESS_COLUMNS = [
@@ -22,39 +30,6 @@ _FAIRNESS_COLUMNS = [
     ("equal_opportunity_difference", "EOpp gap"),
     ("demographic_parity_ratio", "DP ratio"),
 ]
-
-
-class UsageError(Exception):
-    """An error in the user's input, reported as one line."""
-
-
-def format_table(header, rows, *, floatfmt="{:.4f}"):
-    """Plain-text table (no pandas needed) with right-aligned numbers."""
-
-    def cell(value):
-        if isinstance(value, (float, np.floating)):
-            return "nan" if np.isnan(value) else floatfmt.format(value)
-        return str(value)
-
-    cells = [[cell(v) for v in row] for row in rows]
-    widths = [
-        max(len(str(h)), *(len(r[j]) for r in cells)) for j, h in enumerate(header)
-    ]
-    lines = ["  ".join(str(h).rjust(w) for h, w in zip(header, widths, strict=True))]
-    lines.append("  ".join("-" * w for w in widths))
-    lines += [
-        "  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells
-    ]
-    return "\n".join(lines)
-
-
-def format_group_report(report):
-    """Text of a group report, whether a DataFrame or a dict of arrays."""
-    if hasattr(report, "to_string"):
-        return report.to_string(float_format=lambda v: f"{v:.4f}")
-    names = list(report)
-    rows = zip(*(np.asarray(report[name]).tolist() for name in names), strict=True)
-    return format_table(names, list(rows))
 
 
 def fairness_summary(y_true, y_pred, sensitive_features):
@@ -74,86 +49,421 @@ def fairness_summary(y_true, y_pred, sensitive_features):
 
 # ---------------------------------------------------------------- audit
 
+# Label pairs whose positive member is unambiguous; any other labels need
+# --pos-label (guessing "the larger one" silently inverted audits).
+_CONVENTIONAL_LABELS = [
+    ("0", "1"),
+    ("False", "True"),
+    ("false", "true"),
+    ("FALSE", "TRUE"),
+]
+_SNIFF_BYTES = 1 << 16
+# The audit prints stage lines on stderr once it has run this long (seconds).
+_PROGRESS_DELAY = 1.0
 
-def _read_csv_columns(path, wanted):
-    """Columns ``wanted`` of a CSV file with a header row, as object arrays."""
+
+class _Progress:
+    """Stage lines on stderr, shown only once the audit runs past a delay.
+
+    A timer thread prints the current stage when the delay expires, so that
+    a long first stage (reading a large file) is announced while it runs;
+    later stages print as they start.
+    """
+
+    def __init__(self, stream, delay):
+        self._stream = stream
+        self._start = time.perf_counter()
+        self._stage = None
+        self._shown = False
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(delay, self._show)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _print(self, text):
+        elapsed = time.perf_counter() - self._start
+        print(f"{_PROG} audit: {text} ({elapsed:.1f} s)", file=self._stream, flush=True)
+
+    def _show(self):
+        with self._lock:
+            self._shown = True
+            if self._stage is not None:
+                self._print(self._stage)
+
+    def stage(self, text):
+        with self._lock:
+            self._stage = text
+            if self._shown:
+                self._print(text)
+
+    def close(self, *, finished):
+        self._timer.cancel()
+        with self._lock:
+            if self._shown and finished:
+                self._print("done")
+            self._shown = False
+
+
+def _read_bytes(source):
+    """The whole input as bytes: a file, or stdin for ``-``."""
+    if source == "-":
+        stream = getattr(sys.stdin, "buffer", None)
+        return stream.read() if stream is not None else sys.stdin.read().encode()
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            reader = csv.reader(handle)
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise UsageError(f"{path} is empty.") from None
-            rows = list(reader)
+        with open(source, "rb") as handle:
+            return handle.read()
     except OSError as exc:
-        raise UsageError(f"cannot read {path}: {exc.strerror or exc}.") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise UsageError(f"{path} is not a readable CSV file: {exc}.") from None
-    header = [h.strip() for h in header]
-    missing = [col for col in wanted if col not in header]
+        raise UsageError(f"cannot read {source}: {exc.strerror or exc}.") from None
+
+
+def _parse_sep(sep):
+    if sep is None:
+        return None
+    sep = {"\\t": "\t", "tab": "\t"}.get(sep, sep)
+    if len(sep) != 1:
+        raise UsageError(f"--sep must be one character (or 'tab'); got {sep!r}.")
+    return sep
+
+
+def _sniff_sep(data):
+    """The separator of the first lines, among , ; tab and |; ',' if unclear."""
+    sample = data[:_SNIFF_BYTES].decode("utf-8-sig", errors="replace")
+    lines = sample.splitlines()
+    if len(data) > _SNIFF_BYTES:
+        lines = lines[:-1]  # the last line of the sample may be cut short
+    try:
+        return csv.Sniffer().sniff("\n".join(lines[:50]), delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
+
+
+def _decode(data, name):
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{name} is not a readable CSV file: {exc}.") from None
+
+
+def _header(data, name, sep):
+    first_line = data.split(b"\n", 1)[0]
+    try:
+        fields = next(
+            csv.reader([_decode(first_line, name).rstrip("\r")], delimiter=sep)
+        )
+    except (StopIteration, csv.Error) as exc:
+        raise UsageError(f"{name} is not a readable CSV file: {exc}.") from None
+    return [field.strip() for field in fields]
+
+
+def _check_layout(data, sep, width, name):
+    """Every line has ``width`` fields; only trailing lines may be blank.
+
+    Only for input without quote characters, where a line is a row and its
+    fields are its separators plus one: a vectorised pass over the bytes.
+    Returns the number of data rows.
+    """
+    buf = np.frombuffer(data, dtype=np.uint8)
+    newline = ord("\n")
+    # Positions of every separator and line end, and which are line ends:
+    # a line's field count is the distance between consecutive line ends.
+    marks = np.flatnonzero((buf == ord(sep)) | (buf == newline))
+    line_marks = np.flatnonzero(buf[marks] == newline)
+    ends = marks[line_marks]
+    if buf[-1] != newline:  # a last line without its line end
+        line_marks = np.append(line_marks, marks.size)
+        ends = np.append(ends, buf.size)
+    fields = np.diff(line_marks, prepend=-1)
+    starts = np.concatenate([[0], ends[:-1] + 1])
+    lengths = ends - starts
+    with_cr = lengths > 0
+    with_cr[with_cr] = buf[ends[with_cr] - 1] == ord("\r")
+    blank = (lengths - with_cr) == 0
+    n_lines = ends.size
+    while n_lines > 1 and blank[n_lines - 1]:
+        n_lines -= 1
+    fields = fields[:n_lines]
+    fields[blank[:n_lines]] = 0
+    bad = np.flatnonzero(fields != width)
+    if bad.size:
+        _raise_bad_row(name, bad[0] + 1, int(fields[bad[0]]), width)
+    return n_lines - 1
+
+
+def _raise_bad_row(name, row, n_fields, width):
+    """``row`` counts like a spreadsheet: the header is row 1."""
+    if n_fields == 0:
+        raise UsageError(f"{name}: row {row} is blank; only trailing lines may be.")
+    raise UsageError(
+        f"{name}: row {row} has {n_fields} fields, the header has {width}."
+    )
+
+
+def _sorted_codes(codes, raw_labels):
+    """Codes into the sorted, stripped, distinct labels; and those labels."""
+    stripped = [str(label).strip() for label in raw_labels]
+    labels = sorted(set(stripped))
+    position = {label: i for i, label in enumerate(labels)}
+    lookup = np.array([position[label] for label in stripped], dtype=np.intp)
+    return lookup[codes], labels
+
+
+def _columns_with_pandas(pd, data, sep, positions):
+    frame = pd.read_csv(
+        io.BytesIO(data),
+        sep=sep,
+        encoding="utf-8-sig",
+        usecols=positions,
+        dtype=object,  # the cells' text; factorizes faster than str dtypes
+        keep_default_na=False,
+        na_filter=False,
+        skip_blank_lines=True,
+        index_col=False,
+    )
+    out = []
+    for position in positions:
+        column = frame.iloc[:, positions.index(position)].to_numpy()
+        codes, uniques = pd.factorize(column)
+        out.append(_sorted_codes(codes, uniques))
+    return out
+
+
+def _columns_with_csv(text, sep, positions, width, name):
+    """The exact, slower reader: quoted fields, and no pandas needed."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    next(reader)  # the header, already parsed
+    indexes = [{} for _ in positions]
+    codes = [[] for _ in positions]
+    blank_row = None
+    row = 1
+    try:
+        for row, fields in enumerate(reader, start=2):
+            if not fields:
+                blank_row = blank_row or row
+                continue
+            if blank_row is not None:
+                _raise_bad_row(name, blank_row, 0, width)
+            if len(fields) != width:
+                _raise_bad_row(name, row, len(fields), width)
+            for index, column, position in zip(indexes, codes, positions, strict=True):
+                column.append(index.setdefault(fields[position], len(index)))
+    except csv.Error as exc:
+        raise UsageError(f"{name}: row {row + 1} is not valid CSV: {exc}.") from None
+    return [
+        _sorted_codes(np.array(column, dtype=np.intp), list(index))
+        for index, column in zip(indexes, codes, strict=True)
+    ]
+
+
+def _read_columns(source, wanted, sep):
+    """Columns ``wanted`` of a CSV input with a header row.
+
+    Returns a dict mapping each name to ``(codes, labels)``: the sorted
+    distinct labels of the column (cell text, stripped) and each row's index
+    into them; and the separator used. pandas' parser reads input without
+    quote characters after a vectorised check of its layout; anything else
+    (quoted fields, no pandas) goes through the ``csv`` module.
+    """
+    name = "<stdin>" if source == "-" else source
+    data = _read_bytes(source)
+    if not data.strip():
+        raise UsageError(f"{name} is empty.")
+    sep = sep or _sniff_sep(data)
+    header = _header(data, name, sep)
+    missing = [col for col in dict.fromkeys(wanted) if col not in header]
     if missing:
         raise UsageError(
-            f"{path} has no column {', '.join(map(repr, missing))} "
+            f"{name} has no column {', '.join(map(repr, missing))} "
             f"(columns: {', '.join(header)})."
         )
-    if not rows:
-        raise UsageError(f"{path} has a header but no rows.")
+    positions = sorted({header.index(col) for col in wanted})
     width = len(header)
-    bad = next((i for i, row in enumerate(rows) if len(row) != width), None)
-    if bad is not None:
+    from skfair.metrics._report import _pandas_or_none
+
+    pd = _pandas_or_none()
+    if pd is not None and ord(sep) < 128 and b'"' not in data:
+        n_rows = _check_layout(data, sep, width, name)
+        if n_rows == 0:
+            raise UsageError(f"{name} has a header but no rows.")
+        try:
+            columns = _columns_with_pandas(pd, data, sep, positions)
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{name} is not a readable CSV file: {exc}.") from None
+    else:
+        columns = _columns_with_csv(_decode(data, name), sep, positions, width, name)
+        if columns[0][0].size == 0:
+            raise UsageError(f"{name} has a header but no rows.")
+    by_position = dict(zip(positions, columns, strict=True))
+    return {col: by_position[header.index(col)] for col in wanted}, sep
+
+
+def _check_filled(column, codes, labels):
+    if "" in labels:
+        row = int(np.argmax(codes == labels.index(""))) + 2
         raise UsageError(
-            f"{path}: row {bad + 2} has {len(rows[bad])} fields, the header has "
-            f"{width}."
+            f"column {column!r} is empty in row {row} (the header is row 1); "
+            "every row needs a value."
         )
-    table = np.array(rows, dtype=object)
-    return {col: table[:, header.index(col)] for col in wanted}
 
 
-def _binary_column(values, name, pos_label):
-    from skfair.utils import check_binary_labels
+def _positive_label(target, prediction, pos_label):
+    """The positive label shared by the target and prediction columns.
 
-    stripped = np.array([v.strip() for v in values], dtype=object)
-    if (stripped == "").any():
-        raise UsageError(f"column {name!r} has empty cells.")
-    try:
-        y01, _ = check_binary_labels(
-            stripped, name=f"column {name!r}", pos_label=pos_label
+    Returns it with the sorted labels of both columns together.
+    """
+    (t_name, t_labels), (p_name, p_labels) = target, prediction
+    for column, labels in (target, prediction):
+        if len(labels) > 2:
+            shown = ", ".join(map(repr, labels[:5]))
+            raise UsageError(
+                f"column {column!r} must be binary; it holds {len(labels)} "
+                f"distinct labels ({shown}{', ...' if len(labels) > 5 else ''})."
+            )
+    union = sorted(set(t_labels) | set(p_labels))
+    if len(union) > 2:
+        raise UsageError(
+            f"columns {t_name!r} ({', '.join(map(repr, t_labels))}) and "
+            f"{p_name!r} ({', '.join(map(repr, p_labels))}) hold different "
+            "labels; the target and the prediction must share one pair of labels."
         )
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
-    return y01
+    shown = ", ".join(map(repr, union))
+    if pos_label is None:
+        for negative, positive in _CONVENTIONAL_LABELS:
+            if set(union) <= {negative, positive}:
+                return positive, union
+        raise UsageError(
+            f"which label is positive? columns {t_name!r} and {p_name!r} hold "
+            f"{shown}; pass --pos-label with one of them."
+        )
+    pos_label = pos_label.strip()
+    if pos_label not in union:
+        if len(union) == 2:
+            raise UsageError(
+                f"--pos-label {pos_label!r} is not a label of columns {t_name!r} "
+                f"and {p_name!r}, which hold {shown}."
+            )
+        print(
+            f"{_PROG} audit: warning: no row has the positive label "
+            f"{pos_label!r} (the only label is {shown}).",
+            file=sys.stderr,
+        )
+    return pos_label, union
+
+
+def _indicator(codes, labels, pos_label):
+    """1 for the rows whose label is ``pos_label``, as uint8."""
+    if pos_label not in labels:
+        return np.zeros(codes.size, dtype=np.uint8)
+    return (codes == labels.index(pos_label)).view(np.uint8)
+
+
+def _encode_audit_groups(columns):
+    """The rows' group codes and labels, from the columns' codes, once.
+
+    The per-column codes index sorted labels, so encoding them with
+    :func:`skfair.utils.encode_groups` sorts the (intersectional) groups as
+    it would sort the labels themselves.
+    """
+    from skfair.utils import encode_groups
+
+    codes = [c for c, _ in columns]
+    enc = encode_groups(codes[0] if len(codes) == 1 else np.column_stack(codes))
+    labels = np.empty(enc.n_groups, dtype=object)
+    for i, group in enumerate(enc.groups.tolist()):
+        if len(columns) == 1:
+            labels[i] = columns[0][1][group]
+        else:
+            labels[i] = tuple(
+                col_labels[code]
+                for (_, col_labels), code in zip(columns, group, strict=True)
+            )
+    return enc.codes, labels
+
+
+def _relabel_report(report, labels):
+    """Put the groups' labels in place of their codes in a group report."""
+    groups = np.empty(len(labels) + 1, dtype=object)
+    groups[:-1] = labels
+    groups[-1] = "overall"
+    if hasattr(report, "index"):
+        import pandas as pd
+
+        report.index = pd.Index(groups, dtype=object, name="group", tupleize_cols=False)
+    else:
+        report["group"] = groups
+    return report
+
+
+def _warn_small_groups(report, labels, min_size):
+    counts = np.asarray(report["count"])[:-1]
+    small = np.flatnonzero(counts < min_size)
+    if small.size == 0:
+        return
+    shown = ", ".join(f"{labels[i]!r}: {int(counts[i])}" for i in small[:10])
+    print(
+        f"{_PROG} audit: warning: {small.size} group(s) have fewer than "
+        f"{min_size} rows (--min-group-size); their rates are noise: {shown}"
+        f"{', ...' if small.size > 10 else ''}.",
+        file=sys.stderr,
+    )
 
 
 def run_audit(args, out):
     sensitive = [c.strip() for c in args.sensitive.split(",") if c.strip()]
     if not sensitive:
         raise UsageError("--sensitive names no column.")
-    columns = _read_csv_columns(args.file, [args.target, args.prediction, *sensitive])
-    y_true = _binary_column(columns[args.target], args.target, args.pos_label)
-    y_pred = _binary_column(columns[args.prediction], args.prediction, args.pos_label)
-    groups = [
-        np.array([v.strip() for v in columns[c]], dtype=object) for c in sensitive
-    ]
-    if any((g == "").any() for g in groups):
-        raise UsageError("a sensitive column has empty cells; every row needs a group.")
-    sf = groups[0] if len(groups) == 1 else np.column_stack(groups)
-    _print_report(out, y_true, y_pred, sf, title=f"{args.file}: {len(y_true)} rows")
+    if args.min_group_size < 0:
+        raise UsageError(f"--min-group-size must be >= 0; got {args.min_group_size}.")
+    sep = _parse_sep(args.sep)
+    progress = _Progress(sys.stderr, _PROGRESS_DELAY)
+    try:
+        name = "<stdin>" if args.file == "-" else args.file
+        progress.stage(f"reading {name}")
+        columns, sep = _read_columns(
+            args.file, [args.target, args.prediction, *sensitive], sep
+        )
+        for column, (codes, labels) in columns.items():
+            _check_filled(column, codes, labels)
+        target, prediction = columns[args.target], columns[args.prediction]
+        pos_label, union = _positive_label(
+            (args.target, target[1]), (args.prediction, prediction[1]), args.pos_label
+        )
+        y_true = _indicator(*target, pos_label)
+        y_pred = _indicator(*prediction, pos_label)
+        progress.stage("encoding the groups and counting")
+        groups, labels = _encode_audit_groups([columns[c] for c in sensitive])
+        title = (
+            f"{name}: {y_true.size} rows, positive label {pos_label!r} "
+            f"(labels: {', '.join(map(repr, union))})"
+        )
+        if sep != ",":
+            title += f", separator {sep!r}"
+        report = _print_report(out, y_true, y_pred, groups, labels, title=title)
+    except BaseException:
+        progress.close(finished=False)
+        raise
+    progress.close(finished=True)
+    _warn_small_groups(report, labels, args.min_group_size)
     return 0
 
 
-def _print_report(out, y_true, y_pred, sf, *, title):
+def _print_report(out, y_true, y_pred, groups, labels, *, title):
+    """Print the group report and the headline metrics; return the report.
+
+    ``groups`` are integer codes (encoded once), so every metric below
+    counts them directly without encoding the labels again.
+    """
     from skfair.metrics import group_report
 
+    report = group_report(y_true, y_pred, sensitive_features=groups)
+    report = _relabel_report(report, labels)
     print(title, file=out)
-    print(
-        format_group_report(group_report(y_true, y_pred, sensitive_features=sf)),
-        file=out,
-    )
+    print(format_group_report(report), file=out)
     print(file=out)
     print(
-        format_table(["metric", "value"], fairness_summary(y_true, y_pred, sf)),
+        format_table(["metric", "value"], fairness_summary(y_true, y_pred, groups)),
         file=out,
     )
+    return report
 
 
 # ---------------------------------------------------------------- parser
@@ -189,7 +499,7 @@ def _build_parser():
     audit = commands.add_parser(
         "audit", help="group report and fairness metrics for predictions in a CSV"
     )
-    audit.add_argument("file", help="CSV file with a header row")
+    audit.add_argument("file", help="CSV file with a header row ('-': stdin)")
     audit.add_argument("--target", required=True, help="column of true labels")
     audit.add_argument("--prediction", required=True, help="column of predictions")
     audit.add_argument(
@@ -200,9 +510,46 @@ def _build_parser():
     audit.add_argument(
         "--pos-label",
         default=None,
-        help="the positive label (default: the larger of the two)",
+        help="the positive label of target and prediction; required unless "
+        "the labels are 0/1 or False/True",
+    )
+    audit.add_argument(
+        "--sep",
+        default=None,
+        help="the field separator, e.g. ';' or tab (default: sniffed from the "
+        "first lines among , ; tab |)",
+    )
+    audit.add_argument(
+        "--min-group-size",
+        type=int,
+        default=30,
+        help="warn about groups with fewer rows, whose rates are noise (default: 30)",
     )
     return parser
+
+
+def _check_plot_path(path):
+    """Fail before fitting anything if the plot cannot be written."""
+    if path is None:
+        return
+    try:
+        from matplotlib.backend_bases import FigureCanvasBase
+    except ImportError:
+        raise UsageError(
+            "--plot needs matplotlib: pip install 'skfair[plot]'."
+        ) from None
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"--plot {path}: the directory {directory} does not exist.")
+    if not os.access(directory, os.W_OK):
+        raise UsageError(f"--plot {path}: the directory {directory} is not writable.")
+    extension = os.path.splitext(path)[1].lstrip(".").lower()
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if extension and extension not in formats:
+        raise UsageError(
+            f"--plot {path}: unknown image format {extension!r}; use one of "
+            f"{sorted(formats)}."
+        )
 
 
 def main(argv=None, out=None):
@@ -212,6 +559,7 @@ def main(argv=None, out=None):
     try:
         if args.command == "audit":
             return run_audit(args, out)
+        _check_plot_path(args.plot)
         from skfair._demo import run_demo
 
         return run_demo(args, out)

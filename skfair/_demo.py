@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from skfair._cli import UsageError, format_group_report, format_table
+from skfair._console import UsageError, format_group_report, format_table
 
 _SENSITIVE_LAST = -1
 

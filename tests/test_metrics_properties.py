@@ -180,3 +180,263 @@ def test_single_group_gives_zero(data):
             assert value == 0.0
         else:
             assert value == 1.0 or np.isnan(value)
+
+
+# ----------------------------------------------------------------------------
+# An independent reference: pure Python loops over the rows, no numpy, no
+# shared code with skfair. Every metric of skfair.metrics is checked against
+# it on hypothesis data.
+
+
+def _loop_cells(y_true, y_pred, groups, weights):
+    """Per group (in first-seen order): weighted tp, fp, tn, fn and row count."""
+    cells = {}
+    for i in range(len(y_true)):
+        cell = cells.setdefault(
+            groups[i], {"tp": 0.0, "fp": 0.0, "tn": 0.0, "fn": 0.0, "rows": 0}
+        )
+        weight = 1.0 if weights is None else float(weights[i])
+        if y_true[i] == 1:
+            cell["tp" if y_pred[i] == 1 else "fn"] += weight
+        else:
+            cell["fp" if y_pred[i] == 1 else "tn"] += weight
+        cell["rows"] += 1
+    return cells
+
+
+def _pooled(cells):
+    total = {"tp": 0.0, "fp": 0.0, "tn": 0.0, "fn": 0.0, "rows": 0}
+    for cell in cells:
+        for key in total:
+            total[key] += cell[key]
+    return total
+
+
+def _weight(cell):
+    return cell["tp"] + cell["fp"] + cell["tn"] + cell["fn"]
+
+
+def _loop_rate(cell, kind, undefined=0.0):
+    numerator, denominator = {
+        "selection": (cell["tp"] + cell["fp"], _weight(cell)),
+        "tpr": (cell["tp"], cell["tp"] + cell["fn"]),
+        "fpr": (cell["fp"], cell["fp"] + cell["tn"]),
+        "fnr": (cell["fn"], cell["tp"] + cell["fn"]),
+        "base": (cell["tp"] + cell["fn"], _weight(cell)),
+        "precision": (cell["tp"], cell["tp"] + cell["fp"]),
+        "accuracy": (cell["tp"] + cell["tn"], _weight(cell)),
+    }[kind]
+    return numerator / denominator if denominator > 0 else undefined
+
+
+def _loop_difference(cells, kind, method):
+    weighted = [c for c in cells.values() if _weight(c) > 0]
+    rates = [_loop_rate(c, kind) for c in weighted]
+    if method == "between_groups":
+        return max(rates) - min(rates)
+    overall = _loop_rate(_pooled(weighted), kind)
+    return max(abs(r - overall) for r in rates)
+
+
+def _loop_ratio(cells, kind, method):
+    weighted = [c for c in cells.values() if _weight(c) > 0]
+    rates = [_loop_rate(c, kind) for c in weighted]
+    if method == "between_groups":
+        return min(rates) / max(rates) if max(rates) > 0 else float("nan")
+    overall = _loop_rate(_pooled(weighted), kind)
+    folded = []
+    for rate in rates:
+        if overall == 0:
+            folded.append(float("nan") if rate == 0 else 0.0)  # r / 0 = inf -> 0
+        else:
+            folded.append(min(rate / overall, overall / rate if rate else 1.0))
+    defined = [v for v in folded if v == v]
+    return min(defined) if defined else float("nan")
+
+
+def _loop_metric(name, cells, method, agg):
+    kinds = {
+        "demographic_parity": ["selection"],
+        "equal_opportunity": ["tpr"],
+        "equalized_odds": ["tpr", "fpr"],
+    }
+    base, _, family = name.rpartition("_")
+    one = _loop_difference if family == "difference" else _loop_ratio
+    values = [one(cells, kind, method) for kind in kinds[base]]
+    if len(values) == 1:
+        return values[0]
+    if agg == "mean":
+        defined = [v for v in values if v == v]
+        return sum(defined) / len(defined) if defined else float("nan")
+    # fairlearn takes Python's min/max of [tpr, fpr], NaN included.
+    return max(values) if family == "difference" else min(values)
+
+
+def _privileged_sides(cells, privileged):
+    unprivileged = _pooled([c for g, c in cells.items() if g != privileged])
+    return cells[privileged], unprivileged
+
+
+def _loop_average_odds(cells, privileged):
+    priv, unpriv = _privileged_sides(cells, privileged)
+    fpr_gap = _loop_rate(unpriv, "fpr") - _loop_rate(priv, "fpr")
+    tpr_gap = _loop_rate(unpriv, "tpr") - _loop_rate(priv, "tpr")
+    return (fpr_gap + tpr_gap) / 2
+
+
+def _loop_disparate_impact(cells, privileged):
+    priv, unpriv = _privileged_sides(cells, privileged)
+    numerator = _loop_rate(unpriv, "selection")
+    denominator = _loop_rate(priv, "selection")
+    if denominator == 0:
+        return float("nan") if numerator == 0 else float("inf")
+    return numerator / denominator
+
+
+def _same(actual, expected, what):
+    if expected != expected:  # NaN
+        assert actual != actual, (what, actual)
+    else:
+        assert actual == pytest.approx(expected, rel=1e-9, abs=1e-12), what
+
+
+@st.composite
+def oracle_datasets(draw, min_groups=1):
+    y_true, y_pred, sf, w = draw(datasets(min_groups=min_groups))
+    if draw(st.booleans()):
+        # Intersectional groups: the same partition, as pairs of labels.
+        sf = np.column_stack([sf % 2, sf // 2])
+    return y_true, y_pred, sf, w
+
+
+def _reference_cells(y_true, y_pred, sf, w):
+    """The row loop's cells of a hypothesis data set, from plain lists."""
+    groups = [tuple(row) if np.ndim(row) else row for row in sf.tolist()]
+    weights = None if w is None else w.tolist()
+    return _loop_cells(y_true.tolist(), y_pred.tolist(), groups, weights)
+
+
+@SETTINGS
+@given(oracle_datasets())
+def test_metrics_equal_the_row_loop_reference(data):
+    y_true, y_pred, sf, w = data
+    cells = _reference_cells(*data)
+    for kind, func in [
+        ("selection", skm.selection_rate),
+        ("tpr", skm.true_positive_rate),
+        ("fpr", skm.false_positive_rate),
+    ]:
+        expected = _loop_rate(_pooled(cells.values()), kind)
+        _same(func(y_true, y_pred, sample_weight=w), expected, kind)
+    for name in DIFFERENCES + RATIOS:
+        for kw in OPTIONS:
+            for agg in ["worst_case", "mean"] if "odds" in name else [None]:
+                extra = {"agg": agg} if agg else {}
+                actual = getattr(skm, name)(
+                    y_true,
+                    y_pred,
+                    sensitive_features=sf,
+                    sample_weight=w,
+                    **kw,
+                    **extra,
+                )
+                expected = _loop_metric(name, cells, kw["method"], agg)
+                _same(actual, expected, (name, kw, agg))
+
+
+@SETTINGS
+@given(oracle_datasets(min_groups=2), st.data())
+def test_privileged_metrics_equal_the_row_loop_reference(data, draw):
+    y_true, y_pred, sf, w = data
+    cells = _reference_cells(*data)
+    assume(len(cells) >= 2)
+    privileged = draw.draw(st.sampled_from(sorted(cells)))
+    priv, unpriv = _privileged_sides(cells, privileged)
+    for name, reference in [
+        ("average_odds_difference", _loop_average_odds),
+        ("disparate_impact_ratio", _loop_disparate_impact),
+    ]:
+        call = (y_true, y_pred)
+        kw = {"sensitive_features": sf, "sample_weight": w}
+        if _weight(priv) == 0 or _weight(unpriv) == 0:
+            with pytest.raises(ValueError, match="zero sample weight"):
+                getattr(skm, name)(*call, privileged_group=privileged, **kw)
+            continue
+        actual = getattr(skm, name)(*call, privileged_group=privileged, **kw)
+        _same(actual, reference(cells, privileged), name)
+
+
+@SETTINGS
+@given(oracle_datasets())
+def test_group_report_equals_the_row_loop_reference(data):
+    y_true, y_pred, sf, w = data
+    cells = _reference_cells(*data)
+    report = skm.group_report(
+        y_true, y_pred, sensitive_features=sf, sample_weight=w, as_frame=False
+    )
+    labels = report["group"].tolist()
+    assert labels == [*sorted(cells), "overall"]
+    columns = {
+        "base_rate": "base",
+        "selection_rate": "selection",
+        "true_positive_rate": "tpr",
+        "false_positive_rate": "fpr",
+        "false_negative_rate": "fnr",
+        "precision": "precision",
+        "accuracy": "accuracy",
+    }
+    for i, label in enumerate(labels):
+        cell = _pooled(cells.values()) if label == "overall" else cells[label]
+        assert report["count"][i] == cell["rows"]
+        _same(report["weighted_count"][i], _weight(cell), (label, "weighted_count"))
+        for column, kind in columns.items():
+            expected = _loop_rate(cell, kind, undefined=float("nan"))
+            _same(report[column][i], expected, (label, column))
+
+
+# ----------------------------------------------------------------------------
+# Swapping the privileged group of two
+
+
+def _negated(first, second):
+    assert second == pytest.approx(-first, abs=1e-12)
+
+
+def _inverted(first, second):
+    if np.isnan(first):
+        assert np.isnan(second)
+    elif first == 0:
+        assert second == np.inf
+    else:
+        assert second == pytest.approx(1 / first, rel=1e-12)
+
+
+def _same_or_both_nan(a, b):
+    assert (np.isnan(a) and np.isnan(b)) or a == pytest.approx(b, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "func, swapped",
+    [
+        (skm.average_odds_difference, _negated),
+        (skm.disparate_impact_ratio, _inverted),
+    ],
+)
+@SETTINGS
+@given(data=datasets(min_groups=2, max_groups=2))
+def test_swapping_the_privileged_group_of_two(func, swapped, data):
+    y_true, y_pred, sf, w = data
+    assume(len(set(sf.tolist())) == 2)
+    kw = {"sensitive_features": sf, "sample_weight": w}
+    try:
+        first = func(y_true, y_pred, privileged_group=0, **kw)
+    except ValueError:  # one side weighs zero: the other way round too
+        with pytest.raises(ValueError, match="zero sample weight"):
+            func(y_true, y_pred, privileged_group=1, **kw)
+        return
+    swapped(first, func(y_true, y_pred, privileged_group=1, **kw))
+    # Relabelling the two groups, with the default privileged group (the
+    # second in sorted order), swaps them too.
+    _same_or_both_nan(
+        func(y_true, y_pred, sensitive_features=1 - sf, sample_weight=w), first
+    )

@@ -1,12 +1,13 @@
 """Tests of make_fairness_scorer in searches, with and without metadata routing."""
 
+import inspect
 import pickle
 
 import numpy as np
 import pandas as pd
 import pytest
 import sklearn
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
@@ -51,9 +52,7 @@ def test_grid_search_with_sensitive_cols(sex_handling, n_jobs):
     scoring = {
         "acc": "accuracy",
         "eo": make_fairness_scorer("equalized_odds_difference", sensitive_cols="sex"),
-        "dpr": make_fairness_scorer(
-            "demographic_parity_ratio", sensitive_cols=["sex"], greater_is_better=True
-        ),
+        "dpr": make_fairness_scorer("demographic_parity_ratio", sensitive_cols=["sex"]),
     }
     search = GridSearchCV(
         _pipeline(sex_handling),
@@ -75,7 +74,7 @@ def test_grid_search_with_sensitive_cols(sex_handling, n_jobs):
             eo = skm.equalized_odds_difference(y[test], pred, sensitive_features=sex)
             dpr = skm.demographic_parity_ratio(y[test], pred, sensitive_features=sex)
             assert results[f"split{k}_test_eo"][i] == pytest.approx(-eo)
-            assert results[f"split{k}_test_dpr"][i] == pytest.approx(dpr)
+            assert results[f"split{k}_test_dpr"][i] == pytest.approx(dpr - 1)
     assert hasattr(search, "best_estimator_")
 
 
@@ -135,15 +134,19 @@ def test_sign_pickle_and_clone():
     model = _pipeline("encode").fit(X, y)
     pred = model.predict(X)
     expected = skm.equal_opportunity_ratio(y, pred, sensitive_features=X["sex"])
-    worse = make_fairness_scorer("equal_opportunity_ratio", sensitive_cols="sex")
-    better = make_fairness_scorer(
-        "equal_opportunity_ratio", sensitive_cols="sex", greater_is_better=True
+    assert 0 < expected < 1
+    named = make_fairness_scorer("equal_opportunity_ratio", sensitive_cols="sex")
+    negated = make_fairness_scorer(skm.equal_opportunity_ratio, sensitive_cols="sex")
+    kept = make_fairness_scorer(
+        skm.equal_opportunity_ratio, sensitive_cols="sex", greater_is_better=True
     )
-    assert worse(model, X, y) == pytest.approx(-expected)
-    assert better(model, X, y) == pytest.approx(expected)
-    for copy in (pickle.loads(pickle.dumps(better)), clone(better, safe=False)):
-        assert copy(model, X, y) == better(model, X, y)
-    assert "sensitive_cols='sex'" in repr(better)
+    assert named(model, X, y) == pytest.approx(expected - 1)
+    assert negated(model, X, y) == pytest.approx(-expected)
+    assert kept(model, X, y) == pytest.approx(expected)
+    for scorer in (named, kept):
+        for copy in (pickle.loads(pickle.dumps(scorer)), clone(scorer, safe=False)):
+            assert copy(model, X, y) == scorer(model, X, y)
+        assert "sensitive_cols='sex'" in repr(scorer)
 
 
 def test_numpy_X_with_column_position_and_callable_metric():
@@ -169,7 +172,10 @@ def test_scorer_construction_errors():
     with pytest.raises(ValueError, match="supplies these itself"):
         make_fairness_scorer("equalized_odds_difference", sensitive_features=[0, 1])
     with pytest.raises(ValueError, match="greater_is_better"):
-        make_fairness_scorer("equalized_odds_difference", greater_is_better="yes")
+        make_fairness_scorer(skm.equalized_odds_difference, greater_is_better="yes")
+    for value in (True, False):
+        with pytest.raises(ValueError, match="already minus its distance from parity"):
+            make_fairness_scorer("demographic_parity_ratio", greater_is_better=value)
     with pytest.raises(ValueError, match="metric must be"):
         make_fairness_scorer(3)
 
@@ -198,3 +204,114 @@ def test_sensitive_cols_scorer_refuses_routed_groups():
                 y,
                 sensitive_features=X["sex"],
             )
+
+
+# ---------------------------------------------------------------- parity ranking
+
+# Two groups with the same base rate. The fair model gives both the same
+# confusion table (TPR 0.75, FPR 0.25); the others favour or starve one group.
+_Y_GROUP = [1, 1, 1, 1, 0, 0, 0, 0]
+_FAIR_GROUP = [1, 1, 1, 0, 1, 0, 0, 0]
+
+
+class _FixedPredictions(ClassifierMixin, BaseEstimator):
+    """Predicts the fair predictions, or favours / starves one group."""
+
+    def __init__(self, mode="fair"):
+        self.mode = mode
+
+    def fit(self, X, y):
+        self.classes_ = np.array([0, 1])
+        return self
+
+    def predict(self, X):
+        pred = X["fair"].to_numpy().copy()
+        if self.mode != "fair":
+            action, group = self.mode.split("_")
+            pred[X["group"].to_numpy() == group] = 1 if action == "favour" else 0
+        return pred
+
+
+_MODES = ["favour_a", "favour_b", "starve_a", "starve_b"]
+
+
+def _parity_data(repeats=3):
+    n = len(_Y_GROUP)
+    X = pd.DataFrame(
+        {
+            "fair": np.tile(_FAIR_GROUP, 2 * repeats),
+            "group": np.repeat(["a", "b"], n).tolist() * repeats,
+        }
+    )
+    return X, np.tile(_Y_GROUP, 2 * repeats)
+
+
+def _metric_variants():
+    """Every accepted metric name, with each of its aggregation options."""
+    variants = []
+    for name, func in skm._scorer.FAIRNESS_METRICS.items():
+        params = inspect.signature(func).parameters
+        options = [{}]
+        if "method" in params:
+            options.append({"method": "to_overall"})
+        if "agg" in params:
+            options.append({"agg": "mean"})
+        if "privileged_group" in params:
+            options.append({"privileged_group": "a"})
+        variants += [(name, kw) for kw in options]
+    return variants
+
+
+def test_every_metric_name_is_covered():
+    names = {name for name, _ in _metric_variants()}
+    assert names == set(skm._scorer.FAIRNESS_METRICS)
+    assert {"average_odds_difference", "disparate_impact_ratio"} <= names
+
+
+@pytest.mark.parametrize("name, kw", _metric_variants())
+def test_named_scorer_ranks_the_fair_model_first(name, kw):
+    X, y = _parity_data()
+    scorer = make_fairness_scorer(name, sensitive_cols="group", **kw)
+    fair = scorer(_FixedPredictions("fair").fit(X, y), X, y)
+    assert fair == pytest.approx(0.0)  # parity is the best possible score
+    for mode in _MODES:
+        unfair = scorer(_FixedPredictions(mode).fit(X, y), X, y)
+        assert unfair < fair - 0.1, (mode, unfair)
+    # And the search picks it, whatever order the candidates come in.
+    search = GridSearchCV(
+        _FixedPredictions(),
+        {"mode": [*_MODES[:2], "fair", *_MODES[2:]]},
+        scoring=scorer,
+        cv=KFold(3),
+    ).fit(X, y)
+    assert search.best_params_ == {"mode": "fair"}
+
+
+@pytest.mark.parametrize(
+    "name, value, distance",
+    [
+        ("average_odds_difference", -0.3, 0.3),
+        ("average_odds_difference", 0.3, 0.3),
+        ("demographic_parity_ratio", 0.8, 0.2),
+        ("disparate_impact_ratio", 0.5, 0.5),
+        ("disparate_impact_ratio", 2.0, 0.5),  # favouring either side alike
+        ("disparate_impact_ratio", float("inf"), 1.0),
+        ("disparate_impact_ratio", 0.0, 1.0),
+    ],
+)
+def test_parity_distance_rule(name, value, distance):
+    assert skm._scorer._parity_distance(name, value) == pytest.approx(distance)
+    assert np.isnan(skm._scorer._parity_distance(name, float("nan")))
+
+
+def test_disparate_impact_score_does_not_depend_on_the_privileged_group():
+    X, y = _parity_data()
+    model = _FixedPredictions("starve_b").fit(X, y)
+    scores = [
+        make_fairness_scorer(
+            "disparate_impact_ratio", sensitive_cols="group", privileged_group=g
+        )(model, X, y)
+        for g in ("a", "b")
+    ]
+    assert scores[0] == pytest.approx(scores[1])
+    assert scores[0] < -0.1

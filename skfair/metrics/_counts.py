@@ -17,6 +17,10 @@ sort, and the groups are the cells that received rows. Anything else (strings,
 floats, other label values, 2-D intersectional groups, pandas categoricals) goes
 through :func:`skfair.utils.encode_groups` and an explicit conversion of the
 labels to 0/1, then the same blocked count.
+
+This module counts in-memory arrays only; :mod:`skfair.metrics._dispatch`
+(which the metrics call) sends dask collections to :mod:`skfair.metrics._dask`,
+which counts each block here.
 """
 
 from dataclasses import dataclass
@@ -35,14 +39,6 @@ _BLOCK = 1 << 16
 # table of one block then has at most 4 * _FAST_GROUP_LIMIT cells, no more than
 # the block itself. Larger labels go through encode_groups.
 _FAST_GROUP_LIMIT = 1 << 14
-
-_MISSING_SENSITIVE = (
-    "sensitive_features is required: pass the group label of every row "
-    "(1-D, or 2-D for intersectional groups). In a scorer, give "
-    "make_fairness_scorer(..., sensitive_cols=...) the sensitive column(s) of X, "
-    "or enable metadata routing and call "
-    "scorer.set_score_request(sensitive_features=True)."
-)
 
 
 @dataclass(frozen=True)
@@ -75,64 +71,14 @@ class GroupCounts:
         return len(self.groups)
 
 
-def _is_dask_collection(obj):
-    """True for a dask array or dask dataframe object, without importing dask."""
-    module = type(obj).__module__ or ""
-    return module.startswith("dask.") or module == "dask"
-
-
-def group_counts(
-    y_true, y_pred, *, sensitive_features, sample_weight=None, pos_label=1, raw=False
-):
-    """Count the weighted (group, y_true, y_pred) cells in one pass.
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like of shape (n_samples,)
-        Binary labels (numpy, pandas, lists, or dask arrays).
-    sensitive_features : array-like of shape (n_samples,) or (n_samples, k)
-        Group labels of the rows.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative weights of the rows.
-    pos_label : object, default=1
-        The label that counts as positive in ``y_true`` and ``y_pred``.
-    raw : bool, default=False
-        Also count rows (ignoring weights) into ``GroupCounts.raw``.
-
-    Returns
-    -------
-    counts : GroupCounts
-    """
-    if sensitive_features is None:
-        raise ValueError(_MISSING_SENSITIVE)
-    if any(
-        _is_dask_collection(a)
-        for a in (y_true, y_pred, sensitive_features, sample_weight)
-    ):
-        from ._dask import dask_group_counts
-
-        counter = dask_group_counts
-    else:
-        counter = numpy_group_counts
-    counts = counter(
-        y_true,
-        y_pred,
-        sensitive_features=sensitive_features,
-        sample_weight=sample_weight,
-        pos_label=pos_label,
-        raw=raw,
-    )
-    if not counts.weighted.sum() > 0:
-        raise ValueError(
-            "sample_weight is zero for every row; the rates are undefined."
-        )
-    return counts
-
-
 def numpy_group_counts(
     y_true, y_pred, *, sensitive_features, sample_weight=None, pos_label=1, raw=False
 ):
-    """:func:`group_counts` for in-memory arrays."""
+    """Count the weighted (group, y_true, y_pred) cells of in-memory arrays.
+
+    Parameters and result as for :func:`skfair.metrics._dispatch.group_counts`,
+    which calls this for numpy, pandas and list inputs, and per block for dask.
+    """
     yt = _as_label_vector(y_true, "y_true")
     yp = _as_label_vector(y_pred, "y_pred")
     if yt.shape[0] != yp.shape[0]:
@@ -429,20 +375,3 @@ def _count_cells(codes, yt01, yp01, sw, *, n_groups, raw):
     weighted = weighted.reshape(n_groups, 2, 2)
     raw_out = raw_table.reshape(n_groups, 2, 2) if raw else None
     return weighted, raw_out
-
-
-def overall_counts(y_true, y_pred, *, sample_weight=None, pos_label=1):
-    """The count table of all rows as a single group (for the overall rates)."""
-    if _is_dask_collection(y_pred) or _is_dask_collection(y_true):
-        from ._dask import single_group_like
-
-        groups = single_group_like(y_pred if _is_dask_collection(y_pred) else y_true)
-    else:
-        groups = np.zeros(len(_as_label_vector(y_pred, "y_pred")), dtype=np.uint8)
-    return group_counts(
-        y_true,
-        y_pred,
-        sensitive_features=groups,
-        sample_weight=sample_weight,
-        pos_label=pos_label,
-    )

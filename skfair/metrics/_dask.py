@@ -13,11 +13,16 @@ from ..utils._sensitive import python_label
 from ._counts import (
     GroupCounts,
     _as_label_vector,
-    _is_dask_collection,
     _label_union,
     check_label_union,
     numpy_group_counts,
 )
+
+
+def is_dask_collection(obj):
+    """True for a dask array or dask dataframe object, without importing dask."""
+    module = type(obj).__module__ or ""
+    return module.startswith("dask.") or module == "dask"
 
 
 def _to_dask_array(obj, name):
@@ -38,7 +43,7 @@ def _prepare(obj, name, row_chunks, *, max_ndim):
     """``obj`` as a dask array chunked along rows like ``row_chunks``."""
     import dask.array as da
 
-    if _is_dask_collection(obj):
+    if is_dask_collection(obj):
         arr = _to_dask_array(obj, name)
     elif name in ("y_true", "y_pred"):
         arr = da.from_array(_as_label_vector(obj, name), chunks=(row_chunks,))
@@ -54,7 +59,7 @@ def _prepare(obj, name, row_chunks, *, max_ndim):
 
 def _row_chunks(arrays):
     for obj in arrays:
-        if _is_dask_collection(obj):
+        if is_dask_collection(obj):
             return _to_dask_array(obj, "input").chunks[0]
     raise AssertionError("no dask input")  # pragma: no cover
 
@@ -70,7 +75,7 @@ def single_group_like(arr):
 def dask_group_counts(
     y_true, y_pred, *, sensitive_features, sample_weight=None, pos_label=1, raw=False
 ):
-    """:func:`skfair.metrics._counts.group_counts` for dask inputs."""
+    """:func:`skfair.metrics._dispatch.group_counts` for dask inputs."""
     import dask
     from dask import delayed
 

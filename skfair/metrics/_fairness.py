@@ -17,7 +17,7 @@ Conventions shared by every metric (and tested):
 import numpy as np
 
 from ..utils._sensitive import python_label
-from ._counts import group_counts, overall_counts
+from ._dispatch import group_counts, overall_counts
 
 _METHODS = ("between_groups", "to_overall")
 _AGGS = ("worst_case", "mean")

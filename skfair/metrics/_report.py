@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._counts import group_counts
+from ._dispatch import group_counts
 
 _COLUMNS = (
     "count",

@@ -27,6 +27,48 @@ def _resolve_metric(metric):
     )
 
 
+def _parity_distance(name, value):
+    """How far the value of the metric ``name`` is from parity (0 is parity).
+
+    Differences and signed metrics (``average_odds_difference``) are at parity
+    at 0, from either side: the distance is ``|d|``. Ratios are at parity at
+    1; a ratio above 1 (``disparate_impact_ratio`` when the unprivileged rows
+    are favoured) is folded to its inverse first, so that favouring either
+    group by the same factor is equally far: the distance is
+    ``1 - min(r, 1 / r)``, which is ``1 - r`` for the ratios bounded by 1.
+    NaN (an undefined metric) stays NaN.
+    """
+    if name.endswith("_ratio"):
+        folded = value if value <= 1 else 1 / value
+        return 1 - folded
+    return abs(value)
+
+
+class _ParityScore:
+    """Score of a named metric: minus its distance from parity (picklable).
+
+    A class rather than a closure so that the scorer pickles for ``n_jobs``;
+    its ``__call__`` signature tells scikit-learn that it takes
+    ``sample_weight``.
+    """
+
+    def __init__(self, name):
+        self.name = name
+        self.__name__ = f"parity_score_{name}"
+
+    def __call__(self, y_true, y_pred, *, sensitive_features=None, **kwargs):
+        value = FAIRNESS_METRICS[self.name](
+            y_true, y_pred, sensitive_features=sensitive_features, **kwargs
+        )
+        return -_parity_distance(self.name, value)
+
+    @property
+    def __signature__(self):
+        # Metadata routing and make_scorer inspect the signature; expose the
+        # metric's own parameters (sample_weight, agg, ...).
+        return inspect.signature(FAIRNESS_METRICS[self.name])
+
+
 def _check_metric_kwargs(func, kwargs):
     """Fail at construction, not mid-search, on keywords the metric lacks."""
     reserved = {"sensitive_features", "y_true", "y_pred"} & set(kwargs)
@@ -102,8 +144,21 @@ class _SensitiveColumnsScorer(_Scorer):
         return f"{text[:-1]}, sensitive_cols={self._sensitive_cols!r})"
 
 
-def make_fairness_scorer(metric, *, sensitive_cols=None, greater_is_better=False, **kw):
+def make_fairness_scorer(metric, *, sensitive_cols=None, greater_is_better=None, **kw):
     """Make a scikit-learn scorer from a fairness metric.
+
+    A named metric scores higher the closer it is to parity, whichever group
+    it favours: the score is **minus the distance from parity**,
+
+    - ``-|d|`` for the differences and the signed
+      ``average_odds_difference`` (parity at 0, either side);
+    - ``-(1 - min(r, 1 / r))`` for the ratios (parity at 1), which is
+      ``r - 1`` for the ratios bounded by 1 and treats a
+      ``disparate_impact_ratio`` of 2 like one of 0.5.
+
+    So the best score is 0, and ``GridSearchCV`` picks the fairest model for
+    every metric name. A callable metric is taken as it is, signed by
+    ``greater_is_better``.
 
     Parameters
     ----------
@@ -123,10 +178,13 @@ def make_fairness_scorer(metric, *, sensitive_cols=None, greater_is_better=False
         metadata routing, call ``scorer.set_score_request(
         sensitive_features=True)`` and pass ``sensitive_features`` to the
         search's ``fit`` (or ``params=`` of ``cross_validate``).
-    greater_is_better : bool, default=False
-        As in :func:`sklearn.metrics.make_scorer`: False (right for the
-        differences, where 0 is best) negates the metric so that larger
-        scores are better; use True for the ratios, where 1 is best.
+    greater_is_better : bool, default=None
+        Only for a callable ``metric``: as in
+        :func:`sklearn.metrics.make_scorer`, False (the default for
+        callables) negates the metric so that larger scores are better, True
+        keeps it. A named metric already scores minus its distance from
+        parity, so giving ``greater_is_better`` with a name is a
+        ``ValueError`` (pass the metric function itself to sign it yourself).
     **kw
         Further keywords for the metric, such as ``agg="mean"``,
         ``method="to_overall"``, ``privileged_group=...`` or ``pos_label=...``.
@@ -156,10 +214,22 @@ def make_fairness_scorer(metric, *, sensitive_cols=None, greater_is_better=False
     """
     func = _resolve_metric(metric)
     _check_metric_kwargs(func, kw)
-    if not isinstance(greater_is_better, bool):
+    if greater_is_better is not None and not isinstance(greater_is_better, bool):
         raise ValueError(
             f"greater_is_better must be True or False; got {greater_is_better!r}."
         )
+    if isinstance(metric, str):
+        if greater_is_better is not None:
+            raise ValueError(
+                f"greater_is_better={greater_is_better!r} was given with the "
+                f"metric name {metric!r}, whose score is already minus its "
+                "distance from parity (higher is fairer). Drop greater_is_better, "
+                f"or pass the function skfair.metrics.{metric} to sign the raw "
+                "value yourself."
+            )
+        func, greater_is_better = _ParityScore(metric), True
+    elif greater_is_better is None:
+        greater_is_better = False
     if sensitive_cols is None:
         return make_scorer(func, greater_is_better=greater_is_better, **kw)
     sign = 1 if greater_is_better else -1
