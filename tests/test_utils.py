@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from skfair.metrics import demographic_parity_difference
 from skfair.utils import (
     check_binary_labels,
     check_sample_weight_1d,
@@ -123,6 +124,68 @@ def test_encode_groups_matches_np_unique(labels):
     encoding = encode_groups(labels)
     np.testing.assert_array_equal(encoding.groups, expected_groups)
     np.testing.assert_array_equal(encoding.codes, expected_codes.reshape(-1))
+
+
+def _brute_force_groups(rows):
+    """Groups of the rows' tuples by Python hashing: sorted tuples and indices."""
+    groups = sorted({tuple(row) for row in rows})
+    index = {group: i for i, group in enumerate(groups)}
+    return groups, [index[tuple(row)] for row in rows]
+
+
+def test_encode_groups_65_binary_columns_do_not_overflow():
+    # The product of the columns' label counts is 2**65 > 2**63.
+    S = np.zeros((3, 65), dtype=int)
+    S[1, 0] = 1
+    S[2, 1:] = 1
+    encoding = encode_groups(S)
+    assert encoding.n_groups == 3
+    assert [tuple(row) for row in S.tolist()] == _decode(encoding)
+    assert (
+        demographic_parity_difference([0, 0, 0], [1, 0, 0], sensitive_features=S) == 1.0
+    )
+
+
+def test_encode_groups_8_columns_of_300_labels_do_not_overflow():
+    rng = np.random.default_rng(0)
+    S = np.stack([rng.permutation(np.arange(3000) % 300) for _ in range(8)], axis=1)
+    groups, codes = _brute_force_groups(S.tolist())
+    encoding = encode_groups(S)
+    assert encoding.groups.tolist() == groups
+    np.testing.assert_array_equal(encoding.codes, codes)
+
+
+@st.composite
+def _label_columns(draw):
+    """2 to 80 label columns; random per column (cheap to draw for 80 columns)."""
+    n_rows = draw(st.integers(1, 40))
+    n_columns = draw(st.integers(2, 80))
+    kinds = draw(
+        st.lists(st.sampled_from("bilp"), min_size=n_columns, max_size=n_columns)
+    )
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    columns = []
+    for kind in kinds:
+        if kind == "b":  # binary
+            columns.append(rng.integers(0, 2, n_rows).tolist())
+        elif kind == "i":  # large and negative ints
+            columns.append(rng.integers(-(2**40), 2**40, n_rows).tolist())
+        elif kind == "l":  # letters
+            columns.append(rng.choice(list("abc"), n_rows).tolist())
+        else:  # all labels distinct: the label counts multiply past 2**63
+            columns.append(rng.permutation(n_rows).tolist())
+    return columns
+
+
+@given(_label_columns())
+def test_encode_groups_2d_matches_brute_force_tuples(columns):
+    rows = list(zip(*columns, strict=True))
+    groups, codes = _brute_force_groups(rows)
+    S = np.empty((len(rows), len(columns)), dtype=object)
+    S[:] = rows
+    encoding = encode_groups(S)
+    assert encoding.groups.tolist() == groups
+    np.testing.assert_array_equal(encoding.codes, codes)
 
 
 # ------------------------------------------------------ encode_known_groups

@@ -330,12 +330,36 @@ def _as_2d_columns(values):
     return None
 
 
+# The running code of the combined columns stays below this bound, so that
+# multiplying it by a column's number of labels cannot overflow int64.
+_MAX_COMBINED_CODE = 1 << 62
+
+
 def _combine_codes(column_encodings):
-    """Mixed-radix code of each row's tuple of per-column codes."""
+    """Codes of each row's tuple of per-column codes, in lexicographic order.
+
+    The columns are combined as mixed-radix digits. The radix product of many
+    columns overflows int64 (65 binary columns, or 8 columns of 300 labels),
+    so whenever the next digit could overflow, the running code is first
+    replaced by its rank among the distinct values present (``np.unique``),
+    which keeps the order and is below the number of rows. The running code
+    then never exceeds ``n_rows * n_labels`` of one column.
+
+    Returns
+    -------
+    combined : ndarray of shape (n_samples,), dtype int64
+        Equal codes exactly for equal tuples; ordered like the tuples.
+    """
     combined = np.zeros(column_encodings[0].codes.size, dtype=np.int64)
+    bound = 1  # combined < bound
     for enc in column_encodings:
+        if bound > _MAX_COMBINED_CODE // enc.n_groups:
+            present, combined = np.unique(combined, return_inverse=True)
+            combined = combined.reshape(-1).astype(np.int64, copy=False)
+            bound = present.size
         combined *= enc.n_groups
         combined += enc.codes
+        bound *= enc.n_groups
     return combined
 
 
@@ -377,15 +401,11 @@ def encode_groups(sensitive_features, *, name="sensitive_features"):
     if len(lengths) != 1:
         raise ValueError(f"{name} columns have different lengths: {sorted(lengths)}.")
     combined = _combine_codes(column_encodings)
-    present, codes = np.unique(combined, return_inverse=True)
-    labels = np.empty(present.size, dtype=object)
-    remainder = present.copy()
-    parts = []
-    for enc in reversed(column_encodings):
-        parts.append(enc.groups[remainder % enc.n_groups])
-        remainder //= enc.n_groups
-    parts.reverse()
-    for i in range(present.size):
+    _, first_rows, codes = np.unique(combined, return_index=True, return_inverse=True)
+    # Each group's labels are those of its first row, column by column.
+    parts = [enc.groups[enc.codes[first_rows]] for enc in column_encodings]
+    labels = np.empty(first_rows.size, dtype=object)
+    for i in range(first_rows.size):
         labels[i] = tuple(python_label(part[i]) for part in parts)
     return GroupEncoding(codes.reshape(-1), labels)
 
