@@ -259,6 +259,21 @@ def test_integer_dtypes_give_the_reference_counts(dtype, weighted, monkeypatch):
     np.testing.assert_allclose(counts.weighted, table, rtol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8])
+@pytest.mark.parametrize("container", [np.asarray, pd.Categorical])
+def test_8_bit_group_labels_up_to_their_maximum(dtype, container):
+    # Cell indices are 4 * group + ...: formed in the labels' 8-bit dtype
+    # they wrapped around for groups >= 64.
+    n_groups = np.iinfo(dtype).max + 1
+    sf = np.arange(n_groups, dtype=dtype).repeat(2)
+    y_true = np.tile([0, 1], n_groups)
+    y_pred = np.tile([1, 1], n_groups)
+    counts = _counts.group_counts(y_true, y_pred, sensitive_features=container(sf))
+    labels, table = _reference_table(y_true, y_pred, sf.tolist())
+    assert counts.groups.tolist() == labels
+    np.testing.assert_array_equal(counts.weighted, table)
+
+
 @pytest.mark.parametrize(
     "sf",
     [

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from skfair.metrics import demographic_parity_difference
+from skfair.preprocessing import DisparateImpactRemover
 from skfair.utils import (
+    _sensitive,
     check_binary_labels,
     check_sample_weight_1d,
     encode_groups,
@@ -186,6 +188,57 @@ def test_encode_groups_2d_matches_brute_force_tuples(columns):
     encoding = encode_groups(S)
     assert encoding.groups.tolist() == groups
     np.testing.assert_array_equal(encoding.codes, codes)
+
+
+@pytest.mark.parametrize("with_pandas", [True, False])
+def test_encode_groups_refuses_labels_numpy_would_stringify(with_pandas, monkeypatch):
+    # numpy turns [1, "1", 2.0] into the strings "1", "1", "2.0": int 1 and
+    # str "1" became one group.
+    if not with_pandas:
+        monkeypatch.setattr(_sensitive, "_pandas_or_none", lambda: None)
+    for labels in ([1, "1", 2.0], (1, 2, "x")):
+        with pytest.raises(ValueError, match="mixes label types"):
+            encode_groups(labels)
+    with pytest.raises(ValueError, match="mixes label types"):
+        demographic_parity_difference(
+            [0, 0, 0], [1, 0, 0], sensitive_features=[1, "1", 2.0]
+        )
+    # Labels of one type keep their Python values.
+    assert encode_groups(["b", "a", "b"]).groups.tolist() == ["a", "b"]
+    assert encode_groups([2, 1.5, 2]).groups.tolist() == [1.5, 2]
+
+
+def test_fit_refuses_mixed_label_types_instead_of_stringifying():
+    # Fitting with [1, 2, "x"] stored the groups "1", "2", "x", so predicting
+    # int 1 then said group 1 was not seen.
+    X = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(ValueError, match="mixes label types"):
+        DisparateImpactRemover().fit(X, sensitive_features=[1, 2, "x"])
+    remover = DisparateImpactRemover().fit(X, sensitive_features=[1, 2, 3])
+    remover.transform(X[:1], sensitive_features=[1])
+
+
+@pytest.mark.parametrize("scalar", [5, "sex", np.int64(5)])
+def test_scalar_sensitive_features_is_a_value_error(scalar):
+    with pytest.raises(ValueError, match="one group label per row"):
+        encode_groups(scalar)
+    with pytest.raises(ValueError, match="one group label per row"):
+        demographic_parity_difference([0, 1, 1], [1, 0, 1], sensitive_features=scalar)
+    with pytest.raises(ValueError, match="one group label per row"):
+        DisparateImpactRemover().fit(np.ones((3, 1)), sensitive_features=scalar)
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        np.array(["2020-01-01", "NaT"], dtype="datetime64[D]"),
+        np.array([1, "NaT"], dtype="timedelta64[s]"),
+        np.array([1.0, np.nan]),
+    ],
+)
+def test_nat_is_rejected_like_nan(missing):
+    with pytest.raises(ValueError, match="contains missing values"):
+        encode_groups(missing)
 
 
 # ------------------------------------------------------ encode_known_groups

@@ -355,7 +355,9 @@ def _fused_counts(g, yt, yp, yt_is_bool, yp_is_bool, label_dtype, sw, *, raw):
             if bits < 0 or bits >= _FAST_GROUP_LIMIT:
                 return None
         cell = buf[: stop - start]
-        np.left_shift(gb, 1, out=cell)
+        # dtype=intp: shifting in the labels' own (possibly 8-bit) dtype
+        # would wrap labels >= 64 around before they reach the buffer.
+        np.left_shift(gb, 1, out=cell, dtype=np.intp)
         np.bitwise_or(cell, tb, out=cell)
         np.left_shift(cell, 1, out=cell)
         np.bitwise_or(cell, pb, out=cell)
@@ -416,7 +418,7 @@ def _count_cells(codes, yt01, yp01, sw, *, n_groups, raw):
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
         cell = buf[: stop - start]
-        np.left_shift(codes[start:stop], 1, out=cell)
+        np.left_shift(codes[start:stop], 1, out=cell, dtype=np.intp)
         np.bitwise_or(cell, yt01[start:stop], out=cell)
         np.left_shift(cell, 1, out=cell)
         np.bitwise_or(cell, yp01[start:stop], out=cell)

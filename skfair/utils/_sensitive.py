@@ -232,19 +232,38 @@ def _raise_missing(name="sensitive_features"):
     )
 
 
+def _is_pandas_categorical(obj):
+    """A bare ``pandas.Categorical`` or a Series of ``category`` dtype."""
+    if _is_pandas_series(obj):
+        return getattr(obj.dtype, "name", None) == "category"
+    return hasattr(obj, "categories") and hasattr(obj, "codes")
+
+
 def _to_1d_array(values, name):
-    """Return ``values`` as a 1-D numpy array, keeping pandas categoricals fast."""
+    """Return ``values`` as a 1-D array, keeping pandas input for pandas' encoders.
+
+    Lists of strings become object arrays, not numpy strings: numpy would
+    stringify any number among them (``[1, "1"]`` would be one group), while
+    an object array keeps each label's Python value and type.
+    """
+    if _is_pandas_categorical(values):
+        return values  # its codes are the encoding
     if _is_pandas_series(values):
         dtype = values.dtype
-        if getattr(dtype, "name", None) == "category":
-            return values  # handled by the categorical path
+        if dtype.kind not in "biuf" or hasattr(dtype, "numpy_dtype"):
+            # Extension, object and string dtypes: factorize once, in pandas.
+            return values
         if values.hasnans:
             _raise_missing(name)
-        if dtype.kind not in "biuf" or hasattr(dtype, "numpy_dtype"):
-            # Extension and string dtypes: factorize once, in pandas, in O(n).
-            return values
         return values.to_numpy()
     arr = np.asarray(values)
+    if arr.ndim == 0:
+        raise ValueError(
+            f"{name} must hold one group label per row (1-D, or 2-D for "
+            f"intersectional groups); got the scalar {values!r}."
+        )
+    if arr.dtype.kind in "US" and not isinstance(values, np.ndarray):
+        arr = np.asarray(values, dtype=object)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
@@ -256,8 +275,11 @@ def _check_no_missing(arr, name):
     if arr.dtype.kind == "f":
         if np.isnan(arr).any():
             _raise_missing(name)
+    elif arr.dtype.kind in "mM":
+        if np.isnat(arr).any():
+            _raise_missing(name)
     elif arr.dtype.kind == "O":
-        # None, NaN and pandas.NA, without a row loop.
+        # None, NaN, NaT and pandas.NA, without a row loop.
         if _has_missing(arr):
             _raise_missing(name)
 
@@ -273,24 +295,72 @@ def _encode_small_nonnegative_ints(arr):
     return lookup[arr], labels.astype(arr.dtype)
 
 
+def _encode_categorical(values, name):
+    """The categories' codes are the encoding: no pass over the labels."""
+    if _is_pandas_series(values):
+        codes, categories = values.cat.codes.to_numpy(), values.cat.categories
+    else:
+        codes, categories = np.asarray(values.codes), values.categories
+    if codes.size == 0:
+        raise ValueError(f"{name} is empty.")
+    if codes.min() < 0:
+        _raise_missing(name)
+    # Keep only the categories that occur, in category order.
+    present = np.bincount(codes, minlength=len(categories)) > 0
+    labels = np.asarray(categories, dtype=object)[present]
+    if present.all():
+        return GroupEncoding(codes, labels)
+    lookup = np.cumsum(present, dtype=np.int32) - 1
+    return GroupEncoding(lookup[codes], labels)
+
+
+def _unorderable(name, exc):
+    return ValueError(
+        f"{name} mixes label types that cannot be ordered ({exc}); use one "
+        "type of label per column (for instance convert them all to str)."
+    )
+
+
+def _factorize(values, name):
+    """Encode with one hash pass (pandas), then sort the few distinct labels.
+
+    Sorting the distinct labels instead of the rows makes this O(n) for the
+    rows; the labels keep their Python values, so ``1`` and ``"1"`` are two
+    labels, and labels of types that cannot be ordered are refused.
+    """
+    import pandas as pd
+
+    codes, uniques = pd.factorize(values)
+    if codes.size == 0:
+        raise ValueError(f"{name} is empty.")
+    if codes.min() < 0:
+        _raise_missing(name)
+    uniques = np.asarray(uniques, dtype=object)
+    try:
+        order = np.argsort(uniques, kind="stable")
+    except TypeError as exc:
+        raise _unorderable(name, exc) from exc
+    rank = np.empty(order.size, dtype=np.intp)
+    rank[order] = np.arange(order.size)
+    return GroupEncoding(rank[codes], uniques[order])
+
+
+def _pandas_or_none():
+    try:
+        import pandas
+    except ImportError:  # pandas is optional
+        return None
+    return pandas
+
+
 def _encode_1d(values, name):
     arr = _to_1d_array(values, name)
-    if _is_pandas_series(arr):
-        import pandas as pd
-
-        if arr.dtype.name == "category":
-            codes = arr.cat.codes.to_numpy()
-            if (codes < 0).any():
-                _raise_missing(name)
-            # Keep only the categories that occur, in category order.
-            present = np.bincount(codes, minlength=len(arr.cat.categories)) > 0
-            lookup = np.cumsum(present, dtype=np.int32) - 1
-            labels = np.asarray(arr.cat.categories)[present]
-            return GroupEncoding(lookup[codes], labels)
-        codes, uniques = pd.factorize(arr, sort=True)
-        if (codes < 0).any():
-            _raise_missing(name)
-        return GroupEncoding(codes, np.asarray(uniques, dtype=object))
+    if _is_pandas_categorical(arr):
+        return _encode_categorical(arr, name)
+    if _is_pandas_series(arr) or (
+        arr.dtype.kind == "O" and _pandas_or_none() is not None
+    ):
+        return _factorize(arr, name)
     if arr.size == 0:
         raise ValueError(f"{name} is empty.")
     if arr.dtype.kind == "b":
@@ -309,10 +379,7 @@ def _encode_1d(values, name):
     try:
         labels, codes = np.unique(arr, return_inverse=True)
     except TypeError as exc:
-        raise ValueError(
-            f"{name} mixes label types that cannot be ordered ({exc}); use one "
-            "type of label per column."
-        ) from exc
+        raise _unorderable(name, exc) from exc
     return GroupEncoding(codes.reshape(-1), labels)
 
 
@@ -423,7 +490,15 @@ def python_label(label):
 
 def check_n_samples(sensitive_features, n_samples, *, name="sensitive_features"):
     """Raise a ValueError unless ``sensitive_features`` has ``n_samples`` rows."""
-    n = len(sensitive_features)
+    try:
+        if isinstance(sensitive_features, (str, bytes)):
+            raise TypeError
+        n = len(sensitive_features)
+    except TypeError:  # a scalar (a 0-d array raises it too)
+        raise ValueError(
+            f"{name} must hold one group label per row (1-D, or 2-D for "
+            f"intersectional groups); got {sensitive_features!r}."
+        ) from None
     if n != n_samples:
         raise ValueError(
             f"{name} has {n} rows but the data has {n_samples}; they must match."
