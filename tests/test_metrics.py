@@ -259,6 +259,34 @@ def test_integer_dtypes_give_the_reference_counts(dtype, weighted, monkeypatch):
     np.testing.assert_allclose(counts.weighted, table, rtol=1e-12)
 
 
+@pytest.mark.parametrize("scale", [1e-200, 1e-300, 1e300, 1e306])
+def test_weights_at_extreme_scales_give_the_unscaled_metrics(scale):
+    rng = np.random.default_rng(8)
+    y_true, y_pred, sf = (rng.integers(0, 2, 50) for _ in range(3))
+    sw = rng.uniform(0.5, 2.0, 50)
+    for metric in (skm.equalized_odds_difference, skm.demographic_parity_ratio):
+        expected = metric(y_true, y_pred, sensitive_features=sf, sample_weight=sw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = metric(
+                y_true, y_pred, sensitive_features=sf, sample_weight=sw * scale
+            )
+        assert got == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "weight, match",
+    [(1e307, "more than float64 holds"), (1e-320, "below the smallest normal")],
+)
+def test_weights_beyond_float64_raise_instead_of_nan(weight, match):
+    # 100 rows of weight 1e307 sum past float64's range: the rates were NaN.
+    rng = np.random.default_rng(8)
+    y_true, y_pred, sf = (rng.integers(0, 2, 100) for _ in range(3))
+    for metric in (skm.equalized_odds_difference, skm.group_report):
+        with pytest.raises(ValueError, match=match):
+            metric(y_true, y_pred, sensitive_features=sf, sample_weight=[weight] * 100)
+
+
 @pytest.mark.parametrize("dtype", [np.int8, np.uint8])
 @pytest.mark.parametrize("container", [np.asarray, pd.Categorical])
 def test_8_bit_group_labels_up_to_their_maximum(dtype, container):

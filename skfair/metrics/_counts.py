@@ -114,19 +114,46 @@ def group_counts(
         counter = dask_group_counts
     else:
         counter = numpy_group_counts
-    counts = counter(
-        y_true,
-        y_pred,
-        sensitive_features=sensitive_features,
-        sample_weight=sample_weight,
-        pos_label=pos_label,
-        raw=raw,
-    )
-    if not counts.weighted.sum() > 0:
+    # Weights are non-negative, so an overflow anywhere makes the total
+    # infinite, which _check_total_weight turns into a clear error.
+    with np.errstate(over="ignore"):
+        counts = counter(
+            y_true,
+            y_pred,
+            sensitive_features=sensitive_features,
+            sample_weight=sample_weight,
+            pos_label=pos_label,
+            raw=raw,
+        )
+        total = counts.weighted.sum()
+    _check_total_weight(total)
+    return counts
+
+
+def _check_total_weight(total):
+    """Raise unless the rows' total weight is a positive normal float64.
+
+    The rates are ratios of weight sums, so they do not depend on the
+    weights' scale, but a total past float64's range makes them inf / inf =
+    NaN, and a subnormal total leaves them only a few bits of precision.
+    """
+    if total == 0:
         raise ValueError(
             "sample_weight is zero for every row; the rates are undefined."
         )
-    return counts
+    if not np.isfinite(total):
+        raise ValueError(
+            "sample_weight sums to more than float64 holds (1.8e308), so the "
+            "rates would be NaN; divide the weights by a common factor (the "
+            "rates do not depend on their scale)."
+        )
+    if total < np.finfo(np.float64).tiny:
+        raise ValueError(
+            f"sample_weight sums to {total:.3g}, below the smallest normal "
+            "float64 (2.2e-308), where the rates lose their precision; "
+            "multiply the weights by a common factor (the rates do not depend "
+            "on their scale)."
+        )
 
 
 def numpy_group_counts(

@@ -66,6 +66,22 @@ def _class_codes(y):
     return encoding
 
 
+def _unit_scale(sample_weight):
+    """``sample_weight`` scaled by a power of two so that its maximum is in [0.5, 1).
+
+    The factors are ratios of weight totals, so they do not depend on the
+    weights' scale; their products do overflow (weights near 1e306) or
+    underflow to zero (weights near 1e-200) unless the scale is brought near 1
+    first. A power of two changes only the exponent, so no weight is rounded.
+    """
+    if sample_weight is None:
+        return None
+    largest = sample_weight.max(initial=0.0)
+    if largest == 0:
+        return sample_weight
+    return np.ldexp(sample_weight, -np.frexp(largest)[1])
+
+
 def _weight_table(group_codes, class_codes, n_groups, n_classes, sample_weight):
     """The (n_groups, n_classes) table of factors P(g) P(c) / P(g, c).
 
@@ -74,7 +90,7 @@ def _weight_table(group_codes, class_codes, n_groups, n_classes, sample_weight):
     """
     cells = group_codes.astype(np.int64) * n_classes + class_codes
     cell_weight = np.bincount(
-        cells, weights=sample_weight, minlength=n_groups * n_classes
+        cells, weights=_unit_scale(sample_weight), minlength=n_groups * n_classes
     ).reshape(n_groups, n_classes)
     total = cell_weight.sum()
     if not total > 0:
@@ -103,7 +119,15 @@ def _reweigh(y, sensitive_features, sample_weight):
     )
     weights = table[groups.codes, classes.codes]
     if sample_weight is not None:
-        weights = weights * sample_weight
+        with np.errstate(over="ignore"):
+            weights = weights * sample_weight
+        if not np.isfinite(weights).all():
+            raise ValueError(
+                "The reweighed weights overflow float64: sample_weight "
+                f"(largest {sample_weight.max():.3g}) times the reweighing "
+                "factors exceeds 1.8e308. Divide sample_weight by a common "
+                "factor; the reweighing factors do not depend on its scale."
+            )
     return weights, table, groups.groups, classes.groups
 
 
