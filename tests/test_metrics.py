@@ -535,6 +535,25 @@ def test_group_report_matches_direct_computation(weighted):
     assert report["count"].dtype.kind == "i"
 
 
+@pytest.mark.parametrize("as_frame", [True, False])
+def test_group_report_refuses_a_group_named_overall(as_frame):
+    # The group "overall" and the all-rows row had the same label.
+    with pytest.raises(ValueError, match="group named 'overall'"):
+        skm.group_report(
+            [1, 0, 1, 0],
+            [1, 1, 0, 0],
+            sensitive_features=["overall", "overall", "b", "b"],
+            as_frame=as_frame,
+        )
+    # Inside an intersectional label it is no row label of its own.
+    report = skm.group_report(
+        [1, 0, 1, 0],
+        [1, 1, 0, 0],
+        sensitive_features=[["overall", 1], ["overall", 1], ["b", 1], ["b", 1]],
+    )
+    assert list(report.index) == [("b", 1), ("overall", 1), "overall"]
+
+
 def test_group_report_dict_form_and_intersectional_labels():
     y_true, y_pred = [1, 0, 1, 0, 1, 1], [1, 1, 0, 0, 1, 0]
     sf = pd.DataFrame(
