@@ -12,7 +12,7 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -38,7 +38,7 @@ from ..utils import (
     resolve_sensitive_features,
 )
 from ..utils._sensitive import format_label
-from ..utils._validation import _check_labels_present
+from ..utils._validation import _check_labels_present, inner_estimator_tags
 from ._lp import (
     CONSTRAINT_RATES,
     canonical_vertex_weights,
@@ -724,6 +724,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         # its position in the batch (predict_proba does not).
         tags.non_deterministic = True
         tags.input_tags.sparse = (
-            self.sensitive_cols is None and get_tags(self.estimator).input_tags.sparse
+            self.sensitive_cols is None
+            and inner_estimator_tags(self.estimator).input_tags.sparse
         )
         return tags

@@ -12,7 +12,6 @@ from sklearn.base import (
     clone,
 )
 from sklearn.pipeline import Pipeline
-from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -38,7 +37,7 @@ from ..utils import (
     resolve_sensitive_features,
     split_sensitive_columns,
 )
-from ..utils._validation import _check_labels_present
+from ..utils._validation import _check_labels_present, inner_estimator_tags
 
 __all__ = ["Reweighing", "reweighing_weights"]
 
@@ -386,7 +385,9 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         weights, table, groups, _ = _reweigh(y, sens, sample_weight)
 
         estimator = clone(self.estimator)
-        if _routing_enabled():
+        # A duck-typed estimator (no BaseEstimator) cannot request metadata,
+        # so it gets the weights as without routing.
+        if _routing_enabled() and hasattr(estimator, "get_metadata_routing"):
             self._check_sample_weight_requested(estimator)
             routed = process_routing(
                 self,
@@ -586,7 +587,7 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
+        inner = inner_estimator_tags(self.estimator)
         tags.input_tags.sparse = inner.input_tags.sparse and self.sensitive_cols is None
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         if inner.classifier_tags is not None:
