@@ -6,9 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
 
 from skfair.metrics import demographic_parity_difference
-from skfair.preprocessing import DisparateImpactRemover
+from skfair.postprocessing import ThresholdOptimizer
+from skfair.preprocessing import DisparateImpactRemover, Reweighing
 from skfair.utils import (
     _sensitive,
     check_binary_labels,
@@ -381,3 +384,45 @@ def test_split_sensitive_columns_callable_derives_groups_and_keeps_X():
     assert groups.tolist() == [False, True, True]
     with pytest.raises(ValueError, match="one group label per row"):
         split_sensitive_columns(X, lambda X: [1])
+
+
+def _meta_estimators():
+    return [
+        Reweighing(LogisticRegression()),
+        ThresholdOptimizer(LogisticRegression()),
+        DisparateImpactRemover(),
+    ]
+
+
+@pytest.mark.parametrize("estimator", _meta_estimators(), ids=type)
+def test_X_none_is_a_value_error_naming_X(estimator):
+    # Was a TypeError from scikit-learn's _num_samples.
+    y = np.array([0, 1] * 5)
+    for params in ({}, {"sensitive_cols": 0}):
+        estimator.set_params(**params)
+        kwargs = {} if params else {"sensitive_features": y}
+        with pytest.raises(ValueError, match="fit needs X.*got None"):
+            estimator.fit(None, y, **kwargs)
+
+
+@pytest.mark.parametrize("estimator", _meta_estimators(), ids=type)
+def test_sparse_X_with_sensitive_cols_is_one_type_error(estimator):
+    # ThresholdOptimizer raised a ValueError, the others a TypeError.
+    X = sparse.csr_matrix(np.column_stack([np.arange(10) % 2, np.arange(10.0)]))
+    estimator.set_params(sensitive_cols=0)
+    with pytest.raises(TypeError, match="[Ss]parse input"):
+        estimator.fit(X, np.array([0, 1] * 5))
+
+
+def test_resolver_checks_X_before_the_groups():
+    with pytest.raises(ValueError, match="predict needs X"):
+        resolve_sensitive_features(None, sensitive_features=[0], method="predict")
+    X = sparse.csr_matrix(np.eye(3))
+    with pytest.raises(TypeError, match="not supported with sensitive_cols"):
+        resolve_sensitive_features(X, sensitive_cols=0)
+    # A callable reads the groups itself; X stays as it is.
+    X_model, groups = resolve_sensitive_features(
+        X, sensitive_cols=lambda X: np.asarray(X.sum(axis=1)).ravel()
+    )
+    assert X_model is X
+    np.testing.assert_array_equal(groups, [1.0, 1.0, 1.0])

@@ -4,7 +4,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -295,7 +294,6 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self : ThresholdOptimizer
             The fitted estimator.
         """
-        self._check_not_sparse_with_sensitive_cols(X)
         X_model, raw_groups = resolve_sensitive_features(
             X,
             sensitive_cols=self.sensitive_cols,
@@ -329,14 +327,6 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ]
         self._store_rules(hulls, vertex_weights)
         return self
-
-    def _check_not_sparse_with_sensitive_cols(self, X):
-        if self.sensitive_cols is not None and sparse.issparse(X):
-            raise ValueError(
-                "A sparse X is not supported with sensitive_cols (group labels "
-                "are read from dense columns); pass the groups as "
-                "sensitive_features= instead."
-            )
 
     def _check_targets(self, y, n_samples):
         _check_labels_present(y)  # before type_of_target (see there)
@@ -565,7 +555,6 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _positive_probability(self, X, sensitive_features, method):
         check_is_fitted(self)
-        self._check_not_sparse_with_sensitive_cols(X)
         X_model, raw_groups = resolve_sensitive_features(
             X,
             sensitive_cols=self.sensitive_cols,

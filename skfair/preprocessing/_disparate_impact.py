@@ -24,13 +24,14 @@ from ..utils import (
     split_sensitive_columns,
 )
 from ..utils._sensitive import _is_pandas_dataframe as _is_dataframe
-from ..utils._sensitive import column_positions, format_label
+from ..utils._sensitive import check_X_given, column_positions, format_label
 
 __all__ = ["DisparateImpactRemover"]
 
 
-def _as_2d_input(X):
+def _as_2d_input(X, method):
     """``X`` as a DataFrame or a 2-D ndarray (object dtype if mixed), never copied."""
+    check_X_given(X, method)
     if sparse.issparse(X):
         raise TypeError(
             "DisparateImpactRemover does not accept sparse input: the repair "
@@ -429,7 +430,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         self : object
             The fitted remover.
         """
-        X = _as_2d_input(X)
+        X = _as_2d_input(X, "fit")
         if X.shape[1] == 0:
             raise ValueError(
                 f"Found array with 0 feature(s) (shape={tuple(X.shape)}) while a "
@@ -495,7 +496,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             the other columns under ``set_output(transform="pandas")``.
         """
         check_is_fitted(self)
-        X = _as_2d_input(X)
+        X = _as_2d_input(X, "transform")
         raw_groups, _ = self._groups_of(X, sensitive_features, "transform")
         validate_data(self, X, skip_check_array=True, reset=False)
         codes = encode_known_groups(raw_groups, self.groups_)

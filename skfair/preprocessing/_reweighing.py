@@ -3,7 +3,6 @@
 from collections.abc import Hashable
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -192,17 +191,12 @@ def reweighing_weights(y, *, sensitive_features, sample_weight=None):
     return weights
 
 
-def _check_2d(X, sensitive_cols):
-    """Clear errors for inputs the sensitive-column split cannot handle."""
+def _check_2d(X):
+    """A clear error for a 1-D X, which the sensitive-column split cannot handle."""
     if len(getattr(X, "shape", ())) == 1:
         raise ValueError(
             "Expected a 2-D X (n_samples, n_features), got a 1-D array. Reshape "
             "your data with X.reshape(-1, 1) for a single feature."
-        )
-    if sensitive_cols is not None and sparse.issparse(X):
-        raise TypeError(
-            "Sparse input is not supported with sensitive_cols; pass the groups "
-            "with sensitive_features= instead, or convert X to a dense array."
         )
 
 
@@ -369,7 +363,7 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "Reweighing requires y to be passed, but the target y is None."
             )
-        _check_2d(X, self.sensitive_cols)
+        _check_2d(X)
         X_model, sens = resolve_sensitive_features(
             X,
             sensitive_cols=self.sensitive_cols,
@@ -437,7 +431,7 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _model_input(self, X):
         """``X`` as the inner estimator sees it: without the sensitive columns."""
         check_is_fitted(self)
-        _check_2d(X, self.sensitive_cols)
+        _check_2d(X)
         validate_data(self, X, skip_check_array=True, reset=False)
         if self.sensitive_cols is None:
             return X

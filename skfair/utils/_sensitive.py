@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.utils.validation import _num_samples
 
 from ._validation import _has_missing
@@ -158,6 +159,19 @@ def _has_mixed_types(X):
     return False
 
 
+def check_X_given(X, method="fit"):
+    """Raise a ValueError naming X if it is None.
+
+    Called before anything measures ``X``: scikit-learn's ``_num_samples``
+    raises a TypeError for None, and ``np.asarray(None)`` is a 0-d array.
+    """
+    if X is None:
+        raise ValueError(
+            f"{method} needs X, an array-like of shape (n_samples, n_features); "
+            "got None."
+        )
+
+
 def resolve_sensitive_features(
     X, *, sensitive_cols=None, sensitive_features=None, required=True, method="fit"
 ):
@@ -185,7 +199,22 @@ def resolve_sensitive_features(
     sensitive_features : array-like or None
         The raw sensitive features (not yet encoded), one row per row of ``X``
         (checked here for the ``sensitive_features=`` keyword).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is None, or the groups are given both ways, or neither way
+        while ``required``.
+    TypeError
+        If ``X`` is sparse and ``sensitive_cols`` names columns of it.
     """
+    check_X_given(X, method)
+    if sensitive_cols is not None and not callable(sensitive_cols) and issparse(X):
+        # TypeError, as scikit-learn's check_array for unsupported sparse input.
+        raise TypeError(
+            "Sparse input is not supported with sensitive_cols; pass the groups "
+            "with sensitive_features= instead, or convert X to a dense array."
+        )
     if sensitive_cols is not None and sensitive_features is not None:
         raise ValueError(
             f"{method} got both sensitive_cols (the estimator's parameter) and "
