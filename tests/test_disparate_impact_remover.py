@@ -392,6 +392,30 @@ def test_object_arrays_with_string_groups():
         DisparateImpactRemover(sensitive_cols=0, columns=[1]).fit(X)
 
 
+def test_numeric_object_columns_of_a_dataframe_are_repaired():
+    # They were skipped silently (absent from repaired_columns_) while the
+    # same numpy object array was repaired.
+    rng = np.random.default_rng(3)
+    n = 300
+    income = rng.gamma(2.0, 3.0, n)
+    frame = pd.DataFrame(
+        {
+            "group": rng.choice(["u", "v"], n),
+            "income": income.astype(object),
+            "age": rng.integers(18, 80, n).astype(object),
+            "city": rng.choice(["x", "y"], n),
+        }
+    )
+    remover = DisparateImpactRemover(sensitive_cols="group", random_state=0)
+    out = remover.fit_transform(frame)
+    assert remover.repaired_columns_.tolist() == [1, 2]
+    as_array = DisparateImpactRemover(sensitive_cols=0, random_state=0)
+    assert_array_equal(as_array.fit_transform(frame.to_numpy()), out)
+    as_float = frame.astype({"income": float, "age": float})
+    assert_array_equal(remover.fit_transform(as_float), out)
+    assert_array_equal(out[:, 3], frame["city"])
+
+
 # --------------------------------------------------------------------------
 # Bad input
 # --------------------------------------------------------------------------

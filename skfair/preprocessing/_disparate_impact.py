@@ -61,15 +61,25 @@ def _column_label(X, position):
 
 
 def _is_numeric_column(X, position):
-    """Whether a column holds real numbers (booleans and categories do not count)."""
+    """Whether a column holds real numbers (booleans and categories do not count).
+
+    A column of object dtype counts when its values are all real numbers, in
+    a DataFrame as in an ndarray: the same data must be repaired the same way
+    whatever the container.
+    """
     if _is_dataframe(X):
-        return getattr(X.dtypes.iloc[position], "kind", "O") in "iuf"
-    if X.dtype.kind in "iuf":
+        dtype = X.dtypes.iloc[position]
+        if not (isinstance(dtype, np.dtype) and dtype.kind == "O"):
+            return getattr(dtype, "kind", "O") in "iuf"
+        column = X.iloc[:, position].to_numpy()
+    elif X.dtype.kind in "iuf":
         return True
-    if X.dtype.kind == "O":
-        # Let numpy infer the type of the column's Python objects.
-        return np.asarray(X[:, position].tolist()).dtype.kind in "iuf"
-    return False
+    elif X.dtype.kind == "O":
+        column = X[:, position]
+    else:
+        return False
+    # Let numpy infer the type of the column's Python objects.
+    return np.asarray(column.tolist()).dtype.kind in "iuf"
 
 
 def _numeric_column(X, position):
