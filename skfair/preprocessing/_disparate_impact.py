@@ -177,10 +177,9 @@ def _empirical_cdf(x, weight):
     return xs[last_of_run], cdf
 
 
-def _quantile(values, cdf, levels):
-    """The quantile function inf{x : F(x) >= u} of a step CDF, at ``levels``."""
-    index = np.searchsorted(cdf, levels, side="left")
-    return values[np.minimum(index, values.size - 1)]
+# Cells of the (groups x levels) quantile table evaluated at once (32 MiB of
+# float64); larger when the column itself is larger.
+_MEDIAN_BLOCK_CELLS = 1 << 22
 
 
 def _median_quantile_function(values, cdfs):
@@ -190,12 +189,25 @@ def _median_quantile_function(values, cdfs):
     levels, so on each interval between consecutive levels of the union they
     are all constant: evaluating at the union's levels is exact. Only the
     levels where the (non-decreasing) median changes are kept.
+
+    The (groups x levels) table of quantiles, about groups x rows cells, is
+    never held whole (4e5 rows in 1,000 groups made it 6.5 GB): it is filled
+    and reduced a block of levels at a time, so the extra memory is about
+    that of the column. The time is still one lookup per group and level.
     """
     levels = np.unique(np.concatenate(cdfs))
-    quantiles = np.stack(
-        [_quantile(v, c, levels) for v, c in zip(values, cdfs, strict=True)]
-    )
-    median = np.median(quantiles, axis=0)
+    n_groups, n_levels = len(cdfs), levels.size
+    block = max(1, max(_MEDIAN_BLOCK_CELLS, n_levels) // n_groups)
+    table = np.empty((n_groups, min(block, n_levels)))
+    median = np.empty(n_levels)
+    for start in range(0, n_levels, block):
+        stop = min(start + block, n_levels)
+        part = table[:, : stop - start]
+        for g, (v, c) in enumerate(zip(values, cdfs, strict=True)):
+            # inf{x : F_g(x) >= u}; every CDF ends at 1.0, the largest level,
+            # so the index stays in range.
+            part[g] = v[np.searchsorted(c, levels[start:stop], side="left")]
+        median[start:stop] = np.median(part, axis=0)
     last_of_run = np.empty(median.size, dtype=bool)
     np.not_equal(median[1:], median[:-1], out=last_of_run[:-1])
     last_of_run[-1] = True
