@@ -15,6 +15,8 @@ from importlib import resources
 import numpy as np
 from sklearn.utils import Bunch
 
+from ..utils._sensitive import _pandas_or_none
+
 _DATA_PACKAGE = "skfair.datasets"
 
 # SHA-256 of the bundled files: a damaged or edited copy fails loudly instead
@@ -162,11 +164,7 @@ def _resolve_as_frame(as_frame):
         raise ValueError(f"as_frame must be None, True or False; got {as_frame!r}.")
     if as_frame is not None:
         return as_frame
-    try:
-        import pandas  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return _pandas_or_none() is not None
 
 
 def _check_split(split):

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..utils._sensitive import _pandas_or_none
 from ._counts import group_counts
 
 # The label of the row for all rows together.
@@ -44,14 +45,6 @@ def _report_columns(raw, weighted):
         "precision": _divide_or_nan(tp, tp + fp),
         "accuracy": _divide_or_nan(tp + tn, total),
     }
-
-
-def _pandas_or_none():
-    try:
-        import pandas
-    except ImportError:  # pragma: no cover - pandas is in the test extra
-        return None
-    return pandas
 
 
 def group_report(
