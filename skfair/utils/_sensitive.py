@@ -209,7 +209,7 @@ def resolve_sensitive_features(
         If ``X`` is sparse and ``sensitive_cols`` names columns of it.
     """
     check_X_given(X, method)
-    if sensitive_cols is not None and not callable(sensitive_cols) and issparse(X):
+    if sensitive_cols is not None and issparse(X):
         # TypeError, as scikit-learn's check_array for unsupported sparse input.
         raise TypeError(
             "Sparse input is not supported with sensitive_cols; pass the groups "
