@@ -1,8 +1,10 @@
 """Tests of the bundled datasets."""
 
 import gzip
+import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from skfair.datasets import _loaders, load_adult, load_german_credit
@@ -77,3 +79,20 @@ def test_damaged_file_is_detected(monkeypatch):
         monkeypatch.undo()
         _loaders._read_verified.cache_clear()
     assert load_german_credit().data.shape[0] == 1000
+
+
+@pytest.mark.parametrize("loader", [load_adult, load_german_credit])
+def test_default_as_frame_follows_whether_pandas_is_installed(loader, monkeypatch):
+    # After the README's plain install (no pandas) load_adult() raised an
+    # ImportError; the default now returns ndarrays then.
+    assert isinstance(loader().data, pd.DataFrame)
+    monkeypatch.setitem(sys.modules, "pandas", None)  # import pandas fails
+    bunch = loader()
+    assert isinstance(bunch.data, np.ndarray) and bunch.frame is None
+    X, y = loader(return_X_y=True)
+    assert isinstance(X, np.ndarray) and isinstance(y, np.ndarray)
+    np.testing.assert_array_equal(y, bunch.target)
+    with pytest.raises(ImportError, match="as_frame=True needs pandas"):
+        loader(as_frame=True)
+    with pytest.raises(ValueError, match="as_frame must be None, True or False"):
+        loader(as_frame="yes")

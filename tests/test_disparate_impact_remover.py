@@ -15,7 +15,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skfair.preprocessing import DisparateImpactRemover
+from skfair.preprocessing import DisparateImpactRemover, _disparate_impact
 
 
 def _ks_between_groups(values, groups):
@@ -107,6 +107,40 @@ def test_median_matches_numpy_inverted_cdf_quantiles():
     steps, values = remover.median_levels_[0], remover.median_values_[0]
     ours = values[np.minimum(np.searchsorted(steps, levels), values.size - 1)]
     assert_allclose(ours, expected)
+
+
+def _dense_median_quantile_function(values, cdfs):
+    """The previous implementation: the whole (groups x levels) quantile table."""
+    levels = np.unique(np.concatenate(cdfs))
+    quantiles = np.stack(
+        [
+            v[np.minimum(np.searchsorted(c, levels, side="left"), v.size - 1)]
+            for v, c in zip(values, cdfs, strict=True)
+        ]
+    )
+    median = np.median(quantiles, axis=0)
+    keep = np.append(median[1:] != median[:-1], True)
+    return levels[keep], median[keep]
+
+
+@pytest.mark.parametrize("n_groups", [1, 2, 3, 50, 400])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_blocked_median_equals_the_dense_table(n_groups, weighted, monkeypatch):
+    # Small blocks: many of them, and a ragged last one.
+    monkeypatch.setattr(_disparate_impact, "_MEDIAN_BLOCK_CELLS", 97)
+    rng = np.random.default_rng(n_groups)
+    n = 3000
+    g = rng.integers(0, n_groups, n)
+    x = np.round(rng.gamma(2.0 + g % 5, 3.0), 1)  # ties, unequal groups
+    w = rng.uniform(0.1, 3.0, n) if weighted else None
+    remover = DisparateImpactRemover().fit(
+        x[:, None], sensitive_features=g, sample_weight=w
+    )
+    levels, median = _dense_median_quantile_function(
+        remover.group_values_[0], remover.group_cdf_[0]
+    )
+    assert_array_equal(remover.median_levels_[0], levels)
+    assert_array_equal(remover.median_values_[0], median)
 
 
 def test_sample_weight_equals_repeating_rows():
@@ -390,6 +424,30 @@ def test_object_arrays_with_string_groups():
     assert_array_equal(out[:, 1], groups)
     with pytest.raises(ValueError, match="not numeric"):
         DisparateImpactRemover(sensitive_cols=0, columns=[1]).fit(X)
+
+
+def test_numeric_object_columns_of_a_dataframe_are_repaired():
+    # They were skipped silently (absent from repaired_columns_) while the
+    # same numpy object array was repaired.
+    rng = np.random.default_rng(3)
+    n = 300
+    income = rng.gamma(2.0, 3.0, n)
+    frame = pd.DataFrame(
+        {
+            "group": rng.choice(["u", "v"], n),
+            "income": income.astype(object),
+            "age": rng.integers(18, 80, n).astype(object),
+            "city": rng.choice(["x", "y"], n),
+        }
+    )
+    remover = DisparateImpactRemover(sensitive_cols="group", random_state=0)
+    out = remover.fit_transform(frame)
+    assert remover.repaired_columns_.tolist() == [1, 2]
+    as_array = DisparateImpactRemover(sensitive_cols=0, random_state=0)
+    assert_array_equal(as_array.fit_transform(frame.to_numpy()), out)
+    as_float = frame.astype({"income": float, "age": float})
+    assert_array_equal(remover.fit_transform(as_float), out)
+    assert_array_equal(out[:, 3], frame["city"])
 
 
 # --------------------------------------------------------------------------

@@ -526,3 +526,53 @@ def test_scorer_works_for_estimators_that_need_groups_only_in_fit(name):
             X[train], y[train], sensitive_features=groups[train]
         )
         assert score == pytest.approx(np.mean(direct.predict(X[test]) == y[test]))
+
+
+class _DuckClassifier:
+    """A classifier with fit/predict/predict_proba and no BaseEstimator."""
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+    def fit(self, X, y, sample_weight=None):
+        self.model_ = LogisticRegression().fit(X, y, sample_weight=sample_weight)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+
+@pytest.mark.parametrize("meta", [Reweighing, ThresholdOptimizer])
+def test_duck_typed_estimator_with_routed_groups(meta):
+    # Failed with AttributeError __sklearn_tags__ (the meta-estimators' tags
+    # asked scikit-learn for the inner estimator's, which needs BaseEstimator).
+    X, y, groups = TRAIN
+    logistic = LogisticRegression().set_fit_request(sample_weight=True)
+    duck = meta(_DuckClassifier()).set_fit_request(sensitive_features=True)
+    plain = meta(logistic).set_fit_request(sensitive_features=True)
+    predict_kwargs = {}
+    if meta is ThresholdOptimizer:
+        duck.set_params(random_state=0)
+        plain.set_params(random_state=0)
+        predict_kwargs = {"sensitive_features": TEST[2]}
+    duck.fit(X, y, sensitive_features=groups)
+    plain.fit(X, y, sensitive_features=groups)
+    assert_allclose(
+        duck.predict_proba(TEST[0], **predict_kwargs),
+        plain.predict_proba(TEST[0], **predict_kwargs),
+    )
+
+
+def test_duck_typed_estimator_in_grid_search_with_routed_groups():
+    X, y, groups = TRAIN
+    duck = Reweighing(_DuckClassifier()).set_fit_request(sensitive_features=True)
+    search = GridSearchCV(duck, {}, cv=CV, scoring="accuracy", error_score="raise")
+    search.fit(X, y, sensitive_features=groups)
+    assert 0.5 < search.best_score_ <= 1.0

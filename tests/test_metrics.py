@@ -259,6 +259,49 @@ def test_integer_dtypes_give_the_reference_counts(dtype, weighted, monkeypatch):
     np.testing.assert_allclose(counts.weighted, table, rtol=1e-12)
 
 
+@pytest.mark.parametrize("scale", [1e-200, 1e-300, 1e300, 1e306])
+def test_weights_at_extreme_scales_give_the_unscaled_metrics(scale):
+    rng = np.random.default_rng(8)
+    y_true, y_pred, sf = (rng.integers(0, 2, 50) for _ in range(3))
+    sw = rng.uniform(0.5, 2.0, 50)
+    for metric in (skm.equalized_odds_difference, skm.demographic_parity_ratio):
+        expected = metric(y_true, y_pred, sensitive_features=sf, sample_weight=sw)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = metric(
+                y_true, y_pred, sensitive_features=sf, sample_weight=sw * scale
+            )
+        assert got == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    "weight, match",
+    [(1e307, "more than float64 holds"), (1e-320, "below the smallest normal")],
+)
+def test_weights_beyond_float64_raise_instead_of_nan(weight, match):
+    # 100 rows of weight 1e307 sum past float64's range: the rates were NaN.
+    rng = np.random.default_rng(8)
+    y_true, y_pred, sf = (rng.integers(0, 2, 100) for _ in range(3))
+    for metric in (skm.equalized_odds_difference, skm.group_report):
+        with pytest.raises(ValueError, match=match):
+            metric(y_true, y_pred, sensitive_features=sf, sample_weight=[weight] * 100)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8])
+@pytest.mark.parametrize("container", [np.asarray, pd.Categorical])
+def test_8_bit_group_labels_up_to_their_maximum(dtype, container):
+    # Cell indices are 4 * group + ...: formed in the labels' 8-bit dtype
+    # they wrapped around for groups >= 64.
+    n_groups = np.iinfo(dtype).max + 1
+    sf = np.arange(n_groups, dtype=dtype).repeat(2)
+    y_true = np.tile([0, 1], n_groups)
+    y_pred = np.tile([1, 1], n_groups)
+    counts = _counts.group_counts(y_true, y_pred, sensitive_features=container(sf))
+    labels, table = _reference_table(y_true, y_pred, sf.tolist())
+    assert counts.groups.tolist() == labels
+    np.testing.assert_array_equal(counts.weighted, table)
+
+
 @pytest.mark.parametrize(
     "sf",
     [
@@ -490,6 +533,25 @@ def test_group_report_matches_direct_computation(weighted):
             else:
                 assert row[column] == pytest.approx(value, rel=1e-12), (label, column)
     assert report["count"].dtype.kind == "i"
+
+
+@pytest.mark.parametrize("as_frame", [True, False])
+def test_group_report_refuses_a_group_named_overall(as_frame):
+    # The group "overall" and the all-rows row had the same label.
+    with pytest.raises(ValueError, match="group named 'overall'"):
+        skm.group_report(
+            [1, 0, 1, 0],
+            [1, 1, 0, 0],
+            sensitive_features=["overall", "overall", "b", "b"],
+            as_frame=as_frame,
+        )
+    # Inside an intersectional label it is no row label of its own.
+    report = skm.group_report(
+        [1, 0, 1, 0],
+        [1, 1, 0, 0],
+        sensitive_features=[["overall", 1], ["overall", 1], ["b", 1], ["b", 1]],
+    )
+    assert list(report.index) == [("b", 1), ("overall", 1), "overall"]
 
 
 def test_group_report_dict_form_and_intersectional_labels():

@@ -1,7 +1,9 @@
 """Tests for reweighing_weights and the Reweighing meta-estimator."""
 
 import pickle
+import warnings
 from collections import Counter
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -84,6 +86,30 @@ def test_weights_match_brute_force_many_groups_and_classes(seed):
         reweighing_weights(y, sensitive_features=g, sample_weight=sw),
         _brute_force_weights(y, g, sw),
     )
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e-300, 1e300, 1e306])
+def test_weights_at_extreme_scales_match_exact_arithmetic(scale):
+    # The products P(g) P(c) underflowed to 0 (1e-200) or overflowed to NaN
+    # (1e306); the oracle computes in exact fractions.
+    rng = np.random.default_rng(4)
+    n = 60
+    y = rng.integers(0, 2, n)
+    g = rng.integers(0, 3, n)
+    sw = rng.uniform(0.1, 1.5, n) * scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        weights = reweighing_weights(y, sensitive_features=g, sample_weight=sw)
+    exact = _brute_force_weights(y, g, [Fraction(w) for w in sw])
+    assert_allclose(weights, [float(w) for w in exact], rtol=1e-12)
+
+
+def test_weights_overflowing_float64_raise():
+    # Group "a" is rare among positives: its positive row's factor is 2.5.
+    y = [1, 0, 0, 0, 1, 1, 1, 1]
+    g = ["a", "a", "a", "a", "b", "b", "b", "b"]
+    with pytest.raises(ValueError, match="overflow float64.*Divide sample_weight"):
+        reweighing_weights(y, sensitive_features=g, sample_weight=[1e308] * 8)
 
 
 def test_weights_intersectional_groups():

@@ -6,8 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
 
+from skfair.metrics import demographic_parity_difference
+from skfair.postprocessing import ThresholdOptimizer
+from skfair.preprocessing import DisparateImpactRemover, Reweighing
 from skfair.utils import (
+    _sensitive,
     check_binary_labels,
     check_sample_weight_1d,
     encode_groups,
@@ -123,6 +129,119 @@ def test_encode_groups_matches_np_unique(labels):
     encoding = encode_groups(labels)
     np.testing.assert_array_equal(encoding.groups, expected_groups)
     np.testing.assert_array_equal(encoding.codes, expected_codes.reshape(-1))
+
+
+def _brute_force_groups(rows):
+    """Groups of the rows' tuples by Python hashing: sorted tuples and indices."""
+    groups = sorted({tuple(row) for row in rows})
+    index = {group: i for i, group in enumerate(groups)}
+    return groups, [index[tuple(row)] for row in rows]
+
+
+def test_encode_groups_65_binary_columns_do_not_overflow():
+    # The product of the columns' label counts is 2**65 > 2**63.
+    S = np.zeros((3, 65), dtype=int)
+    S[1, 0] = 1
+    S[2, 1:] = 1
+    encoding = encode_groups(S)
+    assert encoding.n_groups == 3
+    assert [tuple(row) for row in S.tolist()] == _decode(encoding)
+    assert (
+        demographic_parity_difference([0, 0, 0], [1, 0, 0], sensitive_features=S) == 1.0
+    )
+
+
+def test_encode_groups_8_columns_of_300_labels_do_not_overflow():
+    rng = np.random.default_rng(0)
+    S = np.stack([rng.permutation(np.arange(3000) % 300) for _ in range(8)], axis=1)
+    groups, codes = _brute_force_groups(S.tolist())
+    encoding = encode_groups(S)
+    assert encoding.groups.tolist() == groups
+    np.testing.assert_array_equal(encoding.codes, codes)
+
+
+@st.composite
+def _label_columns(draw):
+    """2 to 80 label columns; random per column (cheap to draw for 80 columns)."""
+    n_rows = draw(st.integers(1, 40))
+    n_columns = draw(st.integers(2, 80))
+    kinds = draw(
+        st.lists(st.sampled_from("bilp"), min_size=n_columns, max_size=n_columns)
+    )
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    columns = []
+    for kind in kinds:
+        if kind == "b":  # binary
+            columns.append(rng.integers(0, 2, n_rows).tolist())
+        elif kind == "i":  # large and negative ints
+            columns.append(rng.integers(-(2**40), 2**40, n_rows).tolist())
+        elif kind == "l":  # letters
+            columns.append(rng.choice(list("abc"), n_rows).tolist())
+        else:  # all labels distinct: the label counts multiply past 2**63
+            columns.append(rng.permutation(n_rows).tolist())
+    return columns
+
+
+@given(_label_columns())
+def test_encode_groups_2d_matches_brute_force_tuples(columns):
+    rows = list(zip(*columns, strict=True))
+    groups, codes = _brute_force_groups(rows)
+    S = np.empty((len(rows), len(columns)), dtype=object)
+    S[:] = rows
+    encoding = encode_groups(S)
+    assert encoding.groups.tolist() == groups
+    np.testing.assert_array_equal(encoding.codes, codes)
+
+
+@pytest.mark.parametrize("with_pandas", [True, False])
+def test_encode_groups_refuses_labels_numpy_would_stringify(with_pandas, monkeypatch):
+    # numpy turns [1, "1", 2.0] into the strings "1", "1", "2.0": int 1 and
+    # str "1" became one group.
+    if not with_pandas:
+        monkeypatch.setattr(_sensitive, "_pandas_or_none", lambda: None)
+    for labels in ([1, "1", 2.0], (1, 2, "x")):
+        with pytest.raises(ValueError, match="mixes label types"):
+            encode_groups(labels)
+    with pytest.raises(ValueError, match="mixes label types"):
+        demographic_parity_difference(
+            [0, 0, 0], [1, 0, 0], sensitive_features=[1, "1", 2.0]
+        )
+    # Labels of one type keep their Python values.
+    assert encode_groups(["b", "a", "b"]).groups.tolist() == ["a", "b"]
+    assert encode_groups([2, 1.5, 2]).groups.tolist() == [1.5, 2]
+
+
+def test_fit_refuses_mixed_label_types_instead_of_stringifying():
+    # Fitting with [1, 2, "x"] stored the groups "1", "2", "x", so predicting
+    # int 1 then said group 1 was not seen.
+    X = np.arange(6.0).reshape(3, 2)
+    with pytest.raises(ValueError, match="mixes label types"):
+        DisparateImpactRemover().fit(X, sensitive_features=[1, 2, "x"])
+    remover = DisparateImpactRemover().fit(X, sensitive_features=[1, 2, 3])
+    remover.transform(X[:1], sensitive_features=[1])
+
+
+@pytest.mark.parametrize("scalar", [5, "sex", np.int64(5)])
+def test_scalar_sensitive_features_is_a_value_error(scalar):
+    with pytest.raises(ValueError, match="one group label per row"):
+        encode_groups(scalar)
+    with pytest.raises(ValueError, match="one group label per row"):
+        demographic_parity_difference([0, 1, 1], [1, 0, 1], sensitive_features=scalar)
+    with pytest.raises(ValueError, match="one group label per row"):
+        DisparateImpactRemover().fit(np.ones((3, 1)), sensitive_features=scalar)
+
+
+@pytest.mark.parametrize(
+    "missing",
+    [
+        np.array(["2020-01-01", "NaT"], dtype="datetime64[D]"),
+        np.array([1, "NaT"], dtype="timedelta64[s]"),
+        np.array([1.0, np.nan]),
+    ],
+)
+def test_nat_is_rejected_like_nan(missing):
+    with pytest.raises(ValueError, match="contains missing values"):
+        encode_groups(missing)
 
 
 # ------------------------------------------------------ encode_known_groups
@@ -265,3 +384,42 @@ def test_split_sensitive_columns_callable_derives_groups_and_keeps_X():
     assert groups.tolist() == [False, True, True]
     with pytest.raises(ValueError, match="one group label per row"):
         split_sensitive_columns(X, lambda X: [1])
+
+
+def _meta_estimators():
+    return [
+        Reweighing(LogisticRegression()),
+        ThresholdOptimizer(LogisticRegression()),
+        DisparateImpactRemover(),
+    ]
+
+
+@pytest.mark.parametrize("estimator", _meta_estimators(), ids=type)
+def test_X_none_is_a_value_error_naming_X(estimator):
+    # Was a TypeError from scikit-learn's _num_samples.
+    y = np.array([0, 1] * 5)
+    for params in ({}, {"sensitive_cols": 0}):
+        estimator.set_params(**params)
+        kwargs = {} if params else {"sensitive_features": y}
+        with pytest.raises(ValueError, match="fit needs X.*got None"):
+            estimator.fit(None, y, **kwargs)
+
+
+@pytest.mark.parametrize("estimator", _meta_estimators(), ids=type)
+def test_sparse_X_with_sensitive_cols_is_one_type_error(estimator):
+    # ThresholdOptimizer raised a ValueError, the others a TypeError.
+    X = sparse.csr_matrix(np.column_stack([np.arange(10) % 2, np.arange(10.0)]))
+    estimator.set_params(sensitive_cols=0)
+    with pytest.raises(TypeError, match="[Ss]parse input"):
+        estimator.fit(X, np.array([0, 1] * 5))
+
+
+def test_resolver_checks_X_before_the_groups():
+    with pytest.raises(ValueError, match="predict needs X"):
+        resolve_sensitive_features(None, sensitive_features=[0], method="predict")
+    X = sparse.csr_matrix(np.eye(3))
+    with pytest.raises(TypeError, match="not supported with sensitive_cols"):
+        resolve_sensitive_features(X, sensitive_cols=0)
+    # Callables too, as the estimators' tags (sparse=False) say.
+    with pytest.raises(TypeError, match="not supported with sensitive_cols"):
+        resolve_sensitive_features(X, sensitive_cols=lambda X: np.zeros(3))

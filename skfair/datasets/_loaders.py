@@ -15,6 +15,8 @@ from importlib import resources
 import numpy as np
 from sklearn.utils import Bunch
 
+from ..utils._sensitive import _pandas_or_none
+
 _DATA_PACKAGE = "skfair.datasets"
 
 # SHA-256 of the bundled files: a damaged or edited copy fails loudly instead
@@ -144,12 +146,25 @@ def _frame_or_array(columns, as_frame):
 def _import_pandas():
     try:
         import pandas as pd
-    except ImportError as exc:  # pragma: no cover - pandas is in the test extra
+    except ImportError as exc:
         raise ImportError(
             "as_frame=True needs pandas (pip install pandas); pass as_frame=False "
             "for numpy arrays."
         ) from exc
     return pd
+
+
+def _resolve_as_frame(as_frame):
+    """``as_frame=None`` is True exactly when pandas can be imported.
+
+    pandas is an optional dependency, so the loaders must work after a plain
+    install too; they return pandas objects whenever they can.
+    """
+    if as_frame not in (None, True, False):
+        raise ValueError(f"as_frame must be None, True or False; got {as_frame!r}.")
+    if as_frame is not None:
+        return as_frame
+    return _pandas_or_none() is not None
 
 
 def _check_split(split):
@@ -169,7 +184,7 @@ def _finish(data, target, names, *, as_frame, return_X_y, **info):
     return Bunch(data=data, target=target, frame=frame, feature_names=names, **info)
 
 
-def load_adult(*, split="train", as_frame=True, return_X_y=False):
+def load_adult(*, split="train", as_frame=None, return_X_y=False):
     """Load UCI Adult (Census Income), bundled with skfair.
 
     ======================  ================================
@@ -188,9 +203,11 @@ def load_adult(*, split="train", as_frame=True, return_X_y=False):
     ----------
     split : {"train", "test", "all"}, default="train"
         The original training file, the original test file, or both stacked.
-    as_frame : bool, default=True
-        Return a pandas DataFrame (categorical columns as ``category`` dtype) and
-        a Series; otherwise an object ndarray and an int ndarray.
+    as_frame : bool or None, default=None
+        True: return a pandas DataFrame (categorical columns as ``category``
+        dtype) and a Series; False: an object ndarray and an int ndarray.
+        None: a DataFrame when pandas can be imported (pandas is optional),
+        else the ndarrays.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
 
@@ -217,6 +234,7 @@ def load_adult(*, split="train", as_frame=True, return_X_y=False):
     ['sex', 'race']
     """
     _check_split(split)
+    as_frame = _resolve_as_frame(as_frame)
     files = {
         "train": ["adult.data.gz"],
         "test": ["adult.test.gz"],
@@ -271,7 +289,7 @@ def _german_columns():
     return columns, target
 
 
-def load_german_credit(*, as_frame=True, return_X_y=False):
+def load_german_credit(*, as_frame=None, return_X_y=False):
     """Load Statlog (German Credit Data), bundled with skfair.
 
     ======================  ================================
@@ -289,8 +307,10 @@ def load_german_credit(*, as_frame=True, return_X_y=False):
 
     Parameters
     ----------
-    as_frame : bool, default=True
-        Return a pandas DataFrame and Series; otherwise ndarrays.
+    as_frame : bool or None, default=None
+        True: return a pandas DataFrame and Series; False: ndarrays. None: a
+        DataFrame when pandas can be imported (pandas is optional), else the
+        ndarrays.
     return_X_y : bool, default=False
         Return ``(data, target)`` instead of a Bunch.
 
@@ -315,6 +335,7 @@ def load_german_credit(*, as_frame=True, return_X_y=False):
     >>> german.data["sex"].value_counts().to_dict()
     {'male': 690, 'female': 310}
     """
+    as_frame = _resolve_as_frame(as_frame)
     columns, target = _german_columns()
     data, names = _frame_or_array(columns, as_frame)
     return _finish(

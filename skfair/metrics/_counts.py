@@ -71,6 +71,32 @@ class GroupCounts:
         return len(self.groups)
 
 
+def _check_total_weight(total):
+    """Raise unless the rows' total weight is a positive normal float64.
+
+    The rates are ratios of weight sums, so they do not depend on the
+    weights' scale, but a total past float64's range makes them inf / inf =
+    NaN, and a subnormal total leaves them only a few bits of precision.
+    """
+    if total == 0:
+        raise ValueError(
+            "sample_weight is zero for every row; the rates are undefined."
+        )
+    if not np.isfinite(total):
+        raise ValueError(
+            "sample_weight sums to more than float64 holds (1.8e308), so the "
+            "rates would be NaN; divide the weights by a common factor (the "
+            "rates do not depend on their scale)."
+        )
+    if total < np.finfo(np.float64).tiny:
+        raise ValueError(
+            f"sample_weight sums to {total:.3g}, below the smallest normal "
+            "float64 (2.2e-308), where the rates lose their precision; "
+            "multiply the weights by a common factor (the rates do not depend "
+            "on their scale)."
+        )
+
+
 def numpy_group_counts(
     y_true, y_pred, *, sensitive_features, sample_weight=None, pos_label=1, raw=False
 ):
@@ -301,7 +327,9 @@ def _fused_counts(g, yt, yp, yt_is_bool, yp_is_bool, label_dtype, sw, *, raw):
             if bits < 0 or bits >= _FAST_GROUP_LIMIT:
                 return None
         cell = buf[: stop - start]
-        np.left_shift(gb, 1, out=cell)
+        # dtype=intp: shifting in the labels' own (possibly 8-bit) dtype
+        # would wrap labels >= 64 around before they reach the buffer.
+        np.left_shift(gb, 1, out=cell, dtype=np.intp)
         np.bitwise_or(cell, tb, out=cell)
         np.left_shift(cell, 1, out=cell)
         np.bitwise_or(cell, pb, out=cell)
@@ -362,7 +390,7 @@ def _count_cells(codes, yt01, yp01, sw, *, n_groups, raw):
     for start in range(0, n, _BLOCK):
         stop = min(start + _BLOCK, n)
         cell = buf[: stop - start]
-        np.left_shift(codes[start:stop], 1, out=cell)
+        np.left_shift(codes[start:stop], 1, out=cell, dtype=np.intp)
         np.bitwise_or(cell, yt01[start:stop], out=cell)
         np.left_shift(cell, 1, out=cell)
         np.bitwise_or(cell, yp01[start:stop], out=cell)

@@ -9,7 +9,7 @@ neither imports the other in a circle.
 
 import numpy as np
 
-from ._counts import _as_label_vector, numpy_group_counts
+from ._counts import _as_label_vector, _check_total_weight, numpy_group_counts
 from ._dask import dask_group_counts, is_dask_collection, single_group_like
 
 _MISSING_SENSITIVE = (
@@ -51,18 +51,19 @@ def group_counts(
         if any(is_dask_collection(a) for a in inputs)
         else numpy_group_counts
     )
-    counts = counter(
-        y_true,
-        y_pred,
-        sensitive_features=sensitive_features,
-        sample_weight=sample_weight,
-        pos_label=pos_label,
-        raw=raw,
-    )
-    if not counts.weighted.sum() > 0:
-        raise ValueError(
-            "sample_weight is zero for every row; the rates are undefined."
+    # Weights are non-negative, so an overflow anywhere makes the total
+    # infinite, which _check_total_weight turns into a clear error.
+    with np.errstate(over="ignore"):
+        counts = counter(
+            y_true,
+            y_pred,
+            sensitive_features=sensitive_features,
+            sample_weight=sample_weight,
+            pos_label=pos_label,
+            raw=raw,
         )
+        total = counts.weighted.sum()
+    _check_total_weight(total)
     return counts
 
 

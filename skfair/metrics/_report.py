@@ -2,7 +2,11 @@
 
 import numpy as np
 
+from ..utils._sensitive import _pandas_or_none
 from ._dispatch import group_counts
+
+# The label of the row for all rows together.
+_OVERALL = "overall"
 
 _COLUMNS = (
     "count",
@@ -43,14 +47,6 @@ def _report_columns(raw, weighted):
     }
 
 
-def _pandas_or_none():
-    try:
-        import pandas
-    except ImportError:  # pragma: no cover - pandas is in the test extra
-        return None
-    return pandas
-
-
 def group_report(
     y_true,
     y_pred,
@@ -86,7 +82,8 @@ def group_report(
     report : DataFrame or dict
         One row per group, in the order of
         :func:`skfair.utils.encode_groups` (sorted labels), then a row
-        labelled ``"overall"`` for all rows. Columns:
+        labelled ``"overall"`` for all rows (so a group may not be named
+        ``"overall"``: that is a ``ValueError``). Columns:
 
         - ``count``: number of rows; ``weighted_count``: their total weight
           (equal to ``count`` without ``sample_weight``);
@@ -137,7 +134,13 @@ def group_report(
     labels = np.empty(counts.n_groups + 1, dtype=object)
     for i, label in enumerate(counts.groups):
         labels[i] = label.item() if isinstance(label, np.generic) else label
-    labels[-1] = "overall"
+        if isinstance(labels[i], str) and labels[i] == _OVERALL:
+            # report.loc["overall"] would silently find two rows.
+            raise ValueError(
+                f"sensitive_features has a group named {_OVERALL!r}, the label of "
+                "the report's row for all rows; rename that group."
+            )
+    labels[-1] = _OVERALL
 
     pandas = _pandas_or_none() if as_frame is not False else None
     if as_frame and pandas is None:  # pragma: no cover - pandas is installed

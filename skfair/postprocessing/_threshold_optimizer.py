@@ -4,7 +4,6 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -12,7 +11,7 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
-from sklearn.utils import check_random_state, get_tags
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -38,7 +37,7 @@ from ..utils import (
     resolve_sensitive_features,
 )
 from ..utils._sensitive import format_label
-from ..utils._validation import _check_labels_present
+from ..utils._validation import _check_labels_present, inner_estimator_tags
 from ._lp import (
     CONSTRAINT_RATES,
     canonical_vertex_weights,
@@ -295,7 +294,6 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self : ThresholdOptimizer
             The fitted estimator.
         """
-        self._check_not_sparse_with_sensitive_cols(X)
         X_model, raw_groups = resolve_sensitive_features(
             X,
             sensitive_cols=self.sensitive_cols,
@@ -329,14 +327,6 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ]
         self._store_rules(hulls, vertex_weights)
         return self
-
-    def _check_not_sparse_with_sensitive_cols(self, X):
-        if self.sensitive_cols is not None and sparse.issparse(X):
-            raise ValueError(
-                "A sparse X is not supported with sensitive_cols (group labels "
-                "are read from dense columns); pass the groups as "
-                "sensitive_features= instead."
-            )
 
     def _check_targets(self, y, n_samples):
         _check_labels_present(y)  # before type_of_target (see there)
@@ -565,7 +555,6 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def _positive_probability(self, X, sensitive_features, method):
         check_is_fitted(self)
-        self._check_not_sparse_with_sensitive_cols(X)
         X_model, raw_groups = resolve_sensitive_features(
             X,
             sensitive_cols=self.sensitive_cols,
@@ -724,6 +713,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         # its position in the batch (predict_proba does not).
         tags.non_deterministic = True
         tags.input_tags.sparse = (
-            self.sensitive_cols is None and get_tags(self.estimator).input_tags.sparse
+            self.sensitive_cols is None
+            and inner_estimator_tags(self.estimator).input_tags.sparse
         )
         return tags

@@ -3,7 +3,6 @@
 from collections.abc import Hashable
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import (
     BaseEstimator,
     ClassifierMixin,
@@ -12,7 +11,6 @@ from sklearn.base import (
     clone,
 )
 from sklearn.pipeline import Pipeline
-from sklearn.utils import get_tags
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
@@ -38,7 +36,7 @@ from ..utils import (
     resolve_sensitive_features,
     split_sensitive_columns,
 )
-from ..utils._validation import _check_labels_present
+from ..utils._validation import _check_labels_present, inner_estimator_tags
 
 __all__ = ["Reweighing", "reweighing_weights"]
 
@@ -66,6 +64,22 @@ def _class_codes(y):
     return encoding
 
 
+def _unit_scale(sample_weight):
+    """``sample_weight`` scaled by a power of two so that its maximum is in [0.5, 1).
+
+    The factors are ratios of weight totals, so they do not depend on the
+    weights' scale; their products do overflow (weights near 1e306) or
+    underflow to zero (weights near 1e-200) unless the scale is brought near 1
+    first. A power of two changes only the exponent, so no weight is rounded.
+    """
+    if sample_weight is None:
+        return None
+    largest = sample_weight.max(initial=0.0)
+    if largest == 0:
+        return sample_weight
+    return np.ldexp(sample_weight, -np.frexp(largest)[1])
+
+
 def _weight_table(group_codes, class_codes, n_groups, n_classes, sample_weight):
     """The (n_groups, n_classes) table of factors P(g) P(c) / P(g, c).
 
@@ -74,7 +88,7 @@ def _weight_table(group_codes, class_codes, n_groups, n_classes, sample_weight):
     """
     cells = group_codes.astype(np.int64) * n_classes + class_codes
     cell_weight = np.bincount(
-        cells, weights=sample_weight, minlength=n_groups * n_classes
+        cells, weights=_unit_scale(sample_weight), minlength=n_groups * n_classes
     ).reshape(n_groups, n_classes)
     total = cell_weight.sum()
     if not total > 0:
@@ -103,7 +117,15 @@ def _reweigh(y, sensitive_features, sample_weight):
     )
     weights = table[groups.codes, classes.codes]
     if sample_weight is not None:
-        weights = weights * sample_weight
+        with np.errstate(over="ignore"):
+            weights = weights * sample_weight
+        if not np.isfinite(weights).all():
+            raise ValueError(
+                "The reweighed weights overflow float64: sample_weight "
+                f"(largest {sample_weight.max():.3g}) times the reweighing "
+                "factors exceeds 1.8e308. Divide sample_weight by a common "
+                "factor; the reweighing factors do not depend on its scale."
+            )
     return weights, table, groups.groups, classes.groups
 
 
@@ -169,17 +191,12 @@ def reweighing_weights(y, *, sensitive_features, sample_weight=None):
     return weights
 
 
-def _check_2d(X, sensitive_cols):
-    """Clear errors for inputs the sensitive-column split cannot handle."""
+def _check_2d(X):
+    """A clear error for a 1-D X, which the sensitive-column split cannot handle."""
     if len(getattr(X, "shape", ())) == 1:
         raise ValueError(
             "Expected a 2-D X (n_samples, n_features), got a 1-D array. Reshape "
             "your data with X.reshape(-1, 1) for a single feature."
-        )
-    if sensitive_cols is not None and sparse.issparse(X):
-        raise TypeError(
-            "Sparse input is not supported with sensitive_cols; pass the groups "
-            "with sensitive_features= instead, or convert X to a dense array."
         )
 
 
@@ -346,7 +363,7 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 "Reweighing requires y to be passed, but the target y is None."
             )
-        _check_2d(X, self.sensitive_cols)
+        _check_2d(X)
         X_model, sens = resolve_sensitive_features(
             X,
             sensitive_cols=self.sensitive_cols,
@@ -362,7 +379,9 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         weights, table, groups, _ = _reweigh(y, sens, sample_weight)
 
         estimator = clone(self.estimator)
-        if _routing_enabled():
+        # A duck-typed estimator (no BaseEstimator) cannot request metadata,
+        # so it gets the weights as without routing.
+        if _routing_enabled() and hasattr(estimator, "get_metadata_routing"):
             self._check_sample_weight_requested(estimator)
             routed = process_routing(
                 self,
@@ -412,7 +431,7 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def _model_input(self, X):
         """``X`` as the inner estimator sees it: without the sensitive columns."""
         check_is_fitted(self)
-        _check_2d(X, self.sensitive_cols)
+        _check_2d(X)
         validate_data(self, X, skip_check_array=True, reset=False)
         if self.sensitive_cols is None:
             return X
@@ -562,7 +581,7 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        inner = get_tags(self.estimator)
+        inner = inner_estimator_tags(self.estimator)
         tags.input_tags.sparse = inner.input_tags.sparse and self.sensitive_cols is None
         tags.input_tags.allow_nan = inner.input_tags.allow_nan
         if inner.classifier_tags is not None:

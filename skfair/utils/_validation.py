@@ -3,6 +3,8 @@
 import sys
 
 import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils import get_tags
 
 
 def _has_missing(values):
@@ -128,3 +130,16 @@ def check_sample_weight_1d(sample_weight, n_samples):
     if (sw < 0).any():
         raise ValueError("sample_weight contains negative values.")
     return sw
+
+
+def inner_estimator_tags(estimator):
+    """Tags of a wrapped estimator, with defaults for a duck-typed one.
+
+    scikit-learn's ``get_tags`` raises an AttributeError for an object that
+    does not inherit ``BaseEstimator``, yet a meta-estimator only needs the
+    wrapped model's ``fit`` and ``predict``. Such a model gets the tags of a
+    plain ``BaseEstimator``: dense input, no missing values.
+    """
+    if hasattr(estimator, "__sklearn_tags__"):
+        return get_tags(estimator)
+    return BaseEstimator().__sklearn_tags__()
