@@ -296,7 +296,7 @@ def test_8_bit_group_labels_up_to_their_maximum(dtype, container):
     sf = np.arange(n_groups, dtype=dtype).repeat(2)
     y_true = np.tile([0, 1], n_groups)
     y_pred = np.tile([1, 1], n_groups)
-    counts = _counts.group_counts(y_true, y_pred, sensitive_features=container(sf))
+    counts = _dispatch.group_counts(y_true, y_pred, sensitive_features=container(sf))
     labels, table = _reference_table(y_true, y_pred, sf.tolist())
     assert counts.groups.tolist() == labels
     np.testing.assert_array_equal(counts.weighted, table)
