@@ -25,7 +25,7 @@ from ..utils import (
 )
 from ..utils._sensitive import format_label, python_label
 from ..utils._validation import _check_labels_present
-from . import _decisions
+from ._decisions import decision_gaps, feasible_threshold, rate_steps
 from ._problem import _RateConstrainedLogistic
 from ._scp import SCPResult, SubproblemError, sequential_convex_fit
 
@@ -429,7 +429,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
 
         coef, intercept = model.to_linear_model(fit.theta)
         scores = X_model @ coef + intercept
-        decision_gaps = _decisions.decision_gaps(model.cells, scores, n_slices)
+        decision_gaps = decision_gaps(model.cells, scores, n_slices)
         self._warn_if_not_converged(fit, decision_gaps)
         self._warn_if_constant(scores, sample_weight, decision_gaps)
         self.classes_ = classes
@@ -523,7 +523,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
            to that threshold) of smallest objective wins.
         """
         cells = model.cells
-        bounds = self.tolerance + _decisions.rate_steps(cells, n_slices)
+        bounds = self.tolerance + rate_steps(cells, n_slices)
         candidates = [theta0]
         theta, multipliers, n_iter = theta0, None, 0
         solver_failed = False
@@ -566,7 +566,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
                 n_iter += result.n_iter
                 theta, multipliers = result.theta, result.multipliers
                 candidates.append(theta)
-                gaps = _decisions.decision_gaps(cells, model.scores(theta), n_slices)
+                gaps = decision_gaps(cells, model.scores(theta), n_slices)
                 excess = np.maximum(gaps - self.tolerance, 0.0)
                 if np.all(gaps <= bounds) or not np.any(target[excess > 0] > 0):
                     break
@@ -592,7 +592,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         best, best_loss = None, np.inf
         for theta in candidates:
             z = model.scores(theta)
-            for threshold in _decisions.feasible_threshold(
+            for threshold in feasible_threshold(
                 model.cells, z, n_slices, bounds
             ):
                 if threshold and not self.fit_intercept:
