@@ -429,15 +429,15 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
 
         coef, intercept = model.to_linear_model(fit.theta)
         scores = X_model @ coef + intercept
-        decision_gaps = decision_gaps(model.cells, scores, n_slices)
-        self._warn_if_not_converged(fit, decision_gaps)
-        self._warn_if_constant(scores, sample_weight, decision_gaps)
+        training_gaps = decision_gaps(model.cells, scores, n_slices)
+        self._warn_if_not_converged(fit, training_gaps)
+        self._warn_if_constant(scores, sample_weight, training_gaps)
         self.classes_ = classes
         self.coef_ = coef[None, :]
         self.intercept_ = np.array([intercept])
         self.n_iter_ = np.array([fit.n_iter], dtype=np.int32)
         self.groups_ = encoding.groups
-        self.training_gaps_ = decision_gaps
+        self.training_gaps_ = training_gaps
         self.constrained_gaps_ = decision_gaps if self.gap_of == "predict" else fit.gaps
         self.constraint_multipliers_ = (
             fit.multipliers.reshape(n_slices, encoding.n_groups) * model.scale
@@ -592,9 +592,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         best, best_loss = None, np.inf
         for theta in candidates:
             z = model.scores(theta)
-            for threshold in feasible_threshold(
-                model.cells, z, n_slices, bounds
-            ):
+            for threshold in feasible_threshold(model.cells, z, n_slices, bounds):
                 if threshold and not self.fit_intercept:
                     continue  # no intercept to move
                 moved = theta.copy()
