@@ -438,7 +438,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         self.n_iter_ = np.array([fit.n_iter], dtype=np.int32)
         self.groups_ = encoding.groups
         self.training_gaps_ = training_gaps
-        self.constrained_gaps_ = decision_gaps if self.gap_of == "predict" else fit.gaps
+        self.constrained_gaps_ = training_gaps if self.gap_of == "predict" else fit.gaps
         self.constraint_multipliers_ = (
             fit.multipliers.reshape(n_slices, encoding.n_groups) * model.scale
         )
@@ -616,7 +616,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         finally:
             model.temperature = 1.0
 
-    def _warn_if_not_converged(self, result, decision_gaps):
+    def _warn_if_not_converged(self, result, training_gaps):
         gaps = ", ".join(f"{gap:.3g}" for gap in result.gaps)
         if result.inaccurate_statuses:
             statuses = sorted(set(result.inaccurate_statuses))
@@ -636,7 +636,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             else f"max_iter={self.max_iter} was reached"
         )
         if self.gap_of == "predict":
-            decided = ", ".join(f"{gap:.3g}" for gap in decision_gaps)
+            decided = ", ".join(f"{gap:.3g}" for gap in training_gaps)
             outcome = (
                 f"The decisions still meet the bound on the training data (gaps "
                 f"{decided}, tolerance {self.tolerance}, after the threshold "
@@ -653,7 +653,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             ConvergenceWarning,
         )
 
-    def _warn_if_constant(self, scores, sample_weight, decision_gaps):
+    def _warn_if_constant(self, scores, sample_weight, training_gaps):
         """Say so when only a (near-)constant classifier meets the tolerance."""
         if self.gap_of != "predict":
             return
