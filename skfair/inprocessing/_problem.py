@@ -29,6 +29,10 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
+# Up to this many constrained cells, the gradient and the Jacobian come from
+# one dense product (see _RateConstrainedLogistic.first_order).
+_FUSED_CELLS = 64
+
 
 def _column_scaling(X, sample_weight, center):
     """Weighted column means (or zeros) and scales that make columns O(1).
@@ -166,15 +170,35 @@ class _RateConstrainedLogistic:
         residual = self.loss_weight * (expit(z) - self.y)
         return np.asarray(self.A.T @ residual).ravel() + self.reg * theta
 
+    def _rate_slopes(self, z):
+        if self.temperature is None:
+            return np.ones_like(z)
+        soft = expit(z / self.temperature)
+        return soft * (1.0 - soft) / self.temperature
+
     def rate_jacobian(self, z):
         """Rows: gradient of each cell's rate."""
-        if self.temperature is None:
-            slope = np.ones_like(z)
-        else:
-            soft = expit(z / self.temperature)
-            slope = soft * (1.0 - soft) / self.temperature
-        jacobian = self.cells.multiply(slope[None, :]) @ self.A
+        jacobian = self.cells.multiply(self._rate_slopes(z)[None, :]) @ self.A
         return jacobian.toarray() if sp.issparse(jacobian) else np.asarray(jacobian)
+
+    def first_order(self, theta, z):
+        """The objective's gradient and the rates' Jacobian, in one pass over A.
+
+        ``A.T @ [residual, cells' * slope]``: one matrix product with a few
+        columns reads ``A`` once (a sparse-times-dense product per cell would
+        read it again for each). Many cells fall back to the sparse product.
+        """
+        n_cells = self.cells.shape[0]
+        if n_cells >= _FUSED_CELLS:
+            return self.gradient(theta, z), self.rate_jacobian(z)
+        weights = np.zeros((z.size, 1 + n_cells))
+        weights[:, 0] = self.loss_weight * (expit(z) - self.y)
+        in_cell = self.cells.tocoo()
+        weights[in_cell.col, 1 + in_cell.row] = (
+            in_cell.data * self._rate_slopes(z)[in_cell.col]
+        )
+        products = np.asarray(self.A.T @ weights)
+        return products[:, 0] + self.reg * theta, products[:, 1:].T.copy()
 
     def lagrangian_hessian(self, z, multipliers):
         """Hessian of loss + sum_k multipliers[k] * rate_k, in one Gram product.

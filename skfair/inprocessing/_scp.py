@@ -273,8 +273,8 @@ def _iterate(
         if newton is None or newton.age >= _HESSIAN_REUSE:
             newton = _DampedNewton(model, z, multipliers)
         if basis is None:
-            jacobian = model.rate_jacobian(z)
-            basis = np.column_stack([model.gradient(theta, z), jacobian.T])
+            gradient, jacobian = model.first_order(theta, z)
+            basis = np.column_stack([gradient, jacobian.T])
         directions = newton.directions(damping, basis)
         gram = basis.T @ directions
         coords, penalty = solve(gram, rates, penalty)
