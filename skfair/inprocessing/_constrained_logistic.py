@@ -343,6 +343,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             sensitive_features=sensitive_features,
             required=required,
             method="fit",
+            accept_sparse=True,
         )
         validate_data(self, X, skip_check_array=True, reset=reset)
         X_model = check_array(

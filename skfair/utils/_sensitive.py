@@ -173,7 +173,13 @@ def check_X_given(X, method="fit"):
 
 
 def resolve_sensitive_features(
-    X, *, sensitive_cols=None, sensitive_features=None, required=True, method="fit"
+    X,
+    *,
+    sensitive_cols=None,
+    sensitive_features=None,
+    required=True,
+    method="fit",
+    accept_sparse=False,
 ):
     """Apply the sensitive-feature rule: return ``X`` for the model and the groups.
 
@@ -190,6 +196,10 @@ def resolve_sensitive_features(
         a ``ValueError`` names both ways.
     method : str, default="fit"
         Name of the calling method, used in error messages.
+    accept_sparse : bool, default=False
+        Whether the caller models sparse ``X``. Columns named by
+        ``sensitive_cols`` are never read from a sparse ``X``, but a callable
+        ``sensitive_cols`` is then handed the sparse ``X`` as it is.
 
     Returns
     -------
@@ -206,10 +216,15 @@ def resolve_sensitive_features(
         If ``X`` is None, or the groups are given both ways, or neither way
         while ``required``.
     TypeError
-        If ``X`` is sparse and ``sensitive_cols`` names columns of it.
+        If ``X`` is sparse and ``sensitive_cols`` names columns of it (or is
+        a callable, unless ``accept_sparse``).
     """
     check_X_given(X, method)
-    if sensitive_cols is not None and issparse(X):
+    if (
+        sensitive_cols is not None
+        and issparse(X)
+        and not (accept_sparse and callable(sensitive_cols))
+    ):
         # TypeError, as scikit-learn's check_array for unsupported sparse input.
         raise TypeError(
             "Sparse input is not supported with sensitive_cols; pass the groups "
