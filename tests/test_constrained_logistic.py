@@ -989,3 +989,16 @@ def test_threaded_fits_equal_serial_fits():
     for a, b in zip(serial, threaded, strict=True):
         np.testing.assert_array_equal(a.coef_, b.coef_)
         np.testing.assert_array_equal(a.intercept_, b.intercept_)
+
+
+def test_decision_bound_without_intercept():
+    """No intercept to move: the exact correction falls back to the zero model."""
+    X, y, group = make_data(n=500, seed=46, shift=1.0)
+    for tolerance in (0.0, 0.05):
+        clf = ConstrainedLogisticRegression(tolerance=tolerance, fit_intercept=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            clf.fit(X - X.mean(axis=0), y, sensitive_features=group)
+        gaps = decision_gaps(clf, X - X.mean(axis=0), y, group)
+        assert np.all(gaps <= tolerance + rate_step(y, group, "equalized_odds") + 1e-12)
+        assert clf.intercept_.tolist() == [0.0]

@@ -39,14 +39,14 @@ _SLICES = {
 }
 
 # Temperatures of the smooth stand-ins sigmoid(z / T) of the decisions z > 0,
-# in logits: 1 is the predicted probability; at 0.03 a row's soft decision
-# moves from 0.03 to 0.97 within 0.2 logit of the boundary.
+# in logits: 1 is the predicted probability; at 0.04 a row's soft decision
+# moves from 0.03 to 0.97 within 0.14 logit of the boundary.
 _TEMPERATURES = (1.0, 0.2, 0.04)
 # Iterations and step tolerance of the runs after the first (T = 1).
 _CONTINUATION_MAX_ITER = 20
 _CONTINUATION_TOL = 1e-4
-# Re-runs at the last temperature with the bound lowered by the decisions'
-# excess (before the exact threshold correction takes over).
+# Re-runs at each temperature with the bound lowered by the decisions' excess
+# (before the exact threshold correction takes over).
 _RETARGETS = 2
 # Below this share of rows with the minority decision, a fit warns.
 _NEAR_CONSTANT = 0.01
