@@ -37,8 +37,9 @@ frontier reaches ExponentiatedGradient(0.01)'s accuracy at its test EO (and,
 aiming higher, every ExponentiatedGradient point); the median fit is >= 5x
 faster than ExponentiatedGradient(0.01)'s.
 
-Run: ``python benchmarks/constrained_logistic.py`` (about 15-25 minutes on
-two shared cores, most of it ExponentiatedGradient). ``--quick`` (or the
+Run: ``python benchmarks/constrained_logistic.py`` (4 minutes on two shared
+cores; most of it is ExponentiatedGradient, whose fits take 25-100 s each
+depending on the load). ``--quick`` (or the
 environment variable ``CLR_BENCH_QUICK=1``) fits ExponentiatedGradient at
 ``b = 0.01`` only and uses two seeds; ``ROUNDS=k`` times every skfair fit
 as the best of ``k`` (default 1).
