@@ -78,9 +78,16 @@ BENCHMARKS = [
     Benchmark(
         "constrained_logistic",
         "constrained_logistic.py",
-        "ConstrainedLogisticRegression Adult frontier vs ExponentiatedGradient "
-        "and scikit-lego",
-        quick_env={"ROUNDS": "1"},
+        "ConstrainedLogisticRegression on Adult and German Credit: decisions' "
+        "training gaps, frontier vs ExponentiatedGradient and scikit-lego, seeds",
+        quick_argv=["--quick"],
+    ),
+    Benchmark(
+        "constrained_logistic_scale",
+        "constrained_logistic_scale.py",
+        "ConstrainedLogisticRegression fit time and peak memory on wide dense "
+        "and sparse one-hot data vs LogisticRegression",
+        quick_argv=["--quick"],
     ),
     Benchmark(
         "features",
