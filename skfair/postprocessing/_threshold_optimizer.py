@@ -38,7 +38,7 @@ from ..utils import (
     resolve_sensitive_features,
 )
 from ..utils._sensitive import format_label
-from ..utils._validation import _check_labels_present
+from ..utils._validation import _check_labels_present, keep_state_on_error
 from ._lp import (
     CONSTRAINT_RATES,
     canonical_vertex_weights,
@@ -259,6 +259,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.sensitive_cols = sensitive_cols
         self.random_state = random_state
 
+    @keep_state_on_error
     @_fit_context(
         # The wrapped estimator is validated by its own fit.
         prefer_skip_nested_validation=False

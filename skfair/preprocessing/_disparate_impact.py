@@ -25,6 +25,7 @@ from ..utils import (
 )
 from ..utils._sensitive import _is_pandas_dataframe as _is_dataframe
 from ..utils._sensitive import column_positions, format_label
+from ..utils._validation import keep_state_on_error
 
 __all__ = ["DisparateImpactRemover"]
 
@@ -407,6 +408,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         )
         return groups, []
 
+    @keep_state_on_error
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, sensitive_features=None, sample_weight=None):
         """Learn each group's distribution and the median distribution per column.

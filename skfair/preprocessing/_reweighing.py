@@ -38,7 +38,7 @@ from ..utils import (
     resolve_sensitive_features,
     split_sensitive_columns,
 )
-from ..utils._validation import _check_labels_present
+from ..utils._validation import _check_labels_present, keep_state_on_error
 
 __all__ = ["Reweighing", "reweighing_weights"]
 
@@ -314,6 +314,7 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.estimator = estimator
         self.sensitive_cols = sensitive_cols
 
+    @keep_state_on_error
     @_fit_context(
         # Reweighing.estimator is not validated yet.
         prefer_skip_nested_validation=False
