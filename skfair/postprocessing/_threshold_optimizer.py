@@ -37,6 +37,7 @@ from ..utils import (
     encode_known_groups,
     resolve_sensitive_features,
 )
+from ..utils._row_hash import row_uniforms
 from ..utils._sensitive import format_label
 from ..utils._validation import _check_labels_present, keep_state_on_error
 from ._lp import (
@@ -117,10 +118,12 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         groups (called on every ``X``; no column is removed).
 
     random_state : int, RandomState instance or None, default=None
-        Controls the draws of :meth:`predict`. The random state is created
-        afresh from this parameter on every call, so an int gives the same
-        predictions for the same input on every call; a ``RandomState``
-        instance is advanced by each call.
+        Seeds the randomized decisions of :meth:`predict`, which are a
+        function of each row and the seed (see Notes). An int gives every
+        row the same decision on every call, in any batch and in any
+        process. With a ``RandomState`` instance, or None (numpy's global
+        random state), each call draws a fresh seed from it: within a call
+        identical rows still get identical decisions, but calls differ.
 
     Attributes
     ----------
@@ -195,10 +198,19 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     point at the same false positive rate f with the score-independent rule
     "positive with probability f", whose rates carry over to any data.
 
-    :meth:`predict` draws from :meth:`predict_proba` (one uniform number per
-    row, in row order), so a row's prediction can depend on its position in
-    the batch; :meth:`predict_proba` is deterministic. :meth:`score` returns
-    the expected accuracy of the randomized decisions.
+    :meth:`predict` draws each row's decision from :meth:`predict_proba`: a
+    row with probability ``p`` of a positive decision is positive iff
+    ``u < p``, where ``u`` in [0, 1) is a hash of the seed and of the row's
+    values as the wrapped estimator sees them (``X`` without the
+    ``sensitive_cols`` columns); the row's group sets ``p``. A row's
+    decision therefore depends on the row and the seed only, never on the
+    batch: the same row predicted alone, in another batch or in another
+    order gets the same decision, and identical rows get identical
+    decisions, whether the groups come from ``sensitive_cols`` or
+    ``sensitive_features=``. Over many distinct rows the hashes behave like
+    independent uniform draws, so the rates of positive decisions are those
+    of :meth:`predict_proba`. Rows whose probability is 0 or 1 need no draw.
+    :meth:`score` returns the expected accuracy of the randomized decisions.
 
     References
     ----------
@@ -565,6 +577,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
 
     def _positive_probability(self, X, sensitive_features, method):
+        """The probability of a positive decision of each row, and the model's X."""
         check_is_fitted(self)
         self._check_not_sparse_with_sensitive_cols(X)
         X_model, raw_groups = resolve_sensitive_features(
@@ -584,7 +597,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             weights = self._rule_weights[:, k][codes]
             proba += np.where(scores >= thresholds, weights, 0.0)
         # Sums of weights that add up to 1 may overshoot by an ulp.
-        return np.clip(proba, 0.0, 1.0)
+        return np.clip(proba, 0.0, 1.0), X_model
 
     def predict_proba(self, X, *, sensitive_features=None):
         """Probability of each class under the groups' randomized rules.
@@ -605,7 +618,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Column 1 is the probability that the row is predicted
             ``classes_[1]`` (the positive class), column 0 its complement.
         """
-        p = self._positive_probability(X, sensitive_features, "predict_proba")
+        p, _ = self._positive_probability(X, sensitive_features, "predict_proba")
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X, *, sensitive_features=None):
@@ -625,12 +638,29 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``; row ``i`` is positive iff ``u_i < p_i``
-            for ``u`` drawn uniformly from ``random_state`` in row order.
+            for ``p`` from :meth:`predict_proba` and ``u_i`` in [0, 1) a hash
+            of row ``i`` and the seed (see Notes): the same row gets the same
+            decision in any batch.
         """
-        p = self._positive_probability(X, sensitive_features, "predict")
-        rng = check_random_state(self.random_state)
-        positive = rng.random_sample(p.size) < p
+        p, X_model = self._positive_probability(X, sensitive_features, "predict")
+        positive = p >= 1.0
+        randomized = (p > 0.0) & (p < 1.0)
+        if randomized.any():
+            # Each row's draw is a function of the row, never of its position
+            # in the batch. The row is what the wrapped model sees (without
+            # the sensitive columns), so the draw is the same whether the
+            # groups come from sensitive_cols or sensitive_features=, and
+            # whatever their labels; the group still decides p.
+            u = row_uniforms(X_model, self._prediction_seed())
+            positive |= randomized & (u < p)
         return self.classes_[positive.astype(np.intp)]
+
+    def _prediction_seed(self):
+        """The seed of one call to predict: the int itself, else a fresh draw."""
+        if isinstance(self.random_state, Integral):
+            return int(self.random_state)
+        rng = check_random_state(self.random_state)
+        return int(rng.randint(np.iinfo(np.int32).max))
 
     def score(self, X, y, sample_weight=None, *, sensitive_features=None):
         """Expected accuracy of the randomized decisions on ``(X, y)``.
@@ -659,7 +689,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         score : float
             Weighted expected accuracy.
         """
-        p = self._positive_probability(X, sensitive_features, "score")
+        p, _ = self._positive_probability(X, sensitive_features, "score")
         y_arr = np.asarray(y)
         if y_arr.ndim == 2 and y_arr.shape[1] == 1:
             y_arr = y_arr[:, 0]
@@ -720,10 +750,9 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
-        # predict draws one uniform number per row in row order: with a fixed
-        # random_state it is reproducible, but a row's prediction depends on
-        # its position in the batch (predict_proba does not).
-        tags.non_deterministic = True
+        # A row's decision is a function of the row and the seed: fixed for
+        # an int random_state, a fresh seed per call otherwise.
+        tags.non_deterministic = not isinstance(self.random_state, Integral)
         tags.input_tags.sparse = (
             self.sensitive_cols is None and get_tags(self.estimator).input_tags.sparse
         )
