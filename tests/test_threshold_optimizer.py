@@ -507,6 +507,41 @@ def test_cost_matrix_of_ones_equals_accuracy():
     assert expected_accuracy(p_cost, y) == pytest.approx(expected_accuracy(p_acc, y))
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e200, 1e307])
+def test_cost_matrix_scale_does_not_matter(scale):
+    # Scaling every cost by one positive number keeps the optimum; extreme
+    # scales used to make HiGHS fail (status 15) or see only zeros.
+    a, X, y, g, p = fit_prefit(objective={"fp": 1.0, "fn": 5.0})
+    b = clone(a).set_params(
+        estimator=a.estimator, objective={"fp": scale, "fn": 5 * scale}
+    )
+    b.fit(X, y, sensitive_features=g)
+    np.testing.assert_allclose(b.predict_proba(X, sensitive_features=g)[:, 1], p)
+
+
+def test_predict_proba_at_a_vertex_threshold_is_that_vertex():
+    # A rule "positive iff score >= t": a score exactly at a vertex's
+    # threshold gets the vertex's probability, a score one ulp below gets
+    # the next one. A ">" instead of ">=" fails here.
+    est = fit_prefit("equalized_odds")[0]
+    checked = 0
+    for g, rule in zip(est.groups_, est.decision_rules_, strict=True):
+        t, prob = rule["thresholds"], rule["probabilities"]
+        finite = np.isfinite(t)
+        at = t[finite]
+        below = np.nextafter(at, -np.inf)
+        groups = np.full(at.size, g)
+        p_at = est.predict_proba(at[:, None], sensitive_features=groups)[:, 1]
+        p_below = est.predict_proba(below[:, None], sensitive_features=groups)[:, 1]
+        np.testing.assert_allclose(p_at, prob[finite], atol=1e-12)
+        expected_below = np.append(prob[finite][1:], 0.0)[: at.size]
+        if not finite[-1]:  # "always" (-inf) vertex follows: its probability
+            expected_below[-1] = prob[-1]
+        np.testing.assert_allclose(p_below, expected_below, atol=1e-12)
+        checked += int(np.sum(np.abs(p_at - p_below) > 1e-6))
+    assert checked >= 3
+
+
 def test_large_tolerance_gives_each_groups_best_threshold():
     est, X, y, groups, p = fit_prefit(tolerance=1.0)
     best = 0
@@ -1152,6 +1187,16 @@ def test_non_finite_scores_and_mismatched_classes():
     other = ColumnScorer().fit(X, y + 5)  # classes 5 and 6
     with pytest.raises(ValueError, match="are not the two classes of y"):
         ThresholdOptimizer(other, prefit=True).fit(X, y, sensitive_features=groups)
+    one_column = OneColumnProba().fit(X, y)
+    with pytest.raises(ValueError, match=r"returned 1 column\(s\) but its classes_"):
+        ThresholdOptimizer(one_column, prefit=True).fit(X, y, sensitive_features=groups)
+
+
+class OneColumnProba(ColumnScorer):
+    """A broken scorer: two classes, but one column of probabilities."""
+
+    def predict_proba(self, X):
+        return super().predict_proba(X)[:, 1:]
 
 
 def test_failed_linear_program_raises(monkeypatch):

@@ -399,7 +399,11 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 )
             if not np.isfinite(value):
                 raise ValueError(f"objective[{key!r}] must be finite; got {value!r}.")
-        return {key: float(costs.get(key, 0.0)) / total for key in _COST_KEYS}
+        # Scaling all costs by one positive number keeps the optimum; costs
+        # of order 1 keep the LP within the solver's numerical range (costs
+        # like 1e200 made HiGHS fail, and 1e-300 would be taken for zero).
+        scale = max(abs(float(value)) for value in costs.values()) or 1.0
+        return {key: float(costs.get(key, 0.0)) / scale / total for key in _COST_KEYS}
 
     def _check_groups_have_rates(self, y01, weights, encoding, rates):
         """Every constrained rate must exist in every group."""
@@ -483,6 +487,13 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 raise ValueError(
                     "the wrapped estimator's predict_proba must return a 2-D "
                     f"array; got shape {output.shape}."
+                )
+            if est_classes is not None and est_classes.size != output.shape[1]:
+                raise ValueError(
+                    f"the wrapped estimator's predict_proba returned "
+                    f"{output.shape[1]} column(s) but its classes_ "
+                    f"{est_classes.tolist()} has {est_classes.size}; it must "
+                    "return one column per class."
                 )
             column = self._positive_column(est_classes, output.shape[1])
             scores = output[:, column]
