@@ -12,6 +12,7 @@ from sklearn.base import (
     _fit_context,
     clone,
 )
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state, get_tags
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metadata_routing import (
@@ -326,7 +327,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self._check_groups_have_rates(y01, weights, encoding, rates)
 
         self.estimator_ = self._fit_estimator(
-            X_model, y, sample_weight, sensitive_features, fit_params
+            X, X_model, y, sample_weight, sensitive_features, fit_params
         )
         self.score_method_ = self._find_score_method()
         scores = self._scores(X_model)
@@ -431,14 +432,14 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                     "need this rate."
                 )
 
-    def _fit_estimator(self, X_model, y, sample_weight, sensitive_features, params):
+    def _fit_estimator(self, X, X_model, y, sample_weight, sensitive_features, params):
         if self.prefit:
             if params:
                 raise ValueError(
                     "prefit=True: the estimator is not refitted, so fit "
                     f"parameters {sorted(params)} would be ignored."
                 )
-            check_is_fitted(self.estimator)
+            self._check_prefit_estimator(X, X_model)
             return self.estimator
         if not hasattr(self.estimator, "fit"):
             raise ValueError(
@@ -465,6 +466,46 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                         UserWarning,
                     )
         return clone(self.estimator).fit(X_model, y, **fit_params)
+
+    def _check_prefit_estimator(self, X, X_model):
+        """A prefit estimator must be fitted, on X without the sensitive columns."""
+        try:
+            check_is_fitted(self.estimator)
+        except NotFittedError as exc:
+            raise NotFittedError(
+                f"{exc} ThresholdOptimizer has prefit=True, so its estimator "
+                "must be fitted. If this ThresholdOptimizer was cloned (by "
+                "GridSearchCV, cross_val_score or clone), the clone holds an "
+                "unfitted copy of the estimator: wrap the fitted estimator in "
+                "sklearn.frozen.FrozenEstimator (scikit-learn >= 1.6) and "
+                "leave prefit=False, i.e. ThresholdOptimizer(FrozenEstimator("
+                "fitted_model)), which clones to the fitted model."
+            ) from exc
+        if self.sensitive_cols is None or callable(self.sensitive_cols):
+            return  # X is passed to the estimator as it is
+        n_columns = X.shape[1] if hasattr(X, "shape") else len(X[0])
+        expected = getattr(self.estimator, "feature_names_in_", None)
+        if hasattr(X, "columns"):
+            kept = set(X_model.columns)
+            sensitive = [col for col in X.columns if col not in kept]
+        else:
+            sensitive = np.atleast_1d(self.sensitive_cols).tolist()
+        if expected is not None and hasattr(X, "columns"):
+            clash = [col for col in sensitive if col in set(expected)]
+        else:
+            n_expected = getattr(self.estimator, "n_features_in_", None)
+            clash = sensitive if n_expected == n_columns else []
+        if clash:
+            raise ValueError(
+                "The prefit estimator was trained with the sensitive column(s) "
+                f"{list(clash)} as features, but skfair removed them from X "
+                "before calling it: columns named by sensitive_cols are group "
+                "labels, not features, so the wrapped estimator sees X without "
+                f"them ({X_model.shape[1]} of {n_columns} columns). Refit the "
+                "model on X without these columns, or give it a copy of the "
+                "column under another name (e.g. X['sex_feature'] = X['sex']), "
+                "which stays in X."
+            )
 
     def _find_score_method(self):
         for name in _SCORE_METHODS:
