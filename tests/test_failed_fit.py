@@ -59,7 +59,7 @@ _CASES = [
     (
         "ThresholdOptimizer-lp",
         ThresholdOptimizer(LogisticRegression(), sensitive_cols=SENSITIVE),
-        lambda est: (est, (to_module, "solve_vertex_weights")),
+        lambda est: (est, (to_module, "optimal_vertex_weights")),
         "forced failure",
     ),
     (
