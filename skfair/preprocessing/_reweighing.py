@@ -4,32 +4,18 @@ from collections.abc import Hashable
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    MetaEstimatorMixin,
-    _fit_context,
-    clone,
-)
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
-from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
-    _raise_for_params,
-    _routing_enabled,
     get_routing_for_object,
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import (
-    _num_samples,
-    check_is_fitted,
-    has_fit_parameter,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from ..utils import (
     check_n_samples,
@@ -37,6 +23,13 @@ from ..utils import (
     encode_groups,
     resolve_sensitive_features,
     split_sensitive_columns,
+)
+from ..utils._sklearn_compat import (
+    HasMethods,
+    _fit_context,
+    _num_samples,
+    _raise_for_params,
+    _routing_enabled,
 )
 from ..utils._validation import _check_labels_present, keep_state_on_error
 

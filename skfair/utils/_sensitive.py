@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
-from sklearn.utils.validation import _num_samples
 
+from ._sklearn_compat import _num_samples
 from ._validation import _has_missing
 
 # Labels that are non-negative integers below this bound are encoded with one
