@@ -7,7 +7,10 @@ else, so that a change in a new scikit-learn release is fixed in one place.
 """
 
 import ast
+import re
 from pathlib import Path
+
+from packaging.version import Version
 
 import skfair
 from skfair.utils import _sklearn_compat
@@ -46,3 +49,22 @@ def test_private_sklearn_api_only_in_the_compat_module():
     assert offenders == []
     # The compat module itself does import them (the check is not vacuous).
     assert len(_private_sklearn_imports(compat)) >= 5
+
+
+def test_minimum_versions_file_pins_the_declared_floors():
+    # CI's minimum-versions environment installs .ci/min-versions.txt; it
+    # must pin exactly the floors pyproject.toml declares, no more, no less.
+    root = PACKAGE.parent
+    pyproject = (root / "pyproject.toml").read_text()
+    block = re.search(r"^dependencies = \[(.*?)^\]", pyproject, re.S | re.M)
+    floors = dict(re.findall(r'"([A-Za-z0-9_.-]+)>=([0-9.]+)"', block.group(1)))
+    pins = dict(
+        re.findall(
+            r"^([A-Za-z0-9_.-]+)==([0-9.]+)$",
+            (root / ".ci" / "min-versions.txt").read_text(),
+            re.M,
+        )
+    )
+    assert floors and {k: Version(v) for k, v in pins.items()} == {
+        k: Version(v) for k, v in floors.items()
+    }

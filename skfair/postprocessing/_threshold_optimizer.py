@@ -473,7 +473,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 "must be fitted. If this ThresholdOptimizer was cloned (by "
                 "GridSearchCV, cross_val_score or clone), the clone holds an "
                 "unfitted copy of the estimator: wrap the fitted estimator in "
-                "sklearn.frozen.FrozenEstimator (scikit-learn >= 1.6) and "
+                "sklearn.frozen.FrozenEstimator and "
                 "leave prefit=False, i.e. ThresholdOptimizer(FrozenEstimator("
                 "fitted_model)), which clones to the fitted model."
             ) from exc
