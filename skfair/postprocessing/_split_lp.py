@@ -151,12 +151,13 @@ class _Vertices:
         across groups: group g's values are shifted by 2 g."""
         return values + 2.0 * self.group
 
-    def group_argmin(self, values):
-        """Index of the first smallest of ``values`` in each group."""
-        order = np.lexsort((np.arange(values.size), values, self.group))
-        first = np.ones(values.size, dtype=bool)
-        first[1:] = self.group[order][1:] != self.group[order][:-1]
-        return order[first]
+
+def _group_argmin(values, group):
+    """Index of the first smallest of ``values`` in each group (sorted codes)."""
+    order = np.lexsort((np.arange(values.size), values, group))
+    first = np.ones(values.size, dtype=bool)
+    first[1:] = group[order][1:] != group[order][:-1]
+    return order[first]
 
 
 def _weights_from_pairs(hulls, vertices, left, right, mu):
@@ -216,10 +217,7 @@ def _solve_one_rate(hulls, costs, rate_name, tolerance):
     first, last = bounds[:-1], bounds[1:] - 1
     groups = np.arange(vertices.n_groups)
     # Each group's unconstrained best rate (the envelope's minimum).
-    order = np.lexsort((np.arange(env.size), env_cost, env_group))
-    is_first = np.ones(env.size, dtype=bool)
-    is_first[1:] = env_group[order][1:] != env_group[order][:-1]
-    best_rate = env_rate[order[is_first]]
+    best_rate = env_rate[_group_argmin(env_cost, env_group)]
     low, high = env_rate[first], env_rate[last]
 
     def solution(z):
@@ -279,7 +277,7 @@ class _EqualizedOdds:
         self.a = n_neg * (costs["fp"] - costs["tn"])
         self.b = n_pos * (costs["tp"] - costs["fn"])
         self.c0 = n_neg * costs["tn"] + n_pos * costs["fn"]
-        self.best = v.group_argmin(v.cost)
+        self.best = _group_argmin(v.cost, v.group)
         self.offset = 2.0 * np.arange(v.n_groups)
         self.levels = np.unique(np.concatenate((self.t, self.t - tolerance)))
 

@@ -122,15 +122,11 @@ def _row_sums(X):
     # Column by column: faster than 2-D temporaries (and row-wise uint64
     # sums) on tall data, and the same code for arrays and DataFrames.
     salts = _column_salts(len(columns))
-    total = np.zeros(_num_rows(X), dtype=np.uint64)
+    total = np.zeros(X.shape[0], dtype=np.uint64)
     with np.errstate(over="ignore"):
         for column, salt in zip(columns, salts, strict=True):
             total += _column_cells(column, salt)
     return total
-
-
-def _num_rows(X):
-    return X.shape[0]
 
 
 def row_uniforms(X, seed):
