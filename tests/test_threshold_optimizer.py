@@ -15,6 +15,7 @@ import pytest
 import sklearn
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.exceptions import NotFittedError, UnsetMetadataPassedError
 from sklearn.linear_model import LogisticRegression
@@ -62,6 +63,7 @@ class ColumnScorer(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, X):
+        X = X.toarray() if sparse.issparse(X) else X
         s = np.asarray(X, dtype=float)[:, 0]
         return np.column_stack([1 - s, s])
 
@@ -505,6 +507,41 @@ def test_cost_matrix_of_ones_equals_accuracy():
     assert expected_accuracy(p_cost, y) == pytest.approx(expected_accuracy(p_acc, y))
 
 
+@pytest.mark.parametrize("scale", [1e-300, 1e200, 1e307])
+def test_cost_matrix_scale_does_not_matter(scale):
+    # Scaling every cost by one positive number keeps the optimum; extreme
+    # scales used to make HiGHS fail (status 15) or see only zeros.
+    a, X, y, g, p = fit_prefit(objective={"fp": 1.0, "fn": 5.0})
+    b = clone(a).set_params(
+        estimator=a.estimator, objective={"fp": scale, "fn": 5 * scale}
+    )
+    b.fit(X, y, sensitive_features=g)
+    np.testing.assert_allclose(b.predict_proba(X, sensitive_features=g)[:, 1], p)
+
+
+def test_predict_proba_at_a_vertex_threshold_is_that_vertex():
+    # A rule "positive iff score >= t": a score exactly at a vertex's
+    # threshold gets the vertex's probability, a score one ulp below gets
+    # the next one. A ">" instead of ">=" fails here.
+    est = fit_prefit("equalized_odds")[0]
+    checked = 0
+    for g, rule in zip(est.groups_, est.decision_rules_, strict=True):
+        t, prob = rule["thresholds"], rule["probabilities"]
+        finite = np.isfinite(t)
+        at = t[finite]
+        below = np.nextafter(at, -np.inf)
+        groups = np.full(at.size, g)
+        p_at = est.predict_proba(at[:, None], sensitive_features=groups)[:, 1]
+        p_below = est.predict_proba(below[:, None], sensitive_features=groups)[:, 1]
+        np.testing.assert_allclose(p_at, prob[finite], atol=1e-12)
+        expected_below = np.append(prob[finite][1:], 0.0)[: at.size]
+        if not finite[-1]:  # "always" (-inf) vertex follows: its probability
+            expected_below[-1] = prob[-1]
+        np.testing.assert_allclose(p_below, expected_below, atol=1e-12)
+        checked += int(np.sum(np.abs(p_at - p_below) > 1e-6))
+    assert checked >= 3
+
+
 def test_large_tolerance_gives_each_groups_best_threshold():
     est, X, y, groups, p = fit_prefit(tolerance=1.0)
     best = 0
@@ -791,6 +828,89 @@ def test_predict_is_reproducible_and_matches_predict_proba():
     assert np.any(a != b)
 
 
+def _fit_on_scores_and_ids(seed=0, n=4000):
+    """A prefit ThresholdOptimizer on X = [score, row id] (the id is ignored
+    by the scorer), whose equalized-odds rule randomizes many rows."""
+    s, y, groups = prefit_scores(seed=seed, n=n)
+    X = np.column_stack([s[:, 0], np.arange(n)])
+    est = ThresholdOptimizer(ColumnScorer().fit(X, y), prefit=True, random_state=0)
+    return est.fit(X, y, sensitive_features=groups), X, groups
+
+
+def test_a_rows_decision_does_not_depend_on_the_batch():
+    est, X, groups = _fit_on_scores_and_ids()
+    p = est.predict_proba(X, sensitive_features=groups)[:, 1]
+    randomized = np.flatnonzero((p > 0) & (p < 1))
+    assert randomized.size > 1000
+    rows = randomized[:300]
+    batch = est.predict(X[rows], sensitive_features=groups[rows])
+    one_at_a_time = [
+        est.predict(X[[i]], sensitive_features=groups[[i]])[0] for i in rows
+    ]
+    np.testing.assert_array_equal(one_at_a_time, batch)
+    # Both decisions occur among rows of the same probability: the draws
+    # are per row, not one draw per batch.
+    assert 0 < batch.mean() < 1
+    reverse = est.predict(X[rows[::-1]], sensitive_features=groups[rows[::-1]])
+    np.testing.assert_array_equal(reverse[::-1], batch)
+    full = est.predict(X, sensitive_features=groups)
+    np.testing.assert_array_equal(full[rows], batch)
+    # Identical rows get identical decisions, in any batch.
+    twice = np.concatenate([rows, rows])
+    doubled = est.predict(X[twice], sensitive_features=groups[twice])
+    np.testing.assert_array_equal(doubled, np.concatenate([batch, batch]))
+    # The same rows as a DataFrame, a list or a sparse matrix: same decisions.
+    for container in (pd.DataFrame, lambda a: a.tolist(), sparse.csr_matrix):
+        again = est.predict(container(X[rows]), sensitive_features=groups[rows])
+        np.testing.assert_array_equal(again, batch)
+    # Another seed gives other decisions.
+    est.set_params(random_state=1)
+    assert np.any(est.predict(X[rows], sensitive_features=groups[rows]) != batch)
+
+
+def test_predicted_rates_match_predict_proba_over_many_rows():
+    # Structured rows (a few score levels, consecutive integer ids) are the
+    # hard case for a hash; each (group, probability) cell of distinct rows
+    # must be positive at rate p, within 4.5 binomial standard deviations
+    # (deterministic given the seed; a 4.5-sigma miss has probability < 1e-5).
+    est, _, _ = _fit_on_scores_and_ids()
+    rng = np.random.RandomState(1)
+    n = 60_000
+    X_new = np.column_stack([rng.choice(_grid(), n), 10**6 + np.arange(n)])
+    groups = rng.choice(est.groups_, n)
+    p = est.predict_proba(X_new, sensitive_features=groups)[:, 1]
+    for seed in (0, 12345):
+        decisions = est.set_params(random_state=seed).predict(
+            X_new, sensitive_features=groups
+        )
+        checked = 0
+        for key in np.unique(np.column_stack([groups, p]), axis=0):
+            cell = (groups == key[0]) & (p == key[1])
+            k, m, q = decisions[cell].sum(), cell.sum(), key[1]
+            assert abs(k - m * q) <= 4.5 * np.sqrt(m * q * (1 - q)) + 1e-9, key
+            checked += 0 < q < 1 and m > 500
+        assert checked >= 4
+        randomized = (p > 0) & (p < 1)
+        sd = np.sqrt(np.sum(p[randomized] * (1 - p[randomized])))
+        assert abs(decisions[randomized].sum() - p[randomized].sum()) <= 4.5 * sd
+
+
+def _grid():
+    return np.round(np.linspace(0.01, 0.99, 99), 2)
+
+
+def test_random_state_none_or_instance_draws_a_seed_per_call():
+    est, X, groups = _fit_on_scores_and_ids()
+    twice = np.concatenate([np.arange(2000), np.arange(2000)])
+    for random_state in (None, np.random.RandomState(0)):
+        est.set_params(random_state=random_state)
+        a = est.predict(X[twice], sensitive_features=groups[twice])
+        b = est.predict(X[twice], sensitive_features=groups[twice])
+        assert np.any(a != b)  # a fresh seed per call
+        # Within a call, identical rows still get identical decisions.
+        np.testing.assert_array_equal(a[:2000], a[2000:])
+
+
 def test_score_is_expected_accuracy():
     X, y, groups = make_data(seed=9)
     w = np.random.RandomState(9).uniform(0.5, 1.5, size=y.size)
@@ -1067,6 +1187,16 @@ def test_non_finite_scores_and_mismatched_classes():
     other = ColumnScorer().fit(X, y + 5)  # classes 5 and 6
     with pytest.raises(ValueError, match="are not the two classes of y"):
         ThresholdOptimizer(other, prefit=True).fit(X, y, sensitive_features=groups)
+    one_column = OneColumnProba().fit(X, y)
+    with pytest.raises(ValueError, match=r"returned 1 column\(s\) but its classes_"):
+        ThresholdOptimizer(one_column, prefit=True).fit(X, y, sensitive_features=groups)
+
+
+class OneColumnProba(ColumnScorer):
+    """A broken scorer: two classes, but one column of probabilities."""
+
+    def predict_proba(self, X):
+        return super().predict_proba(X)[:, 1:]
 
 
 def test_failed_linear_program_raises(monkeypatch):

@@ -5,9 +5,8 @@ from numbers import Integral, Real
 
 import numpy as np
 from scipy.special import expit, log_expit
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     check_array,
@@ -24,6 +23,7 @@ from ..utils import (
     resolve_sensitive_features,
 )
 from ..utils._sensitive import format_label, python_label
+from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ..utils._validation import _check_labels_present
 from ._decisions import decision_gaps, feasible_threshold, rate_steps
 from ._problem import _RateConstrainedLogistic

@@ -3,10 +3,10 @@
 import inspect
 
 from sklearn.metrics import make_scorer
-from sklearn.metrics._scorer import _Scorer
 from sklearn.utils.metadata_routing import MetadataRequest, get_routing_for_object
 
 from ..utils import split_sensitive_columns
+from ..utils._sklearn_compat import _Scorer
 from ._fairness import FAIRNESS_METRICS
 
 

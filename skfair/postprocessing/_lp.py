@@ -176,8 +176,15 @@ def canonical_vertex_weights(hull, weights):
     """
     if hull.n_negatives <= 0 or hull.n_positives <= 0:
         return weights  # only "never" and "always": already a two-vertex mix
+    return canonical_weights_at(hull, weights @ hull.fpr, weights @ hull.tpr)
+
+
+def canonical_weights_at(hull, f, t):
+    """The rule of :func:`canonical_vertex_weights` for the point (FPR f, TPR t).
+
+    ``(f, t)`` must be in the group's hull, which needs both rates defined.
+    """
     fpr, tpr = hull.fpr, hull.tpr
-    f, t = weights @ fpr, weights @ tpr
     m = fpr.size
     # The hull edge (k, k + 1) over f: the last vertex with FPR <= f.
     k = int(np.clip(np.searchsorted(fpr, f, side="right") - 1, 0, m - 2))

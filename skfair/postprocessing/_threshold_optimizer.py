@@ -4,29 +4,16 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    MetaEstimatorMixin,
-    _fit_context,
-    clone,
-)
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.exceptions import NotFittedError
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
-    _raise_for_params,
-    _routing_enabled,
     process_routing,
 )
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import (
-    _num_samples,
-    check_is_fitted,
-    has_fit_parameter,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from ..utils import (
     check_binary_labels,
@@ -36,15 +23,25 @@ from ..utils import (
     encode_known_groups,
     resolve_sensitive_features,
 )
+from ..utils._row_hash import row_uniforms
 from ..utils._sensitive import format_label
-from ..utils._validation import _check_labels_present, inner_estimator_tags
-from ._lp import (
-    CONSTRAINT_RATES,
-    canonical_vertex_weights,
-    rate_coefficients,
-    solve_vertex_weights,
+from ..utils._sklearn_compat import (
+    HasMethods,
+    Interval,
+    StrOptions,
+    _fit_context,
+    _num_samples,
+    _raise_for_params,
+    _routing_enabled,
 )
+from ..utils._validation import (
+    _check_labels_present,
+    inner_estimator_tags,
+    keep_state_on_error,
+)
+from ._lp import CONSTRAINT_RATES, canonical_vertex_weights, rate_coefficients
 from ._roc import group_roc_hulls
+from ._split_lp import optimal_vertex_weights
 
 # The wrapped estimator's methods that can give a score, in order of preference.
 _SCORE_METHODS = ("predict_proba", "decision_function", "predict")
@@ -116,10 +113,12 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         groups (called on every ``X``; no column is removed).
 
     random_state : int, RandomState instance or None, default=None
-        Controls the draws of :meth:`predict`. The random state is created
-        afresh from this parameter on every call, so an int gives the same
-        predictions for the same input on every call; a ``RandomState``
-        instance is advanced by each call.
+        Seeds the randomized decisions of :meth:`predict`, which are a
+        function of each row and the seed (see Notes). An int gives every
+        row the same decision on every call, in any batch and in any
+        process. With a ``RandomState`` instance, or None (numpy's global
+        random state), each call draws a fresh seed from it: within a call
+        identical rows still get identical decisions, but calls differ.
 
     Attributes
     ----------
@@ -181,7 +180,12 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     ``tolerance`` the constraint "every pair of groups differs by at most
     ``tolerance``" is written with one common lower and upper bound per rate.
     The program is always feasible, since "never positive" gives equal rates
-    in every group.
+    in every group. The groups share only these bounds: once they are fixed,
+    each group's best rule is found on its own. So, except for equalized
+    odds with up to 1,000 groups (solved directly by scipy's HiGHS), the
+    program is solved by an exact search over the bounds with one cheap pass
+    over the groups per step, whose cost grows about linearly with the
+    number of groups where the direct LP's grows about quadratically.
 
     Ties in scores are never split by a threshold: a vertex separates two
     distinct scores, and randomization happens only between vertices. The
@@ -194,10 +198,19 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     point at the same false positive rate f with the score-independent rule
     "positive with probability f", whose rates carry over to any data.
 
-    :meth:`predict` draws from :meth:`predict_proba` (one uniform number per
-    row, in row order), so a row's prediction can depend on its position in
-    the batch; :meth:`predict_proba` is deterministic. :meth:`score` returns
-    the expected accuracy of the randomized decisions.
+    :meth:`predict` draws each row's decision from :meth:`predict_proba`: a
+    row with probability ``p`` of a positive decision is positive iff
+    ``u < p``, where ``u`` in [0, 1) is a hash of the seed and of the row's
+    values as the wrapped estimator sees them (``X`` without the
+    ``sensitive_cols`` columns); the row's group sets ``p``. A row's
+    decision therefore depends on the row and the seed only, never on the
+    batch: the same row predicted alone, in another batch or in another
+    order gets the same decision, and identical rows get identical
+    decisions, whether the groups come from ``sensitive_cols`` or
+    ``sensitive_features=``. Over many distinct rows the hashes behave like
+    independent uniform draws, so the rates of positive decisions are those
+    of :meth:`predict_proba`. Rows whose probability is 0 or 1 need no draw.
+    :meth:`score` returns the expected accuracy of the randomized decisions.
 
     References
     ----------
@@ -258,6 +271,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self.sensitive_cols = sensitive_cols
         self.random_state = random_state
 
+    @keep_state_on_error
     @_fit_context(
         # The wrapped estimator is validated by its own fit.
         prefer_skip_nested_validation=False
@@ -311,14 +325,14 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self._check_groups_have_rates(y01, weights, encoding, rates)
 
         self.estimator_ = self._fit_estimator(
-            X_model, y, sample_weight, sensitive_features, fit_params
+            X, X_model, y, sample_weight, sensitive_features, fit_params
         )
         self.score_method_ = self._find_score_method()
         scores = self._scores(X_model)
         check_n_samples(scores, n_samples, name="the wrapped estimator's scores")
 
         hulls = group_roc_hulls(scores, y01, weights, encoding.codes, len(self.groups_))
-        vertex_weights, _ = solve_vertex_weights(
+        vertex_weights, _ = optimal_vertex_weights(
             hulls, costs=costs, rates=rates, tolerance=float(self.tolerance)
         )
         vertex_weights = [
@@ -376,7 +390,11 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 )
             if not np.isfinite(value):
                 raise ValueError(f"objective[{key!r}] must be finite; got {value!r}.")
-        return {key: float(costs.get(key, 0.0)) / total for key in _COST_KEYS}
+        # Scaling all costs by one positive number keeps the optimum; costs
+        # of order 1 keep the LP within the solver's numerical range (costs
+        # like 1e200 made HiGHS fail, and 1e-300 would be taken for zero).
+        scale = max(abs(float(value)) for value in costs.values()) or 1.0
+        return {key: float(costs.get(key, 0.0)) / scale / total for key in _COST_KEYS}
 
     def _check_groups_have_rates(self, y01, weights, encoding, rates):
         """Every constrained rate must exist in every group."""
@@ -404,14 +422,14 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                     "need this rate."
                 )
 
-    def _fit_estimator(self, X_model, y, sample_weight, sensitive_features, params):
+    def _fit_estimator(self, X, X_model, y, sample_weight, sensitive_features, params):
         if self.prefit:
             if params:
                 raise ValueError(
                     "prefit=True: the estimator is not refitted, so fit "
                     f"parameters {sorted(params)} would be ignored."
                 )
-            check_is_fitted(self.estimator)
+            self._check_prefit_estimator(X, X_model)
             return self.estimator
         if not hasattr(self.estimator, "fit"):
             raise ValueError(
@@ -439,6 +457,46 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                     )
         return clone(self.estimator).fit(X_model, y, **fit_params)
 
+    def _check_prefit_estimator(self, X, X_model):
+        """A prefit estimator must be fitted, on X without the sensitive columns."""
+        try:
+            check_is_fitted(self.estimator)
+        except NotFittedError as exc:
+            raise NotFittedError(
+                f"{exc} ThresholdOptimizer has prefit=True, so its estimator "
+                "must be fitted. If this ThresholdOptimizer was cloned (by "
+                "GridSearchCV, cross_val_score or clone), the clone holds an "
+                "unfitted copy of the estimator: wrap the fitted estimator in "
+                "sklearn.frozen.FrozenEstimator and "
+                "leave prefit=False, i.e. ThresholdOptimizer(FrozenEstimator("
+                "fitted_model)), which clones to the fitted model."
+            ) from exc
+        if self.sensitive_cols is None or callable(self.sensitive_cols):
+            return  # X is passed to the estimator as it is
+        n_columns = X.shape[1] if hasattr(X, "shape") else len(X[0])
+        expected = getattr(self.estimator, "feature_names_in_", None)
+        if hasattr(X, "columns"):
+            kept = set(X_model.columns)
+            sensitive = [col for col in X.columns if col not in kept]
+        else:
+            sensitive = np.atleast_1d(self.sensitive_cols).tolist()
+        if expected is not None and hasattr(X, "columns"):
+            clash = [col for col in sensitive if col in set(expected)]
+        else:
+            n_expected = getattr(self.estimator, "n_features_in_", None)
+            clash = sensitive if n_expected == n_columns else []
+        if clash:
+            raise ValueError(
+                "The prefit estimator was trained with the sensitive column(s) "
+                f"{list(clash)} as features, but skfair removed them from X "
+                "before calling it: columns named by sensitive_cols are group "
+                "labels, not features, so the wrapped estimator sees X without "
+                f"them ({X_model.shape[1]} of {n_columns} columns). Refit the "
+                "model on X without these columns, or give it a copy of the "
+                "column under another name (e.g. X['sex_feature'] = X['sex']), "
+                "which stays in X."
+            )
+
     def _find_score_method(self):
         for name in _SCORE_METHODS:
             if hasattr(self.estimator_, name):
@@ -460,6 +518,13 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                 raise ValueError(
                     "the wrapped estimator's predict_proba must return a 2-D "
                     f"array; got shape {output.shape}."
+                )
+            if est_classes is not None and est_classes.size != output.shape[1]:
+                raise ValueError(
+                    f"the wrapped estimator's predict_proba returned "
+                    f"{output.shape[1]} column(s) but its classes_ "
+                    f"{est_classes.tolist()} has {est_classes.size}; it must "
+                    "return one column per class."
                 )
             column = self._positive_column(est_classes, output.shape[1])
             scores = output[:, column]
@@ -554,6 +619,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             )
 
     def _positive_probability(self, X, sensitive_features, method):
+        """The probability of a positive decision of each row, and the model's X."""
         check_is_fitted(self)
         X_model, raw_groups = resolve_sensitive_features(
             X,
@@ -572,7 +638,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             weights = self._rule_weights[:, k][codes]
             proba += np.where(scores >= thresholds, weights, 0.0)
         # Sums of weights that add up to 1 may overshoot by an ulp.
-        return np.clip(proba, 0.0, 1.0)
+        return np.clip(proba, 0.0, 1.0), X_model
 
     def predict_proba(self, X, *, sensitive_features=None):
         """Probability of each class under the groups' randomized rules.
@@ -593,7 +659,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Column 1 is the probability that the row is predicted
             ``classes_[1]`` (the positive class), column 0 its complement.
         """
-        p = self._positive_probability(X, sensitive_features, "predict_proba")
+        p, _ = self._positive_probability(X, sensitive_features, "predict_proba")
         return np.column_stack([1.0 - p, p])
 
     def predict(self, X, *, sensitive_features=None):
@@ -613,12 +679,29 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         -------
         y_pred : ndarray of shape (n_samples,)
             Labels from ``classes_``; row ``i`` is positive iff ``u_i < p_i``
-            for ``u`` drawn uniformly from ``random_state`` in row order.
+            for ``p`` from :meth:`predict_proba` and ``u_i`` in [0, 1) a hash
+            of row ``i`` and the seed (see Notes): the same row gets the same
+            decision in any batch.
         """
-        p = self._positive_probability(X, sensitive_features, "predict")
-        rng = check_random_state(self.random_state)
-        positive = rng.random_sample(p.size) < p
+        p, X_model = self._positive_probability(X, sensitive_features, "predict")
+        positive = p >= 1.0
+        randomized = (p > 0.0) & (p < 1.0)
+        if randomized.any():
+            # Each row's draw is a function of the row, never of its position
+            # in the batch. The row is what the wrapped model sees (without
+            # the sensitive columns), so the draw is the same whether the
+            # groups come from sensitive_cols or sensitive_features=, and
+            # whatever their labels; the group still decides p.
+            u = row_uniforms(X_model, self._prediction_seed())
+            positive |= randomized & (u < p)
         return self.classes_[positive.astype(np.intp)]
+
+    def _prediction_seed(self):
+        """The seed of one call to predict: the int itself, else a fresh draw."""
+        if isinstance(self.random_state, Integral):
+            return int(self.random_state)
+        rng = check_random_state(self.random_state)
+        return int(rng.randint(np.iinfo(np.int32).max))
 
     def score(self, X, y, sample_weight=None, *, sensitive_features=None):
         """Expected accuracy of the randomized decisions on ``(X, y)``.
@@ -647,7 +730,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         score : float
             Weighted expected accuracy.
         """
-        p = self._positive_probability(X, sensitive_features, "score")
+        p, _ = self._positive_probability(X, sensitive_features, "score")
         y_arr = np.asarray(y)
         if y_arr.ndim == 2 and y_arr.shape[1] == 1:
             y_arr = y_arr[:, 0]
@@ -708,10 +791,9 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_class = False
-        # predict draws one uniform number per row in row order: with a fixed
-        # random_state it is reproducible, but a row's prediction depends on
-        # its position in the batch (predict_proba does not).
-        tags.non_deterministic = True
+        # A row's decision is a function of the row and the seed: fixed for
+        # an int random_state, a fresh seed per call otherwise.
+        tags.non_deterministic = not isinstance(self.random_state, Integral)
         tags.input_tags.sparse = (
             self.sensitive_cols is None
             and inner_estimator_tags(self.estimator).input_tags.sparse

@@ -5,15 +5,8 @@ from numbers import Real
 
 import numpy as np
 from scipy import sparse
-from sklearn.base import (
-    BaseEstimator,
-    OneToOneFeatureMixin,
-    TransformerMixin,
-    _fit_context,
-)
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
-from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (
@@ -25,6 +18,8 @@ from ..utils import (
 )
 from ..utils._sensitive import _is_pandas_dataframe as _is_dataframe
 from ..utils._sensitive import check_X_given, column_positions, format_label
+from ..utils._sklearn_compat import Interval, _fit_context, _get_output_config
+from ..utils._validation import keep_state_on_error
 
 __all__ = ["DisparateImpactRemover"]
 
@@ -430,6 +425,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         )
         return groups, []
 
+    @keep_state_on_error
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, *, sensitive_features=None, sample_weight=None):
         """Learn each group's distribution and the median distribution per column.

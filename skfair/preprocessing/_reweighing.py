@@ -3,31 +3,17 @@
 from collections.abc import Hashable
 
 import numpy as np
-from sklearn.base import (
-    BaseEstimator,
-    ClassifierMixin,
-    MetaEstimatorMixin,
-    _fit_context,
-    clone,
-)
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.pipeline import Pipeline
-from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.metadata_routing import (
     MetadataRouter,
     MethodMapping,
-    _raise_for_params,
-    _routing_enabled,
     get_routing_for_object,
     process_routing,
 )
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import (
-    _num_samples,
-    check_is_fitted,
-    has_fit_parameter,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
 from ..utils import (
     check_n_samples,
@@ -36,7 +22,18 @@ from ..utils import (
     resolve_sensitive_features,
     split_sensitive_columns,
 )
-from ..utils._validation import _check_labels_present, inner_estimator_tags
+from ..utils._sklearn_compat import (
+    HasMethods,
+    _fit_context,
+    _num_samples,
+    _raise_for_params,
+    _routing_enabled,
+)
+from ..utils._validation import (
+    _check_labels_present,
+    inner_estimator_tags,
+    keep_state_on_error,
+)
 
 __all__ = ["Reweighing", "reweighing_weights"]
 
@@ -331,6 +328,7 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.estimator = estimator
         self.sensitive_cols = sensitive_cols
 
+    @keep_state_on_error
     @_fit_context(
         # Reweighing.estimator is not validated yet.
         prefer_skip_nested_validation=False

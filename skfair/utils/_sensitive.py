@@ -15,13 +15,14 @@ encoded) copy of the column. With the ``sensitive_features=`` keyword, ``X`` is
 used as it is.
 """
 
+import difflib
 from dataclasses import dataclass
 from numbers import Integral
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.utils.validation import _num_samples
 
+from ._sklearn_compat import _num_samples
 from ._validation import _has_missing
 
 # Labels that are non-negative integers below this bound are encoded with one
@@ -71,19 +72,44 @@ def column_positions(X, cols, *, param="sensitive_cols"):
                     f"{n_columns} columns."
                 )
             positions.append(int(col) % n_columns)
-        elif names is None:
-            raise ValueError(
-                f"{param} names column {col!r}, but X has no column "
-                "names; pass a pandas DataFrame or give column positions."
-            )
         else:
-            raise ValueError(
-                f"{param} names column {col!r}, which is not a column of "
-                f"X (columns: {names[:20]}{'...' if len(names) > 20 else ''})."
-            )
+            raise ValueError(_unknown_column_message(param, col, names))
     if len(set(positions)) != len(positions):
         raise ValueError(f"{param} names a column twice: {cols!r}.")
     return positions
+
+
+def _unknown_column_message(param, col, names):
+    """Why the column ``col`` is not found in X, and how to fix the wiring."""
+    if names is None:
+        return (
+            f"{param} names column {col!r}, but X has no column names (an "
+            "array, e.g. the output of an earlier Pipeline step). Call "
+            '.set_output(transform="pandas") on the steps before this one so '
+            "that they pass a DataFrame on (a ColumnTransformer prefixes its "
+            "output names, e.g. 'remainder__sex', unless "
+            "verbose_feature_names_out=False), or give column positions."
+        )
+    text = [str(name) for name in names]
+    # Names a ColumnTransformer made from col ("<transformer>__col") first,
+    # then names that look alike.
+    prefixed = [n for n in text if n.endswith(f"__{col}")]
+    close = difflib.get_close_matches(str(col), text, n=3, cutoff=0.6)
+    closest = list(dict.fromkeys(prefixed + close))[:3]
+    message = f"{param} names column {col!r}, which is not a column of X"
+    if closest:
+        message += f"; closest: {closest}"
+    message += f" ({len(text)} columns"
+    if not closest:
+        message += f": {text[:5]}{'...' if len(text) > 5 else ''}"
+    message += ")."
+    if prefixed:
+        message += (
+            " A ColumnTransformer prefixes its output names with the "
+            "transformer's name; pass verbose_feature_names_out=False to keep "
+            f"{col!r}, or use the prefixed name."
+        )
+    return message
 
 
 def split_sensitive_columns(X, sensitive_cols):

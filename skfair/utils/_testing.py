@@ -383,16 +383,6 @@ def check_numpy_position_equals_frame_name(estimator, data):
         )
 
 
-def _permutation_methods(estimator):
-    # ThresholdOptimizer.predict draws one uniform number per row in row
-    # order (documented), so a row's decision depends on its position; the
-    # probabilities it draws from must follow the rows.
-    names = _methods(estimator)
-    if isinstance(estimator, ThresholdOptimizer):
-        names.remove("predict")
-    return names
-
-
 def check_row_permutation(estimator, data):
     """Permuting the training rows changes no output; permuting rows permutes outputs.
 
@@ -407,7 +397,7 @@ def check_row_permutation(estimator, data):
     est.fit(X, y, sample_weight=sample_weight)
     est_perm = clone(estimator).set_params(sensitive_cols=SENSITIVE)
     est_perm.fit(X.iloc[perm], y[perm], sample_weight=sample_weight[perm])
-    for name in _permutation_methods(est):
+    for name in _methods(est):
         out = _call(est, name, X_new)
         # Sums over the rows in another order differ in the last bits.
         _assert_same(

@@ -1,5 +1,6 @@
 """Validation helpers shared by skfair's estimators and metrics."""
 
+import functools
 import sys
 
 import numpy as np
@@ -143,3 +144,33 @@ def inner_estimator_tags(estimator):
     if hasattr(estimator, "__sklearn_tags__"):
         return get_tags(estimator)
     return BaseEstimator().__sklearn_tags__()
+
+
+def keep_state_on_error(fit):
+    """Make a ``fit`` method all-or-nothing: if it raises, undo its attribute changes.
+
+    A fit sets attributes step by step (``validate_data`` sets
+    ``n_features_in_`` first, later steps the learned state), and any later
+    step can still fail: a solver, the wrapped estimator's fit, a check of
+    its scores. Without this, a failed first fit would leave a half-fitted
+    estimator that passes ``check_is_fitted`` and then fails with an
+    unrelated error, and a failed refit would mix the old state with the new.
+    The rule is the simplest consistent one: if ``fit`` raises, the estimator
+    has exactly the attributes it had before the call (none for a first
+    fit), the exception propagates unchanged.
+
+    The snapshot is shallow: a fit must replace attributes, never modify the
+    objects they hold in place (skfair's fits build new arrays and fit clones).
+    """
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        before = dict(vars(self))
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
+
+    return wrapper
