@@ -6,7 +6,6 @@ set already): the wrapped estimator's own fit, its scores, the linear
 program, the repair's median distribution. A failed first fit must leave no
 fitted attribute (``check_is_fitted`` raises), and a failed refit must keep
 the previous fit untouched (same attributes, same objects, same outputs).
-ConstrainedLogisticRegression is covered by its own tests.
 """
 
 import numpy as np
@@ -16,8 +15,10 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
+import skfair.inprocessing._constrained_logistic as clr_module
 import skfair.postprocessing._threshold_optimizer as to_module
 import skfair.preprocessing._disparate_impact as dir_module
+from skfair.inprocessing import ConstrainedLogisticRegression
 from skfair.postprocessing import ThresholdOptimizer
 from skfair.preprocessing import DisparateImpactRemover, Reweighing
 from skfair.utils._testing import SENSITIVE, make_check_data
@@ -67,6 +68,12 @@ _CASES = [
         Reweighing(LogisticRegression(), sensitive_cols=SENSITIVE),
         lambda est: (est.set_params(estimator__C=-1.0), None),
         "'C' parameter of LogisticRegression",
+    ),
+    (
+        "ConstrainedLogisticRegression-solver",
+        ConstrainedLogisticRegression(sensitive_cols=SENSITIVE, tolerance=0.05),
+        lambda est: (est, (clr_module, "sequential_convex_fit")),
+        "forced failure",
     ),
     (
         "DisparateImpactRemover-median",

@@ -24,7 +24,7 @@ from ..utils import (
 )
 from ..utils._sensitive import format_label, python_label
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
-from ..utils._validation import _check_labels_present
+from ..utils._validation import _check_labels_present, keep_state_on_error
 from ._decisions import decision_gaps, feasible_threshold, rate_steps
 from ._problem import _RateConstrainedLogistic
 from ._scp import SCPResult, SubproblemError, sequential_convex_fit
@@ -351,6 +351,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         )
         return X_model, groups
 
+    @keep_state_on_error
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, sensitive_features=None):
         """Fit the constrained model.
