@@ -4,6 +4,11 @@ Every metric is a cheap function of a small ``(n_groups, 2, 2)`` table of
 weighted (group, y_true, y_pred) counts built in a single blocked
 ``np.bincount`` pass, so the metrics are fast on large data, accept dask arrays
 (counted block by block) and agree with fairlearn's functions of the same name.
+
+The metrics need numpy alone; ``make_fairness_scorer`` (scikit-learn's scorer
+machinery) is imported on first use, so that the metrics, and the command-line
+audit built on them, do not pay scikit-learn's import time (about 2 s of CPU,
+most of it scipy.stats).
 """
 
 from ._fairness import (
@@ -20,7 +25,6 @@ from ._fairness import (
     true_positive_rate,
 )
 from ._report import group_report
-from ._scorer import make_fairness_scorer
 
 __all__ = [
     "average_odds_difference",
@@ -37,3 +41,11 @@ __all__ = [
     "selection_rate",
     "true_positive_rate",
 ]
+
+
+def __getattr__(name):
+    if name == "make_fairness_scorer":
+        from ._scorer import make_fairness_scorer
+
+        return make_fairness_scorer
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -22,7 +22,6 @@ from numbers import Integral
 import numpy as np
 from scipy.sparse import issparse
 
-from ._sklearn_compat import _num_samples
 from ._validation import _has_missing
 
 # Labels that are non-negative integers below this bound are encoded with one
@@ -166,6 +165,8 @@ def _check_2d(X):
 
 
 def _call_group_function(group_function, X):
+    from ._sklearn_compat import _num_samples  # scikit-learn: see the module doc
+
     groups = group_function(X)
     # _num_samples also counts array-likes without len() (only __array__).
     n_rows = _num_samples(X)
@@ -272,6 +273,8 @@ def resolve_sensitive_features(
             f"it with set_{method}_request(sensitive_features=True))."
         )
     if sensitive_features is not None and getattr(X, "ndim", 1) >= 1:
+        from ._sklearn_compat import _num_samples
+
         check_n_samples(sensitive_features, _num_samples(X))
     return X, sensitive_features
 

@@ -4,8 +4,6 @@ import functools
 import sys
 
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.utils import get_tags
 
 
 def _has_missing(values):
@@ -141,6 +139,9 @@ def inner_estimator_tags(estimator):
     wrapped model's ``fit`` and ``predict``. Such a model gets the tags of a
     plain ``BaseEstimator``: dense input, no missing values.
     """
+    from sklearn.base import BaseEstimator
+    from sklearn.utils import get_tags
+
     if hasattr(estimator, "__sklearn_tags__"):
         return get_tags(estimator)
     return BaseEstimator().__sklearn_tags__()
