@@ -1002,3 +1002,21 @@ def test_decision_bound_without_intercept():
         gaps = decision_gaps(clf, X - X.mean(axis=0), y, group)
         assert np.all(gaps <= tolerance + rate_step(y, group, "equalized_odds") + 1e-12)
         assert clf.intercept_.tolist() == [0.0]
+
+
+def test_no_near_constant_warning_when_the_data_make_it_so():
+    """Rare positives and weak features: unconstrained, the model predicts one
+    class too; the bound is not the cause, so no warning."""
+    rng = np.random.RandomState(47)
+    n = 2000
+    group = rng.randint(0, 2, n)
+    X = rng.normal(size=(n, 3))
+    y = (rng.uniform(size=n) < 0.03).astype(int)
+    free = LogisticRegression().fit(X, y)
+    assert free.predict(X).mean() < 0.01
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        clf = ConstrainedLogisticRegression(tolerance=0.0).fit(
+            X, y, sensitive_features=group
+        )
+    assert clf.predict(X).mean() < 0.01

@@ -433,7 +433,10 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         scores = X_model @ coef + intercept
         training_gaps = decision_gaps(model.cells, scores, n_slices)
         self._warn_if_not_converged(fit, training_gaps)
-        self._warn_if_constant(scores, sample_weight, training_gaps)
+        if self.gap_of == "predict":
+            self._warn_if_constant(
+                model, encoding.n_groups, n_slices, theta0, solver, scores
+            )
         self.classes_ = classes
         self.coef_ = coef[None, :]
         self.intercept_ = np.array([intercept])
@@ -588,6 +591,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             inaccurate_statuses=first.inaccurate_statuses,
             stalled=first.stalled,
         )
+        return result
 
     def _best_feasible(self, model, candidates, n_slices, bounds):
         """The candidate, moved to its nearest feasible threshold, of least loss."""
@@ -655,18 +659,29 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             ConvergenceWarning,
         )
 
-    def _warn_if_constant(self, scores, sample_weight, training_gaps):
-        """Say so when only a (near-)constant classifier meets the tolerance."""
-        if self.gap_of != "predict":
+    def _warn_if_constant(self, model, n_groups, n_slices, theta0, solver, scores):
+        """Say so when the bound leaves only a (near-)constant classifier.
+
+        Only when the bound is the cause: on very imbalanced data the
+        unconstrained model itself may predict one class almost everywhere,
+        so that model is fitted (only in this rare case) and checked too.
+        """
+
+        def minority_share(z):
+            positive = np.average(z > 0, weights=model.loss_weight)
+            return min(positive, 1.0 - positive)
+
+        share = minority_share(scores)
+        if share >= _NEAR_CONSTANT:
             return
-        positive = np.average(scores > 0, weights=sample_weight)
-        if min(positive, 1.0 - positive) < _NEAR_CONSTANT:
+        free = self._run_scp(model, n_groups, n_slices, theta0, solver, tolerance=1.0)
+        if minority_share(model.scores(free.theta)) >= _NEAR_CONSTANT:
             warnings.warn(
                 f"only a near-constant classifier meets tolerance="
                 f"{self.tolerance} on the training data: "
-                f"{100 * max(positive, 1 - positive):.1f}% of the (weighted) "
-                "training rows get the same decision. Raise the tolerance, or "
-                "use ThresholdOptimizer (group-specific thresholds).",
+                f"{100 * (1 - share):.1f}% of the (weighted) training rows get "
+                "the same decision. Raise the tolerance, or use "
+                "ThresholdOptimizer (group-specific thresholds).",
                 UserWarning,
             )
 
