@@ -237,7 +237,11 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
     decisions' gaps exceed the bound, the bound given to the smooth program
     is lowered by their excess and the run repeated. The first temperature
     whose decisions meet the bound ends the sequence: smoother stand-ins
-    vary less with the sample, so they generalise better. Last comes an
+    vary less with the sample, so they generalise better. If none does (a
+    bound cannot go below 0), the smooth rates at the last temperature are
+    shifted, cell by cell, by their distance to the decisions' rates at the
+    current model, and the run repeated: the shifted rates equal the
+    decisions' rates there, and their slopes steer the step. Last comes an
     exact correction: for each model met (and the constant model), the
     decision thresholds nearest to 0 on either side at which the decisions
     meet the bound on the training data are found by one sorted sweep over
@@ -521,7 +525,9 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
            bound handed to the smooth program is lowered by their excess and
            the run repeated (a few times), so the decisions, not their smooth
            stand-in, meet it; the first temperature whose decisions do ends
-           the continuation (smoother stand-ins generalise better).
+           the continuation (smoother stand-ins generalise better). If none
+           does, the last temperature's rates are shifted onto the decisions'
+           rates (``rate_offsets``) and the run repeated.
         3. Exact correction: for each model met on the way (and the constant
            one), the threshold nearest to 0 at which the decisions meet the
            bounds on the training data; the model (with its intercept moved
@@ -530,68 +536,85 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         cells = model.cells
         bounds = self.tolerance + rate_steps(cells, n_slices)
         candidates = [theta0]
-        theta, multipliers, n_iter = theta0, None, 0
-        solver_failed = False
+        state = dict(theta=theta0, multipliers=None, n_iter=0, first=None)
+
+        def run(target, **budget):
+            """One SCP run from the last model; its decisions' gaps, or None."""
+            try:
+                result = self._run_scp(
+                    model,
+                    n_groups,
+                    n_slices,
+                    state["theta"],
+                    solver,
+                    tolerance=target,
+                    multipliers=state["multipliers"],
+                    **budget,
+                )
+            except ValueError:
+                if len(candidates) == 1:
+                    raise
+                # Only the first run is needed; a later one that the QP solver
+                # cannot handle (a sharp stage, a bound that only saturated
+                # scores meet) ends the search, and the models met so far are
+                # corrected below.
+                return None
+            state["first"] = state["first"] or result
+            state["n_iter"] += result.n_iter
+            state["theta"], state["multipliers"] = result.theta, result.multipliers
+            candidates.append(result.theta)
+            return decision_gaps(cells, model.scores(result.theta), n_slices)
+
+        gaps = None
         for stage, temperature in enumerate(_TEMPERATURES):
             model.temperature = temperature
             # Later stages only have to carry the model a little further:
             # a short, coarse run each (the exact correction follows).
-            budget = (
-                {}
-                if stage == 0
-                else dict(
-                    max_iter=min(self.max_iter, _CONTINUATION_MAX_ITER),
-                    tol=max(self.tol, _CONTINUATION_TOL),
-                )
-            )
+            budget = {} if stage == 0 else self._continuation_budget()
             target = np.full(n_slices, float(self.tolerance))
             for _ in range(_RETARGETS + 1):
-                try:
-                    result = self._run_scp(
-                        model,
-                        n_groups,
-                        n_slices,
-                        theta,
-                        solver,
-                        tolerance=target,
-                        multipliers=multipliers,
-                        **budget,
-                    )
-                except ValueError:
-                    if len(candidates) == 1:
-                        raise
-                    # Only the first run is needed; a later one that the QP
-                    # solver cannot handle (a sharp stage, a bound close to
-                    # what only saturated scores reach) ends the continuation,
-                    # and the models met so far are corrected below.
-                    solver_failed = True
+                gaps = run(target, **budget)
+                if gaps is None or np.all(gaps <= bounds):
                     break
-                if stage == 0:
-                    first = result
-                n_iter += result.n_iter
-                theta, multipliers = result.theta, result.multipliers
-                candidates.append(theta)
-                gaps = decision_gaps(cells, model.scores(theta), n_slices)
                 excess = np.maximum(gaps - self.tolerance, 0.0)
-                if np.all(gaps <= bounds) or not np.any(target[excess > 0] > 0):
-                    break
+                if not np.any(target[excess > 0] > 0):
+                    break  # the bound is 0 where the decisions exceed it
                 target = np.maximum(target - excess, 0.0)
-            if solver_failed or np.all(gaps <= bounds):
+            if gaps is None or np.all(gaps <= bounds):
                 break
+        else:
+            # The bound cannot go below 0 (tolerance=0 ends there): shift the
+            # smooth rates onto the decisions' rates instead, so that at the
+            # current model the bounded quantities are the decisions' rates,
+            # while their smooth slopes steer the run.
+            for _ in range(_RETARGETS + 1):
+                z = model.scores(state["theta"])
+                decided = cells @ (z > 0).astype(np.float64)
+                model.rate_offsets = cells @ model.soft_decisions(z) - decided
+                gaps = run(self.tolerance, **self._continuation_budget())
+                if gaps is None or np.all(gaps <= bounds):
+                    break
+            model.rate_offsets = 0.0
         model.temperature = 1.0
-        # Convergence is that of the first, full-accuracy stage; the others
-        # are capped on purpose.
+        # Convergence is that of the first, full-accuracy run; the others are
+        # capped on purpose.
+        first = state["first"]
         return SCPResult(
             theta=self._best_feasible(model, candidates, n_slices, bounds),
-            n_iter=n_iter,
+            n_iter=state["n_iter"],
             converged=first.converged,
             violation=first.violation,
             gaps=first.gaps,
-            multipliers=multipliers,
+            multipliers=state["multipliers"],
             inaccurate_statuses=first.inaccurate_statuses,
             stalled=first.stalled,
         )
-        return result
+
+    def _continuation_budget(self):
+        return dict(
+            max_iter=min(self.max_iter, _CONTINUATION_MAX_ITER),
+            tol=max(self.tol, _CONTINUATION_TOL),
+        )
 
     def _best_feasible(self, model, candidates, n_slices, bounds):
         """The candidate, moved to its nearest feasible threshold, of least loss."""

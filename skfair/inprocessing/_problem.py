@@ -113,6 +113,9 @@ class _RateConstrainedLogistic:
         )
         self.scale = C * total  # multiply by this to return to sklearn's units
         self.temperature = 1.0
+        # Subtracted from the rates (see ConstrainedLogisticRegression's bound
+        # on the decisions): a constant per cell, so no derivative changes.
+        self.rate_offsets = 0.0
 
     def _design(self, X):
         if sp.issparse(X):
@@ -149,7 +152,7 @@ class _RateConstrainedLogistic:
     def scores(self, theta):
         return np.asarray(self.A @ theta).ravel()
 
-    def _soft_decisions(self, z):
+    def soft_decisions(self, z):
         """What the rates average: sigmoid(z / T), or z itself (``T`` None)."""
         if self.temperature is None:
             return z
@@ -161,7 +164,7 @@ class _RateConstrainedLogistic:
         # log(1 + exp(z)) - y z, stable for large |z|.
         loss = self.loss_weight @ (np.logaddexp(0.0, z) - self.y * z)
         loss += 0.5 * theta @ (self.reg * theta)
-        return loss, self.cells @ self._soft_decisions(z), z
+        return loss, self.cells @ self.soft_decisions(z) - self.rate_offsets, z
 
     def loss(self, theta):
         return self.evaluate(theta)[0]
