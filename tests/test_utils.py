@@ -9,6 +9,7 @@ from hypothesis.extra.numpy import arrays
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
+from skfair.inprocessing import ConstrainedLogisticRegression
 from skfair.metrics import demographic_parity_difference
 from skfair.postprocessing import ThresholdOptimizer
 from skfair.preprocessing import DisparateImpactRemover, Reweighing
@@ -391,6 +392,7 @@ def _meta_estimators():
         Reweighing(LogisticRegression()),
         ThresholdOptimizer(LogisticRegression()),
         DisparateImpactRemover(),
+        ConstrainedLogisticRegression(),
     ]
 
 
@@ -420,6 +422,11 @@ def test_resolver_checks_X_before_the_groups():
     X = sparse.csr_matrix(np.eye(3))
     with pytest.raises(TypeError, match="not supported with sensitive_cols"):
         resolve_sensitive_features(X, sensitive_cols=0)
-    # Callables too, as the estimators' tags (sparse=False) say.
+    # Callables too, as the estimators' tags (sparse=False) say, unless the
+    # caller models sparse X (ConstrainedLogisticRegression).
     with pytest.raises(TypeError, match="not supported with sensitive_cols"):
         resolve_sensitive_features(X, sensitive_cols=lambda X: np.zeros(3))
+    _, groups = resolve_sensitive_features(
+        X, sensitive_cols=lambda X: np.zeros(3), accept_sparse=True
+    )
+    assert groups.tolist() == [0.0, 0.0, 0.0]

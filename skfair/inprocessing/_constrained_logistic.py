@@ -22,7 +22,7 @@ from ..utils import (
     encode_groups,
     resolve_sensitive_features,
 )
-from ..utils._sensitive import format_label, python_label
+from ..utils._sensitive import check_X_given, format_label, python_label
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ..utils._validation import _check_labels_present, keep_state_on_error
 from ._decisions import decision_gaps, feasible_threshold, rate_steps
@@ -329,6 +329,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         (sensitive columns included), which may hold non-numeric group
         columns; only the remaining columns must be numeric.
         """
+        check_X_given(X, "fit" if reset else "predict")
         if self.sensitive_cols is None:
             X_model = validate_data(
                 self, X, dtype=np.float64, accept_sparse=("csr", "csc"), reset=reset
