@@ -266,6 +266,14 @@ def accuracy(model, X, y):
     return f"accuracy {np.mean(model.predict(X) == y):.3f}"
 
 
+def fit_accuracy_each(factories, X, y):
+    """One attempt per ``(label, make_model)``: the training accuracy."""
+    return _combine(
+        (label, lambda make=make: accuracy(make().fit(X, y), X, y))
+        for label, make in factories
+    )
+
+
 def routed_search(data, estimator, grid, **kwargs):
     """GridSearchCV(...).fit(X, y, sensitive_features=sex) with routing on."""
     with sklearn.config_context(enable_metadata_routing=True):
@@ -305,6 +313,11 @@ class PostProcessing:
         self.data = data
         self.model = _lr().fit(data.A, data.y)
         self.scores = self.model.predict_proba(data.A)[:, 1]
+
+
+def training_proba(model, data, method="predict_proba"):
+    """P(positive) of a post-processor on the training rows, groups given."""
+    return getattr(model, method)(data.A, sensitive_features=data.sex)[:, 1]
 
 
 def eo_verdict(p, data):

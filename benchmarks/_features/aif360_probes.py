@@ -16,8 +16,8 @@ from ._common import (
     NUMERIC,
     _combine,
     _lr,
-    accuracy,
     eo_verdict,
+    fit_accuracy_each,
     fit_score,
     groups_in_x_probes,
     inprocessing_verdict,
@@ -114,22 +114,19 @@ grid_search, cross_val_score = groups_in_x_probes(estimators)
 
 
 def numpy_pipeline(data):
-    X, y = data.ndarray(), data.y
-    return _combine(
+    return fit_accuracy_each(
         [
             (
                 "ReweighingMeta(prot_attr=0)",
-                lambda: accuracy(
-                    make_pipeline(_reweighing_meta(_lr(), prot_attr=0)).fit(X, y), X, y
-                ),
+                lambda: make_pipeline(_reweighing_meta(_lr(), prot_attr=0)),
             ),
             (
                 "ExponentiatedGradientReduction(prot_attr=0)",
-                lambda: accuracy(
-                    make_pipeline(_exponentiated_gradient(0)).fit(X, y), X, y
-                ),
+                lambda: make_pipeline(_exponentiated_gradient(0)),
             ),
-        ]
+        ],
+        data.ndarray(),
+        data.y,
     )
 
 

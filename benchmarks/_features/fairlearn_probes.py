@@ -24,6 +24,7 @@ from ._common import (
     routed_search,
     search_each,
     timed_fit,
+    training_proba,
     with_routing,
     worst_case_eo_probes,
 )
@@ -158,11 +159,8 @@ def reweighing_pipeline(data):
 
 
 def exact_postprocessing(post):
-    data = post.data
     model = _post_processor(post)
-    return eo_verdict(
-        model._pmf_predict(data.A, sensitive_features=data.sex)[:, 1], data
-    )
+    return eo_verdict(training_proba(model, post.data, "_pmf_predict"), post.data)
 
 
 def postprocessing_tolerance(post):

@@ -22,6 +22,7 @@ from ._common import (
     inprocessing_verdict,
     routed_search,
     timed_fit,
+    training_proba,
     with_routing,
     worst_case_eo_probes,
 )
@@ -162,19 +163,14 @@ def reweighing_pipeline(data):
 
 
 def exact_postprocessing(post):
-    data = post.data
-    model = _post_processor(post)
-    return eo_verdict(
-        model.predict_proba(data.A, sensitive_features=data.sex)[:, 1], data
-    )
+    return eo_verdict(training_proba(_post_processor(post), post.data), post.data)
 
 
 def postprocessing_tolerance(post):
     data = post.data
-    exact, relaxed = _post_processor(post, 0.0), _post_processor(post, 0.05)
     p0, p5 = (
-        m.predict_proba(data.A, sensitive_features=data.sex)[:, 1]
-        for m in (exact, relaxed)
+        training_proba(_post_processor(post, tolerance), data)
+        for tolerance in (0.0, 0.05)
     )
     return (
         f"yes: tolerance=0.05 -> training EO gap "

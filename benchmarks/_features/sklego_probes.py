@@ -11,10 +11,9 @@ from sklearn.preprocessing import StandardScaler
 
 from ._common import (
     NotOffered,
-    _combine,
     _note,
     _require_absent,
-    accuracy,
+    fit_accuracy_each,
     groups_in_x_probes,
     no_sensitive_features_keyword,
 )
@@ -80,20 +79,17 @@ grid_search, cross_val_score = groups_in_x_probes(estimators)
 
 
 def numpy_pipeline(data):
-    X, y = data.ndarray(), data.y
-    return _combine(
+    return fit_accuracy_each(
         [
             (
                 "StandardScaler -> EqualOpportunityClassifier",
-                lambda: accuracy(
-                    make_pipeline(
-                        StandardScaler(), _equal_opportunity(sensitive_cols=[0])
-                    ).fit(X, y),
-                    X,
-                    y,
+                lambda: make_pipeline(
+                    StandardScaler(), _equal_opportunity(sensitive_cols=[0])
                 ),
             )
-        ]
+        ],
+        data.ndarray(),
+        data.y,
     )
 
 
