@@ -1,5 +1,6 @@
 """Disparate impact remover (Feldman et al., 2015) with an exact, tie-aware repair."""
 
+import bisect
 from collections.abc import Hashable
 from numbers import Real
 
@@ -175,6 +176,8 @@ def _empirical_cdf(x, weight):
 # Cells of the (groups x levels) quantile table evaluated at once (32 MiB of
 # float64); larger when the column itself is larger.
 _MEDIAN_BLOCK_CELLS = 1 << 22
+# Above this many groups, the median quantile function is found by a sweep.
+_SWEEP_MIN_GROUPS = 32
 
 
 def _median_quantile_function(values, cdfs):
@@ -185,12 +188,30 @@ def _median_quantile_function(values, cdfs):
     are all constant: evaluating at the union's levels is exact. Only the
     levels where the (non-decreasing) median changes are kept.
 
-    The (groups x levels) table of quantiles, about groups x rows cells, is
-    never held whole (4e5 rows in 1,000 groups made it 6.5 GB): it is filled
-    and reduced a block of levels at a time, so the extra memory is about
-    that of the column. The time is still one lookup per group and level.
+    With few groups, a (groups x levels) table of quantiles, filled and
+    reduced a block of levels at a time (``_median_by_blocks``); with many,
+    a sweep over the levels that updates the one group whose quantile
+    changes (``_median_by_sweep``), so the time is about rows x log(groups)
+    rather than rows x groups (4e5 weighted rows in 1,000 groups: 13 s).
     """
     levels = np.unique(np.concatenate(cdfs))
+    if len(cdfs) > _SWEEP_MIN_GROUPS:
+        median = _median_by_sweep(values, cdfs, levels)
+    else:
+        median = _median_by_blocks(values, cdfs, levels)
+    last_of_run = np.empty(median.size, dtype=bool)
+    np.not_equal(median[1:], median[:-1], out=last_of_run[:-1])
+    last_of_run[-1] = True
+    return levels[last_of_run], median[last_of_run]
+
+
+def _median_by_blocks(values, cdfs, levels):
+    """The median at every level from the (groups x levels) table of quantiles.
+
+    The table, about groups x rows cells, is never held whole (4e5 rows in
+    1,000 groups made it 6.5 GB): it is filled and reduced a block of levels
+    at a time, so the extra memory is about that of the column.
+    """
     n_groups, n_levels = len(cdfs), levels.size
     block = max(1, max(_MEDIAN_BLOCK_CELLS, n_levels) // n_groups)
     table = np.empty((n_groups, min(block, n_levels)))
@@ -203,10 +224,40 @@ def _median_quantile_function(values, cdfs):
             # so the index stays in range.
             part[g] = v[np.searchsorted(c, levels[start:stop], side="left")]
         median[start:stop] = np.median(part, axis=0)
-    last_of_run = np.empty(median.size, dtype=bool)
-    np.not_equal(median[1:], median[:-1], out=last_of_run[:-1])
-    last_of_run[-1] = True
-    return levels[last_of_run], median[last_of_run]
+    return median
+
+
+def _median_by_sweep(values, cdfs, levels):
+    """The median at every level, sweeping the levels in order.
+
+    At level ``u`` group ``g``'s quantile is ``v_g[#(c_g < u)]``, so passing
+    one of its CDF levels moves it to its next value, and nothing else
+    changes. The groups' current quantiles are kept sorted; each such event
+    removes one value and inserts another (binary searches), and the median
+    is read off the middle: about one event per row.
+    """
+    n_groups = len(cdfs)
+    # Events: after level c_g[j] (all but the last, 1.0), g goes from
+    # v_g[j] to v_g[j + 1].
+    event_level = np.concatenate([c[:-1] for c in cdfs])
+    event_old = np.concatenate([v[:-1] for v in values])
+    event_new = np.concatenate([v[1:] for v in values])
+    order = np.argsort(event_level, kind="stable")
+    # The position of each event among the levels: its updates apply to the
+    # medians of all later levels.
+    event_at = np.searchsorted(levels, event_level[order]).tolist()
+    event_old, event_new = event_old[order].tolist(), event_new[order].tolist()
+    current = sorted(float(v[0]) for v in values)
+    low, high = (n_groups - 1) // 2, n_groups // 2
+    median = np.empty(levels.size)
+    n_events, e = len(event_at), 0
+    for i in range(levels.size):
+        median[i] = (current[low] + current[high]) / 2.0
+        while e < n_events and event_at[e] == i:
+            del current[bisect.bisect_left(current, event_old[e])]
+            bisect.insort(current, event_new[e])
+            e += 1
+    return median
 
 
 class _SortedLookup:
