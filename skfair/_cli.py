@@ -566,3 +566,9 @@ def main(argv=None, out=None):
     except UsageError as exc:
         print(f"{_PROG} {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`... | head`): what it wanted was printed.
+        # Point stdout at devnull so that the interpreter's final flush does
+        # not raise again, and exit as a piped Unix tool does.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

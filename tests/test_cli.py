@@ -464,3 +464,22 @@ def test_demo_checks_the_plot_path_before_fitting(
     err = capsys.readouterr().err
     assert status == 2 and text == ""
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_audit_piped_into_a_reader_that_stops_early(tmp_path):
+    """``skfair audit ... | head -1``: no traceback when the pipe closes."""
+    rows = [["y", "p", "s"]] + [
+        [i % 2, (i // 2) % 2, "ab"[i % 3 == 0]] for i in range(40)
+    ]
+    path = _write_csv(tmp_path / "a.csv", rows)
+    command = [sys.executable, "-m", "skfair", "audit", str(path), "--target", "y",
+               "--prediction", "p", "--sensitive", "s"]  # fmt: skip
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    first = process.stdout.readline()
+    process.stdout.close()  # the reader stops after one line
+    stderr = process.stderr.read()
+    process.wait(timeout=120)
+    assert "positive label" in first
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
