@@ -25,7 +25,12 @@ from ..utils import (
 from ..utils._sensitive import check_X_given, format_label, python_label
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ..utils._validation import _check_labels_present, keep_state_on_error
-from ._decisions import decision_gaps, feasible_threshold, rate_steps
+from ._decisions import (
+    decision_gaps,
+    decision_rates,
+    feasible_threshold,
+    rate_steps,
+)
 from ._problem import _RateConstrainedLogistic
 from ._scp import SCPResult, SubproblemError, sequential_convex_fit
 
@@ -590,8 +595,8 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             # while their smooth slopes steer the run.
             for _ in range(_RETARGETS + 1):
                 z = model.scores(state["theta"])
-                decided = cells @ (z > 0).astype(np.float64)
-                model.rate_offsets = cells @ model.soft_decisions(z) - decided
+                smooth = cells @ model.soft_decisions(z)
+                model.rate_offsets = smooth - decision_rates(cells, z)
                 gaps = run(self.tolerance, **self._continuation_budget())
                 if gaps is None or np.all(gaps <= bounds):
                     break

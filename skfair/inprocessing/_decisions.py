@@ -19,9 +19,14 @@ from ._scp import rate_gaps
 _BLOCK_CELLS = 2**22
 
 
+def decision_rates(cells, z):
+    """Each cell's (weighted) rate of the decisions ``z > 0``."""
+    return cells @ (z > 0).astype(np.float64)
+
+
 def decision_gaps(cells, z, n_slices):
     """Largest minus smallest group rate of the decisions ``z > 0``, per slice."""
-    return rate_gaps(cells @ (z > 0).astype(np.float64), n_slices)
+    return rate_gaps(decision_rates(cells, z), n_slices)
 
 
 def rate_steps(cells, n_slices):
@@ -31,7 +36,7 @@ def rate_steps(cells, n_slices):
     nonconstant classifier (unweighted: one over the smallest group's number
     of rows in the slice).
     """
-    largest_share = np.asarray(sp.csr_matrix(cells).max(axis=1).todense()).ravel()
+    largest_share = cells.max(axis=1).toarray().ravel()
     return largest_share.reshape(n_slices, -1).max(axis=1)
 
 
