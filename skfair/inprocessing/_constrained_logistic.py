@@ -541,8 +541,10 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         """
         cells = model.cells
         bounds = self.tolerance + rate_steps(cells, n_slices)
-        candidates = [theta0]
-        state = dict(theta=theta0, multipliers=None, n_iter=0, first=None)
+        candidates = [(theta0, model.scores(theta0))]
+        state = dict(
+            theta=theta0, multipliers=None, n_iter=0, first=None, curvature=None
+        )
 
         def run(target, **budget):
             """One SCP run from the last model; its decisions' gaps, or None."""
@@ -555,6 +557,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
                     solver,
                     tolerance=target,
                     multipliers=state["multipliers"],
+                    curvature=state["curvature"],
                     **budget,
                 )
             except ValueError:
@@ -566,10 +569,17 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
                 # corrected below.
                 return None
             state["first"] = state["first"] or result
+            # Later runs only carry the model a little further (a lower
+            # bound, a sharper temperature): the curvature at the end of the
+            # first steers them too, without a new Gram product (the costly
+            # part of an iteration on wide data); every step is still
+            # checked by the merit function.
+            state["curvature"] = result.curvature
             state["n_iter"] += result.n_iter
             state["theta"], state["multipliers"] = result.theta, result.multipliers
-            candidates.append(result.theta)
-            return decision_gaps(cells, model.scores(result.theta), n_slices)
+            z = model.scores(result.theta)
+            candidates.append((result.theta, z))
+            return decision_gaps(cells, z, n_slices)
 
         gaps = None
         for stage, temperature in enumerate(_TEMPERATURES):
@@ -623,17 +633,20 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         )
 
     def _best_feasible(self, model, candidates, n_slices, bounds):
-        """The candidate, moved to its nearest feasible threshold, of least loss."""
+        """The candidate, moved to its nearest feasible threshold, of least loss.
+
+        ``candidates`` holds ``(theta, scores)`` pairs; moving the threshold
+        shifts the scores by a constant, so no pass over the data is needed.
+        """
         best, best_loss = None, np.inf
-        for theta in candidates:
-            z = model.scores(theta)
+        for theta, z in candidates:
             for threshold in feasible_threshold(model.cells, z, n_slices, bounds):
                 if threshold and not self.fit_intercept:
                     continue  # no intercept to move
                 moved = theta.copy()
                 if threshold:
                     moved[-1] -= threshold
-                loss = model.loss(moved)
+                loss = model.objective(moved, z - threshold)
                 if loss < best_loss:
                     best, best_loss = moved, loss
         return best

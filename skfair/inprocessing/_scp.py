@@ -51,6 +51,10 @@ _MAX_PENALTY = 1e8
 _ACCEPT_RATIO = 0.1
 # Accepted iterates that share one Hessian (see _DampedNewton).
 _HESSIAN_REUSE = 4
+# Dampings of one curvature factorised apart before it is decomposed once
+# (see _DampedNewton): a Cholesky factor costs about a tenth of a symmetric
+# eigendecomposition.
+_FACTORS_BEFORE_EIGEN = 4
 
 
 @dataclass
@@ -63,6 +67,7 @@ class SCPResult:
     multipliers: np.ndarray
     inaccurate_statuses: list = field(default_factory=list)
     stalled: bool = False
+    curvature: object = None
 
 
 class SubproblemError(Exception):
@@ -125,6 +130,7 @@ def sequential_convex_fit(
     tol,
     verbose,
     multipliers=None,
+    curvature=None,
 ):
     """Run the SCP from ``theta0`` (best a point that satisfies the constraints).
 
@@ -140,6 +146,7 @@ def sequential_convex_fit(
             np.broadcast_to(np.asarray(tolerance, dtype=float), (n_slices,)),
             theta0,
             multipliers,
+            curvature,
             solver=solver,
             max_iter=max_iter,
             tol=tol,
@@ -174,12 +181,16 @@ class _PositiveDefiniteSolver:
         diagonal = np.diag(blocks).copy()
         floor = 1e-8 * max(np.abs(diagonal).max(), 1e-300)
         self.inverse_diagonal = 1.0 / np.maximum(np.abs(diagonal), floor)
-        self.pair_inverses = []
-        for i in np.flatnonzero(np.diag(blocks, -1)):
-            pair = slice(i, i + 2)
-            eigval, eigvec = np.linalg.eigh(blocks[pair, pair])
-            inverse = (eigvec / np.maximum(np.abs(eigval), floor)) @ eigvec.T
-            self.pair_inverses.append((pair, inverse))
+        # The 2x2 blocks, all at once (a stack for numpy's batched eigh).
+        self.pair_starts = np.flatnonzero(np.diag(blocks, -1))
+        starts = self.pair_starts
+        pairs = np.empty((starts.size, 2, 2))
+        pairs[:, 0, 0] = blocks[starts, starts]
+        pairs[:, 1, 1] = blocks[starts + 1, starts + 1]
+        pairs[:, 0, 1] = pairs[:, 1, 0] = blocks[starts + 1, starts]
+        eigval, eigvec = np.linalg.eigh(pairs)
+        scaled = eigvec / np.maximum(np.abs(eigval), floor)[:, None, :]
+        self.pair_inverses = scaled @ eigvec.transpose(0, 2, 1)
 
     def solve(self, rhs):
         if self.cholesky is not None:
@@ -187,10 +198,14 @@ class _PositiveDefiniteSolver:
         inner = solve_triangular(
             self.lower, rhs[self.perm], lower=True, unit_diagonal=True
         )
-        paired = inner.copy()
+        starts = self.pair_starts
+        first, second = inner[starts], inner[starts + 1]
         inner *= self.inverse_diagonal.reshape((-1,) + (1,) * (inner.ndim - 1))
-        for pair, inverse in self.pair_inverses:
-            inner[pair] = inverse @ paired[pair]
+        inverses = self.pair_inverses.reshape(
+            self.pair_inverses.shape + (1,) * (inner.ndim - 1)
+        )
+        inner[starts] = inverses[:, 0, 0] * first + inverses[:, 0, 1] * second
+        inner[starts + 1] = inverses[:, 1, 0] * first + inverses[:, 1, 1] * second
         solution = np.empty_like(inner)
         solution[self.perm] = solve_triangular(
             self.lower, inner, lower=True, trans="T", unit_diagonal=True
@@ -203,10 +218,18 @@ class _DampedNewton:
 
     The Gram product behind ``H`` is the costly part of an iteration
     (``n_samples * n_params**2``), so it is kept for a few iterates
-    (``_HESSIAN_REUSE``) while the gradient and the rates' Jacobian, which
-    cost one pass over the data, are fresh at every iterate: a chord-Newton
-    step, checked like any other by the merit function. The factor of the
-    damped matrix is kept until the damping changes.
+    (``_HESSIAN_REUSE``; a whole run in the continuation, see
+    ``sequential_convex_fit``) while the gradient and the rates' Jacobian,
+    which cost one pass over the data, are fresh at every iterate: a
+    chord-Newton step, checked like any other by the merit function.
+
+    Each damping needs its own factor of ``H + damping * D``. A curvature
+    that has seen ``_FACTORS_BEFORE_EIGEN`` dampings (a long run of rejected
+    steps, or a curvature shared by runs) is decomposed once instead,
+    ``D^-1/2 H D^-1/2 = V diag(e) V'``, after which every damping costs two
+    products with ``V``: ``(H + damping D)^-1 = D^-1/2 V diag(1 / (e +
+    damping)) V' D^-1/2``, the eigenvalues made positive as in
+    ``_PositiveDefiniteSolver`` (their absolute values, floored).
     """
 
     def __init__(self, model, z, multipliers):
@@ -216,14 +239,29 @@ class _DampedNewton:
         self.marquardt = np.maximum(diagonal, 1e-3 * typical)
         self.age = 0
         self._damping = self._solver = None
+        self._n_factors = 0
+        self._eigen = None
 
     def directions(self, damping, basis):
         """``(H + damping D)^-1 basis``, ``H`` made positive definite."""
+        if self._eigen is None and self._n_factors >= _FACTORS_BEFORE_EIGEN:
+            root = np.sqrt(self.marquardt)
+            scaled = self.hessian / root[:, None] / root[None, :]
+            self._eigen = (root, *np.linalg.eigh(0.5 * (scaled + scaled.T)))
+            self.hessian = None  # the decomposition replaces it
+        if self._eigen is not None:
+            root, eigval, eigvec = self._eigen
+            shifted = np.abs(eigval + damping)
+            shifted = np.maximum(shifted, 1e-8 * max(shifted.max(), 1e-300))
+            inner = eigvec.T @ (basis / root.reshape((-1,) + (1,) * (basis.ndim - 1)))
+            inner /= shifted.reshape((-1,) + (1,) * (inner.ndim - 1))
+            return (eigvec @ inner) / root.reshape((-1,) + (1,) * (basis.ndim - 1))
         if damping != self._damping:
             damped = self.hessian.copy()
             damped[np.diag_indices_from(damped)] += damping * self.marquardt
             self._solver = _PositiveDefiniteSolver(damped)
             self._damping = damping
+            self._n_factors += 1
         return self._solver.solve(basis)
 
 
@@ -234,6 +272,7 @@ def _iterate(
     tolerance,
     theta,
     multipliers,
+    curvature,
     *,
     solver,
     max_iter,
@@ -248,7 +287,8 @@ def _iterate(
     inaccurate = []
     converged = stalled = False
     n_iter = 0
-    newton = basis = None
+    newton, basis = curvature, None
+    fixed = curvature is not None
 
     def solve(gram, shifted_rates, penalty):
         status, penalty = _solve_with_steering(
@@ -270,7 +310,7 @@ def _iterate(
 
     while n_iter < max_iter:
         n_iter += 1
-        if newton is None or newton.age >= _HESSIAN_REUSE:
+        if newton is None or (newton.age >= _HESSIAN_REUSE and not fixed):
             newton = _DampedNewton(model, z, multipliers)
         if basis is None:
             gradient, jacobian = model.first_order(theta, z)
@@ -306,16 +346,20 @@ def _iterate(
                 f"  ratio {ratio:.3f}  {outcome}{' (corrected)' if corrected else ''}"
             )
         # The QP's step is (almost) zero, or it predicts no decrease of the
-        # objective beyond tol**2, and is barely damped: the current point
-        # satisfies the program's KKT conditions to within about tol, with
-        # this QP's duals as multipliers (near such a point, the predicted
-        # decrease is half the squared norm of the Lagrangian's gradient in
-        # the metric of the damped Hessian's inverse). The second test ends
-        # runs whose last steps are spoilt by rounding or the rates'
-        # curvature (steps of order sqrt of the violation).
+        # objective (or of the merit function) beyond tol**2, and is barely
+        # damped: the current point satisfies the program's KKT conditions
+        # to within about tol, with this QP's duals as multipliers (near such
+        # a point, the predicted decrease is half the squared norm of the
+        # Lagrangian's gradient in the metric of the damped Hessian's
+        # inverse; for the exact-penalty merit, the model's decrease measures
+        # criticality in the same way). The last two tests end runs whose
+        # last steps are spoilt by rounding or the rates' curvature (steps of
+        # order sqrt of the violation that trade loss for violation).
         loss_decrease = -subproblem.loss_model_value()
         stationary = damping <= 1.0 and (
-            step_size <= tol or loss_decrease <= tol**2 * (1.0 + abs(loss))
+            step_size <= tol
+            or loss_decrease <= tol**2 * (1.0 + abs(loss))
+            or predicted <= tol**2 * (1.0 + abs(merit))
         )
         if accepted or stationary:
             multipliers = subproblem.multipliers()
@@ -327,7 +371,7 @@ def _iterate(
                 damping = max(damping / 3.0, _MIN_DAMPING)
         else:
             damping = max(4.0 * damping, 1e-4)
-            if newton.age:
+            if newton.age and not fixed:
                 newton = None  # a stale curvature may be the culprit: refresh
         if stationary and violation <= tol:
             converged = True
@@ -344,6 +388,7 @@ def _iterate(
         multipliers=multipliers,
         inaccurate_statuses=inaccurate,
         stalled=stalled,
+        curvature=newton,
     )
 
 
