@@ -32,7 +32,7 @@ from ._decisions import (
     rate_steps,
 )
 from ._problem import _RateConstrainedLogistic
-from ._scp import SCPResult, SubproblemError, sequential_convex_fit
+from ._scp import _INITIAL_DAMPING, SCPResult, SubproblemError, sequential_convex_fit
 
 # For each constraint: the label slices whose groups' rates are equalised,
 # as (label the rows must have or None for all rows, name of the rate).
@@ -53,6 +53,8 @@ _CONTINUATION_TOL = 1e-4
 # Re-runs at each temperature with the bound lowered by the decisions' excess
 # (before the exact threshold correction takes over).
 _RETARGETS = 2
+# Largest damping a continuation run inherits from the run before it.
+_MAX_CARRIED_DAMPING = 10.0
 # Below this share of rows with the minority decision, a fit warns.
 _NEAR_CONSTANT = 0.01
 
@@ -543,7 +545,12 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         bounds = self.tolerance + rate_steps(cells, n_slices)
         candidates = [(theta0, model.scores(theta0))]
         state = dict(
-            theta=theta0, multipliers=None, n_iter=0, first=None, curvature=None
+            theta=theta0,
+            multipliers=None,
+            n_iter=0,
+            first=None,
+            curvature=None,
+            damping=_INITIAL_DAMPING,
         )
 
         def run(target, **budget):
@@ -558,6 +565,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
                     tolerance=target,
                     multipliers=state["multipliers"],
                     curvature=state["curvature"],
+                    damping=state["damping"],
                     **budget,
                 )
             except ValueError:
@@ -575,6 +583,13 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             # part of an iteration on wide data); every step is still
             # checked by the merit function.
             state["curvature"] = result.curvature
+            # And so does the damping it ended with (capped: a run that ended
+            # on a tiny step must not freeze the next): a sharper stage starts
+            # with steps about as short as the last one needed, instead of
+            # rediscovering that by rejected steps.
+            state["damping"] = min(
+                max(result.damping, _INITIAL_DAMPING), _MAX_CARRIED_DAMPING
+            )
             state["n_iter"] += result.n_iter
             state["theta"], state["multipliers"] = result.theta, result.multipliers
             z = model.scores(result.theta)

@@ -68,6 +68,7 @@ class SCPResult:
     inaccurate_statuses: list = field(default_factory=list)
     stalled: bool = False
     curvature: object = None
+    damping: float = _INITIAL_DAMPING
 
 
 class SubproblemError(Exception):
@@ -131,6 +132,7 @@ def sequential_convex_fit(
     verbose,
     multipliers=None,
     curvature=None,
+    damping=_INITIAL_DAMPING,
 ):
     """Run the SCP from ``theta0`` (best a point that satisfies the constraints).
 
@@ -147,6 +149,7 @@ def sequential_convex_fit(
             theta0,
             multipliers,
             curvature,
+            damping,
             solver=solver,
             max_iter=max_iter,
             tol=tol,
@@ -273,6 +276,7 @@ def _iterate(
     theta,
     multipliers,
     curvature,
+    damping,
     *,
     solver,
     max_iter,
@@ -281,7 +285,7 @@ def _iterate(
 ):
     loss, rates, z = model.evaluate(theta)
     violation = _violation(rates, n_slices, tolerance)
-    damping, penalty = _INITIAL_DAMPING, _INITIAL_PENALTY
+    penalty = _INITIAL_PENALTY
     if multipliers is None:
         multipliers = np.zeros(rates.size)
     inaccurate = []
@@ -389,6 +393,7 @@ def _iterate(
         inaccurate_statuses=inaccurate,
         stalled=stalled,
         curvature=newton,
+        damping=damping,
     )
 
 
