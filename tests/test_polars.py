@@ -268,3 +268,18 @@ def test_pandas_string_dtypes_give_what_object_gives(estimator, dtype):
             getattr(by_object, name)(X_new_obj),
             err_msg=name,
         )
+
+
+def test_pandas_to_polars_output_keeps_missing_labels_as_nulls():
+    # A passed-through category column with a missing value, pandas in and
+    # polars out: strings stay strings and the missing value becomes a null.
+    X, y, _, _ = DATA
+    X = X.assign(band=pd.Categorical(["low", None] * (len(X) // 2)))
+    remover = DisparateImpactRemover(
+        sensitive_cols=SENSITIVE, columns=["income"], random_state=0
+    )
+    out = remover.set_output(transform="polars").fit(X, y).transform(X)
+    band = out[list(remover.get_feature_names_out())[-1]]
+    assert band.dtype == pl.String
+    assert band.to_list()[:4] == ["low", None, "low", None]
+    assert out[SENSITIVE].to_list() == X[SENSITIVE].tolist()

@@ -109,7 +109,7 @@ def convert_frame(X, library):
     A frame of that library is returned as it is. Otherwise each column goes
     through numpy, so that no optional converter (pyarrow) is needed: numeric
     columns keep their values, other columns become Python objects (strings
-    stay strings).
+    and categories become strings), missing values nulls.
     """
     frame = as_frame(X)
     if frame.implementation.name.lower() == library:
@@ -117,10 +117,13 @@ def convert_frame(X, library):
     columns = {}
     for name in frame.columns:
         series = frame.get_column(name)
+        if series.dtype.is_numeric():
+            values = series.to_numpy()
+        else:
+            # Missing values become None (null), whatever marked them (NaN,
+            # pandas.NA), so that a column of strings stays one.
+            values = np.asarray(series.to_list(), dtype=object)
+            values[series.is_null().to_numpy()] = None
         # polars names columns by strings only; set_output renames them anyway.
-        columns[str(name)] = (
-            series.to_numpy()
-            if series.dtype.is_numeric()
-            else np.asarray(series.to_list(), dtype=object)
-        )
+        columns[str(name)] = values
     return nw.to_native(nw.from_dict(columns, backend=library))
