@@ -15,6 +15,7 @@ from numpy.testing import assert_array_equal
 from sklearn.base import clone
 from sklearn.compose import make_column_transformer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -283,3 +284,35 @@ def test_pandas_to_polars_output_keeps_missing_labels_as_nulls():
     assert band.dtype == pl.String
     assert band.to_list()[:4] == ["low", None, "low", None]
     assert out[SENSITIVE].to_list() == X[SENSITIVE].tolist()
+
+
+def test_grid_search_with_a_fairness_scorer_on_polars_equals_pandas():
+    # No ColumnTransformer: the mitigator and the scorer read "sex" from the
+    # polars frame themselves, so this runs with every scikit-learn release
+    # (tests/test_search.py runs the full pipelines).
+    X, y, _, _ = DATA
+    X_pl = POLARS_DATA[0]
+    scoring = {
+        "acc": "accuracy",
+        "dp": make_fairness_scorer(
+            "demographic_parity_difference", sensitive_cols="sex"
+        ),
+    }
+
+    def search():
+        return GridSearchCV(
+            ThresholdOptimizer(
+                LogisticRegression(), sensitive_cols="sex", random_state=0
+            ),
+            {"constraints": ["demographic_parity", "equalized_odds"]},
+            scoring=scoring,
+            refit="acc",
+            cv=3,
+            error_score="raise",
+        )
+
+    on_pandas, on_polars = search().fit(X, y), search().fit(X_pl, pl.Series(y))
+    for key in ("mean_test_acc", "mean_test_dp", "split0_test_dp"):
+        assert_array_equal(on_polars.cv_results_[key], on_pandas.cv_results_[key])
+    assert (on_pandas.cv_results_["mean_test_dp"] < 0).all()  # real gaps compared
+    assert isinstance(on_polars.predict(X_pl), np.ndarray)
