@@ -184,13 +184,16 @@ def test_demo_unknown_model_is_a_one_line_error(capsys):
 # ---------------------------------------------------------------- audit input
 
 
-@pytest.fixture(params=["pandas", "csv"])
+@pytest.fixture(params=["pandas", "polars", "csv"])
 def reader(request, monkeypatch):
-    """Run a test with pandas' reader and with the csv module's (no pandas)."""
-    if request.param == "csv":
+    """Run a test with pandas' reader, polars' (no pandas) and the csv module's."""
+    if request.param != "pandas":
+        from skfair import _cli
         from skfair.metrics import _report
 
         monkeypatch.setattr(_report, "_pandas_or_none", lambda: None)
+        if request.param == "csv":
+            monkeypatch.setattr(_cli, "_polars_or_none", lambda: None)
     return request.param
 
 

@@ -9,9 +9,10 @@ columns, so it comes first and the ColumnTransformer drops "sex" after it.
 
 The search scores accuracy and two fairness scorers that read "sex" from the
 X they score, refits on accuracy, and must give finite scores without a
-single warning. Run again with ``n_jobs=2`` (loky processes) and on a dask
-cluster (joblib's dask backend), it must give exactly the serial
-``cv_results_`` (timings aside). ThresholdOptimizer's predictions are
+single warning. Run again with ``n_jobs=2`` (loky processes), on a dask
+cluster (joblib's dask backend) and on the data as a polars DataFrame (every
+step with polars output), it must give exactly the serial ``cv_results_``
+(timings aside). ThresholdOptimizer's predictions are
 randomized; its ``random_state`` makes every run draw the same numbers.
 """
 
@@ -19,6 +20,7 @@ import warnings
 
 import joblib
 import numpy as np
+import polars as pl
 import pytest
 from sklearn.compose import ColumnTransformer
 from sklearn.linear_model import LogisticRegression
@@ -31,6 +33,13 @@ from skfair.inprocessing import ConstrainedLogisticRegression
 from skfair.metrics import make_fairness_scorer
 from skfair.postprocessing import ThresholdOptimizer
 from skfair.preprocessing import DisparateImpactRemover, Reweighing
+from skfair.utils._dataframe import convert_frame
+
+# scikit-learn 1.8 reads column names through the dataframe interchange
+# protocol, which polars 2 no longer has; 1.9 reads them through narwhals.
+SKLEARN_READS_POLARS_NAMES = hasattr(
+    StandardScaler().fit(pl.DataFrame({"a": [0.0, 1.0]})), "feature_names_in_"
+)
 
 NUMERIC = ["age", "education-num", "hours-per-week"]
 CATEGORICAL = ["relationship", "workclass"]
@@ -115,9 +124,9 @@ PIPELINES = {
 }
 
 
-def _search(name, **kwargs):
+def _search(name, output="pandas", **kwargs):
     pipeline, grid = PIPELINES[name]()
-    pipeline.set_output(transform="pandas")
+    pipeline.set_output(transform=output)
     # error_score="raise": a failed fit must fail the test, not hide as NaN.
     return GridSearchCV(
         pipeline,
@@ -210,6 +219,23 @@ def test_dask_search_equals_serial(serial_search, adult, dask_client):
         _results_without_timings(serial), _results_without_timings(distributed)
     )
     assert distributed.best_params_ == serial.best_params_
+
+
+@pytest.mark.skipif(
+    not SKLEARN_READS_POLARS_NAMES,
+    reason="ColumnTransformer selects polars 2 columns by name from scikit-learn 1.9",
+)
+def test_polars_search_equals_pandas(serial_search, adult):
+    # The same search on the same data as a polars DataFrame, every step with
+    # polars output, so each mitigator and scorer finds "sex" in a polars frame.
+    name, serial, _ = serial_search
+    X, y = adult
+    X_polars = convert_frame(X, "polars")
+    assert isinstance(X_polars, pl.DataFrame)
+    on_polars = _search(name, output="polars").fit(X_polars, pl.Series(y.to_numpy()))
+    _assert_same_results(
+        _results_without_timings(serial), _results_without_timings(on_polars)
+    )
 
 
 def test_threshold_optimizer_search_is_randomized_yet_reproducible(adult):

@@ -22,7 +22,7 @@ from skfair.utils._testing import (
     check_inputs_not_modified,
     check_random_state,
     check_row_permutation,
-    check_set_output_pandas,
+    check_set_output,
     estimator_instances,
     make_check_data,
     skfair_checks,
@@ -143,7 +143,7 @@ def test_permutation_check_catches_row_order_dependence():
 
 def test_set_output_check_catches_a_changed_group_column():
     with pytest.raises(AssertionError):
-        check_set_output_pandas(_FrameLosingRemover(random_state=0), DATA)
+        check_set_output(_FrameLosingRemover(random_state=0), DATA)
 
 
 def test_threshold_optimizer_predict_follows_the_rows():

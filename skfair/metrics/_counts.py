@@ -29,6 +29,7 @@ from numbers import Number
 import numpy as np
 
 from ..utils import check_n_samples, check_sample_weight_1d, encode_groups
+from ..utils._dataframe import as_frame, as_series, get_column
 from ..utils._validation import _has_missing
 
 # Rows per block of the counting loop: 2**16 int64 values are 512 KiB, so the
@@ -143,15 +144,19 @@ def _as_label_vector(y, name):
     """Return ``y`` as a 1-D numpy array without copying numpy input."""
     if y is None:
         raise ValueError(f"{name} is None; pass an array of binary labels.")
-    if hasattr(y, "isna") and hasattr(y, "to_numpy"):  # pandas
-        if getattr(y, "ndim", 1) == 2 and y.shape[1] == 1:
-            y = y.iloc[:, 0]
-        if y.ndim != 1:
-            raise ValueError(f"{name} must be 1-D; got shape {y.shape}.")
-        if y.isna().any():
+    frame = as_frame(y)
+    if frame is not None:  # any DataFrame (pandas, polars): one column only
+        if frame.shape[1] != 1:
+            raise ValueError(f"{name} must be 1-D; got shape {frame.shape}.")
+        y = get_column(y, 0)
+    series = as_series(y)
+    if series is not None:
+        # Nulls (None, pandas.NA, and NaN in pandas) would turn into NaN or
+        # None in numpy; name them here. Nullable dtypes without nulls become
+        # their numpy dtype.
+        if series.null_count():
             raise ValueError(f"{name} contains missing values (NaN or None).")
-        numpy_dtype = getattr(y.dtype, "numpy_dtype", None)
-        y = y.to_numpy(dtype=numpy_dtype) if numpy_dtype is not None else y.to_numpy()
+        y = series.to_numpy()
     arr = np.asarray(y)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]

@@ -17,7 +17,17 @@ from ..utils import (
     resolve_sensitive_features,
     split_sensitive_columns,
 )
-from ..utils._sensitive import _is_pandas_dataframe as _is_dataframe
+from ..utils._dataframe import (
+    column_as_float,
+    column_names,
+    convert_frame,
+    get_column,
+    is_dataframe,
+    is_numeric_column,
+    is_object_column,
+    replace_columns,
+    to_numpy,
+)
 from ..utils._sensitive import check_X_given, column_positions, format_label
 from ..utils._sklearn_compat import Interval, _fit_context, _get_output_config
 from ..utils._validation import keep_state_on_error
@@ -33,7 +43,7 @@ def _as_2d_input(X, method):
             "DisparateImpactRemover does not accept sparse input: the repair "
             "changes zeros too. Convert X to a dense array first."
         )
-    if _is_dataframe(X):
+    if is_dataframe(X):
         return X
     if not isinstance(X, np.ndarray):
         try:
@@ -51,8 +61,9 @@ def _as_2d_input(X, method):
 
 
 def _column_label(X, position):
-    if _is_dataframe(X):
-        return repr(X.columns[position])
+    names = column_names(X)
+    if names is not None:
+        return repr(names[position])
     return f"at position {position}"
 
 
@@ -63,11 +74,10 @@ def _is_numeric_column(X, position):
     a DataFrame as in an ndarray: the same data must be repaired the same way
     whatever the container.
     """
-    if _is_dataframe(X):
-        dtype = X.dtypes.iloc[position]
-        if not (isinstance(dtype, np.dtype) and dtype.kind == "O"):
-            return getattr(dtype, "kind", "O") in "iuf"
-        column = X.iloc[:, position].to_numpy()
+    if is_dataframe(X):
+        if not is_object_column(X, position):
+            return is_numeric_column(X, position)
+        column = np.asarray(get_column(X, position), dtype=object)
     elif X.dtype.kind in "iuf":
         return True
     elif X.dtype.kind == "O":
@@ -87,12 +97,8 @@ def _numeric_column(X, position):
             "numeric columns only (encode categories, or leave the column out "
             "of `columns`)."
         )
-    if _is_dataframe(X):
-        column = X.iloc[:, position]
-        if hasattr(column.dtype, "numpy_dtype"):  # nullable extension dtype
-            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:
-            values = np.asarray(column.to_numpy(), dtype=np.float64)
+    if is_dataframe(X):
+        values = column_as_float(X, position)
     else:
         values = np.asarray(X[:, position], dtype=np.float64)
     if not np.isfinite(values).all():
@@ -621,13 +627,14 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
 
     def _assemble(self, X, repaired):
         """``X`` with its repaired columns replaced, never modifying ``X``."""
-        if _is_dataframe(X):
-            out = X.copy()
-            for i, position in enumerate(self.repaired_columns_):
-                out.isetitem(int(position), repaired[:, i])
-            if _get_output_config("transform", self)["dense"] == "pandas":
-                return out
-            return out.to_numpy()
+        if is_dataframe(X):
+            out = replace_columns(X, self.repaired_columns_, repaired)
+            container = _get_output_config("transform", self)["dense"]
+            if container == "default":
+                return to_numpy(out)
+            # A DataFrame of the configured library, which set_output then
+            # only renames: the passed-through columns keep their dtypes.
+            return convert_frame(out, container)
         if X.dtype.kind in "iufb":
             out = X.astype(np.float64, copy=True)
         else:

@@ -22,15 +22,12 @@ from numbers import Integral
 import numpy as np
 from scipy.sparse import issparse
 
+from ._dataframe import as_frame, as_series, get_column, take_columns
 from ._validation import _has_missing
 
 # Labels that are non-negative integers below this bound are encoded with one
 # np.bincount pass and a lookup table instead of a sort (np.unique).
 _MAX_DIRECT_LABEL = 1 << 20
-
-
-def _is_pandas_dataframe(obj):
-    return hasattr(obj, "columns") and hasattr(obj, "iloc") and obj.ndim == 2
 
 
 def _is_pandas_series(obj):
@@ -54,8 +51,9 @@ def column_positions(X, cols, *, param="sensitive_cols"):
     taken as positions (negative ones from the end). ``param`` names the
     parameter in error messages.
     """
-    n_columns = X.shape[1]
-    names = list(X.columns) if _is_pandas_dataframe(X) else None
+    frame = as_frame(X)
+    n_columns = X.shape[1] if frame is None else len(frame.columns)
+    names = None if frame is None else list(frame.columns)
     positions = []
     for col in cols:
         if isinstance(col, (bool, np.bool_)):
@@ -138,16 +136,18 @@ def split_sensitive_columns(X, sensitive_cols):
     if callable(sensitive_cols):
         _check_2d(X)
         return X, _call_group_function(sensitive_cols, X), []
-    if not _is_pandas_dataframe(X):
+    frame = as_frame(X)
+    if frame is None:
         if not hasattr(X, "shape"):
             X = np.asarray(X, dtype=object) if _has_mixed_types(X) else np.asarray(X)
         _check_2d(X)
     cols, single = _as_column_list(sensitive_cols)
     positions = column_positions(X, cols)
-    keep = np.setdiff1d(np.arange(X.shape[1]), positions)
-    if _is_pandas_dataframe(X):
-        sens = X.iloc[:, positions[0]] if single else X.iloc[:, positions]
-        rest = X.iloc[:, keep]
+    n_columns = X.shape[1] if frame is None else len(frame.columns)
+    keep = np.setdiff1d(np.arange(n_columns), positions)
+    if frame is not None:
+        sens = get_column(X, positions[0]) if single else take_columns(X, positions)
+        rest = take_columns(X, keep)
     else:
         sens = X[:, positions[0]] if single else X[:, positions]
         rest = X[:, keep]
@@ -462,11 +462,10 @@ def _encode_1d(values, name):
 
 def _as_2d_columns(values):
     """Columns of a 2-D sensitive-feature input, or None if it is 1-D."""
-    if _is_pandas_dataframe(values):
-        if values.shape[1] == 1:
-            return None
-        return [values.iloc[:, j] for j in range(values.shape[1])]
-    if _is_pandas_series(values):
+    frame = as_frame(values)
+    if frame is not None:
+        return [get_column(values, j) for j in range(len(frame.columns))]
+    if _is_pandas_series(values) or as_series(values) is not None:
         return None
     arr = values if hasattr(values, "ndim") else np.asarray(values, dtype=object)
     if arr.ndim == 2 and arr.shape[1] > 1:
@@ -540,6 +539,8 @@ def encode_groups(sensitive_features, *, name="sensitive_features"):
     columns = _as_2d_columns(sensitive_features)
     if columns is None:
         return _encode_1d(sensitive_features, name)
+    if len(columns) == 1:  # a DataFrame of one column
+        return _encode_1d(columns[0], name)
     column_encodings = [_encode_1d(col, name) for col in columns]
     lengths = {enc.codes.size for enc in column_encodings}
     if len(lengths) != 1:

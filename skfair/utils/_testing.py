@@ -15,6 +15,7 @@ import copy
 import inspect
 import pickle
 
+import narwhals.stable.v2 as nw
 import numpy as np
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
@@ -24,6 +25,7 @@ from sklearn.linear_model import LogisticRegression
 from ..inprocessing import ConstrainedLogisticRegression
 from ..postprocessing import ThresholdOptimizer
 from ..preprocessing import DisparateImpactRemover, Reweighing
+from ._dataframe import as_frame, column_names, convert_frame, is_dataframe, to_numpy
 
 # --------------------------------------------------------------------------
 # Groups derived from X, for scikit-learn's checks
@@ -46,8 +48,8 @@ def _as_float_rows(X):
     """
     if sparse.issparse(X):
         X = X.toarray()
-    elif hasattr(X, "iloc"):
-        X = X.to_numpy()
+    elif is_dataframe(X):
+        X = to_numpy(X)
     X = np.asarray(X)
     if X.ndim != 2:
         X = X.reshape(X.shape[0] if X.ndim else 1, -1)
@@ -227,6 +229,64 @@ SENSITIVE = "sex"
 # Position of the group column in the numpy version of the data.
 SENSITIVE_POSITION = 2
 
+
+# The checks run on pandas and on polars data alike: these helpers do the few
+# DataFrame operations they need through narwhals.
+
+
+def _drop(X, name):
+    return nw.to_native(as_frame(X).drop(name))
+
+
+def _column(X, name):
+    return nw.to_native(as_frame(X).get_column(name))
+
+
+def _take_rows(X, rows):
+    return nw.to_native(as_frame(X)[[int(i) for i in rows]])
+
+
+def _with_column(X, name, values):
+    """``X`` with the column ``name`` replaced by ``values`` (a new frame)."""
+    frame = as_frame(X)
+    column = nw.new_series(name=name, values=values, backend=frame.implementation)
+    return nw.to_native(frame.with_columns(column))
+
+
+def _labels(column):
+    """The values of a Series as a 1-D object array."""
+    return np.asarray(nw.from_native(column, series_only=True).to_list(), dtype=object)
+
+
+def _library(X):
+    """``"pandas"`` or ``"polars"``: the library of the DataFrame ``X``."""
+    return as_frame(X).implementation.name.lower()
+
+
+def as_polars_data(data):
+    """:func:`make_check_data`'s data with the DataFrames in polars."""
+    X, y, sample_weight, X_new = data
+    return convert_frame(X, "polars"), y, sample_weight, convert_frame(X_new, "polars")
+
+
+def _assert_frame_equal(actual, expected, err_msg=""):
+    """Same container, column names, dtypes, values (and pandas index)."""
+    assert type(actual) is type(expected), err_msg
+    if not (is_dataframe(expected) or nw.dependencies.is_into_series(expected)):
+        assert_array_equal(actual, expected, err_msg=err_msg)
+        return
+    a = nw.from_native(actual, eager_only=True, allow_series=True)
+    e = nw.from_native(expected, eager_only=True, allow_series=True)
+    if isinstance(e, nw.DataFrame):
+        assert a.schema == e.schema, err_msg
+        assert_array_equal(a.to_numpy(), e.to_numpy(), err_msg=err_msg)
+    else:
+        assert (a.name, a.dtype) == (e.name, e.dtype), err_msg
+        assert a.to_list() == e.to_list(), err_msg
+    if hasattr(expected, "index"):  # pandas; polars has no index
+        assert actual.index.equals(expected.index), err_msg
+
+
 _PREDICT_METHODS = (
     "predict",
     "predict_proba",
@@ -278,8 +338,8 @@ def make_check_data(n_samples=240, seed=0):
 
 def as_numpy_data(X):
     """The numpy version of :func:`make_check_data`'s X: groups coded 0/1."""
-    values = X.to_numpy(dtype=object)
-    values[:, SENSITIVE_POSITION] = (X[SENSITIVE] == "M").to_numpy().astype(float)
+    values = np.asarray(to_numpy(X), dtype=object)
+    values[:, SENSITIVE_POSITION] = _labels(_column(X, SENSITIVE)) == "M"
     return values.astype(np.float64)
 
 
@@ -300,7 +360,7 @@ def _call(estimator, name, X, sensitive_features=None):
 
 
 def _as_array(output):
-    return output.to_numpy() if hasattr(output, "iloc") else np.asarray(output)
+    return to_numpy(output) if is_dataframe(output) else np.asarray(output)
 
 
 def _assert_same(actual, expected, err_msg="", exact=True):
@@ -326,7 +386,7 @@ def _outputs_with_cols(estimator, X):
     for name in _methods(estimator):
         out = _call(estimator, name, X)
         if name == "transform":
-            out = _drop_column(out, list(X.columns).index(SENSITIVE))
+            out = _drop_column(out, column_names(X).index(SENSITIVE))
             out = out.astype(np.float64)
         outputs[name] = out
     return outputs
@@ -342,25 +402,22 @@ def check_sensitive_cols_equals_keyword(estimator, data):
     transformer's output without the passed-through column).
     """
     X, y, sample_weight, X_new = data
-    X_rest, X_new_rest = X.drop(columns=SENSITIVE), X_new.drop(columns=SENSITIVE)
+    X_rest, X_new_rest = _drop(X, SENSITIVE), _drop(X_new, SENSITIVE)
+    groups, groups_new = _column(X, SENSITIVE), _column(X_new, SENSITIVE)
     by_cols = clone(estimator).set_params(sensitive_cols=SENSITIVE)
     by_keyword = clone(estimator).set_params(sensitive_cols=None)
     by_cols.fit(X, y, sample_weight=sample_weight)
-    by_keyword.fit(
-        X_rest, y, sample_weight=sample_weight, sensitive_features=X[SENSITIVE]
-    )
+    by_keyword.fit(X_rest, y, sample_weight=sample_weight, sensitive_features=groups)
     assert_array_equal(by_cols.groups_, by_keyword.groups_)
     expected = _outputs_with_cols(by_cols, X_new)
     for name, out in expected.items():
-        actual = _call(by_keyword, name, X_new_rest, X_new[SENSITIVE])
+        actual = _call(by_keyword, name, X_new_rest, groups_new)
         _assert_same(actual, out, err_msg=f"{name} differs")
     if hasattr(by_cols, "score"):
         y_new = y[: len(X_new)]
         expected_score = by_cols.score(X_new, y_new)
         if _takes_groups(by_keyword.score):
-            score = by_keyword.score(
-                X_new_rest, y_new, sensitive_features=X_new[SENSITIVE]
-            )
+            score = by_keyword.score(X_new_rest, y_new, sensitive_features=groups_new)
         else:
             score = by_keyword.score(X_new_rest, y_new)
         assert score == expected_score
@@ -369,8 +426,12 @@ def check_sensitive_cols_equals_keyword(estimator, data):
 def check_numpy_position_equals_frame_name(estimator, data):
     """A numpy X with the groups at a position gives what the DataFrame gives."""
     X, y, sample_weight, X_new = data
-    X_num = X.assign(**{SENSITIVE: (X[SENSITIVE] == "M").astype(float)})
-    X_new_num = X_new.assign(**{SENSITIVE: (X_new[SENSITIVE] == "M").astype(float)})
+    X_num, X_new_num = (
+        _with_column(
+            frame, SENSITIVE, (_labels(_column(frame, SENSITIVE)) == "M").astype(float)
+        )
+        for frame in (X, X_new)
+    )
     by_name = clone(estimator).set_params(sensitive_cols=SENSITIVE)
     by_position = clone(estimator).set_params(sensitive_cols=SENSITIVE_POSITION)
     by_name.fit(X_num, y, sample_weight=sample_weight)
@@ -396,7 +457,7 @@ def check_row_permutation(estimator, data):
     est = clone(estimator).set_params(sensitive_cols=SENSITIVE)
     est.fit(X, y, sample_weight=sample_weight)
     est_perm = clone(estimator).set_params(sensitive_cols=SENSITIVE)
-    est_perm.fit(X.iloc[perm], y[perm], sample_weight=sample_weight[perm])
+    est_perm.fit(_take_rows(X, perm), y[perm], sample_weight=sample_weight[perm])
     for name in _methods(est):
         out = _call(est, name, X_new)
         # Sums over the rows in another order differ in the last bits.
@@ -407,7 +468,7 @@ def check_row_permutation(estimator, data):
             exact=False,
         )
         _assert_same(
-            _call(est, name, X_new.iloc[perm_new]),
+            _call(est, name, _take_rows(X_new, perm_new)),
             _as_array(out)[perm_new],
             err_msg=f"{name} of permuted rows",
         )
@@ -421,8 +482,14 @@ def check_group_relabelling(estimator, data):
     """
     X, y, sample_weight, X_new = data
     relabel = {"F": 7, "M": 3}
-    X_re = X.assign(**{SENSITIVE: X[SENSITIVE].map(relabel).astype(np.int64)})
-    X_new_re = X_new.assign(**{SENSITIVE: X_new[SENSITIVE].map(relabel)})
+    X_re, X_new_re = (
+        _with_column(
+            frame,
+            SENSITIVE,
+            np.array([relabel[g] for g in _labels(_column(frame, SENSITIVE))]),
+        )
+        for frame in (X, X_new)
+    )
     est = clone(estimator).set_params(sensitive_cols=SENSITIVE)
     est.fit(X, y, sample_weight=sample_weight)
     est_re = clone(estimator).set_params(sensitive_cols=SENSITIVE)
@@ -486,30 +553,28 @@ def check_inputs_not_modified(estimator, data):
     """Nothing passed in (X, y, groups, sample_weight) is modified, in any method.
 
     Run with a DataFrame and ``sensitive_cols``, and with numpy arrays and the
-    ``sensitive_features=`` keyword; every argument is compared with a deep
-    copy taken before the call.
+    ``sensitive_features=`` keyword (a Series in fit); every argument is
+    compared with a deep copy taken before the call.
     """
-    import pandas as pd
-
     X, y, sample_weight, X_new = data
     y_strings = np.where(y == 1, "good", "bad").astype(object)
     cases = [
         (
             clone(estimator).set_params(sensitive_cols=SENSITIVE),
-            dict(X=X.copy(), y=y_strings, sample_weight=sample_weight.copy()),
-            dict(X=X_new.copy()),
+            dict(X=copy.deepcopy(X), y=y_strings, sample_weight=sample_weight.copy()),
+            dict(X=copy.deepcopy(X_new)),
         ),
         (
             clone(estimator).set_params(sensitive_cols=None),
             dict(
-                X=X.drop(columns=SENSITIVE).to_numpy(),
+                X=to_numpy(_drop(X, SENSITIVE)),
                 y=y.copy(),
                 sample_weight=list(sample_weight),
-                sensitive_features=X[SENSITIVE].copy(),
+                sensitive_features=_column(X, SENSITIVE),
             ),
             dict(
-                X=X_new.drop(columns=SENSITIVE).to_numpy(),
-                sensitive_features=X_new[SENSITIVE].to_numpy(),
+                X=to_numpy(_drop(X_new, SENSITIVE)),
+                sensitive_features=_labels(_column(X_new, SENSITIVE)),
             ),
         ),
     ]
@@ -525,34 +590,29 @@ def check_inputs_not_modified(estimator, data):
                 args = {k: v for k, v in args.items() if k != "sensitive_features"}
             method(**args)
             for key, value in args.items():
-                if isinstance(value, pd.DataFrame):
-                    pd.testing.assert_frame_equal(value, before[key])
-                elif isinstance(value, pd.Series):
-                    pd.testing.assert_series_equal(value, before[key])
-                else:
-                    assert_array_equal(value, before[key], err_msg=f"{name}: {key}")
+                _assert_frame_equal(value, before[key], err_msg=f"{name}: {key}")
 
 
-def check_set_output_pandas(estimator, data):
-    """``set_output(transform="pandas")``: a DataFrame with the same values.
+def check_set_output(estimator, data):
+    """``set_output(transform=<the data's library>)``: a frame with the same values.
 
-    Columns are ``get_feature_names_out()``, the index is the input's, the
-    passed-through group column keeps its values and dtype, and the values
-    equal the default (numpy) output. With ``sensitive_cols`` and with the
-    keyword.
+    Columns are ``get_feature_names_out()``, a pandas index is the input's,
+    the passed-through group column keeps its values and dtype, and the
+    values equal the default (numpy) output. With ``sensitive_cols`` and with
+    the keyword.
     """
-    import pandas as pd
-
     X, y, sample_weight, X_new = data
-    X_new = X_new.set_axis(np.arange(len(X_new)) + 1000)  # a non-default index
+    library = _library(X)
+    if hasattr(X_new, "set_axis"):  # pandas: a non-default index
+        X_new = X_new.set_axis(np.arange(len(X_new)) + 1000)
     for sensitive_cols, X_fit, X_out, groups, groups_new in (
         (SENSITIVE, X, X_new, None, None),
         (
             None,
-            X.drop(columns=SENSITIVE),
-            X_new.drop(columns=SENSITIVE),
-            X[SENSITIVE],
-            X_new[SENSITIVE],
+            _drop(X, SENSITIVE),
+            _drop(X_new, SENSITIVE),
+            _column(X, SENSITIVE),
+            _column(X_new, SENSITIVE),
         ),
     ):
         keyword = {} if groups is None else {"sensitive_features": groups}
@@ -560,19 +620,21 @@ def check_set_output_pandas(estimator, data):
         plain = clone(estimator).set_params(sensitive_cols=sensitive_cols)
         plain.fit(X_fit, y, **keyword)
         framed = clone(estimator).set_params(sensitive_cols=sensitive_cols)
-        framed.set_output(transform="pandas").fit(X_fit, y, **keyword)
+        framed.set_output(transform=library).fit(X_fit, y, **keyword)
         out = framed.transform(X_out, **keyword_new)
-        assert isinstance(out, pd.DataFrame)
-        assert list(out.columns) == list(framed.get_feature_names_out())
-        assert list(out.columns) == list(X_out.columns)
-        pd.testing.assert_index_equal(out.index, X_out.index)
+        assert type(out) is type(X_out)
+        assert column_names(out) == list(framed.get_feature_names_out())
+        assert column_names(out) == column_names(X_out)
+        if hasattr(X_out, "index"):
+            assert out.index.equals(X_out.index)
         expected = plain.transform(X_out, **keyword_new)
-        assert_array_equal(out.to_numpy(dtype=object), _as_array(expected))
+        assert_array_equal(np.asarray(to_numpy(out), dtype=object), _as_array(expected))
         if sensitive_cols is not None:
-            pd.testing.assert_series_equal(out[SENSITIVE], X_out[SENSITIVE])
+            _assert_frame_equal(_column(out, SENSITIVE), _column(X_out, SENSITIVE))
         fitted = framed.fit_transform(X_fit, y, **keyword)
-        assert isinstance(fitted, pd.DataFrame)
-        pd.testing.assert_index_equal(fitted.index, X_fit.index)
+        assert type(fitted) is type(X_fit)
+        if hasattr(X_fit, "index"):
+            assert fitted.index.equals(X_fit.index)
 
 
 def skfair_checks(estimator):
@@ -591,4 +653,4 @@ def skfair_checks(estimator):
     yield check_random_state
     yield check_inputs_not_modified
     if hasattr(estimator, "transform") and hasattr(estimator, "set_output"):
-        yield check_set_output_pandas
+        yield check_set_output
