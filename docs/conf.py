@@ -34,6 +34,8 @@ _ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(_ROOT))
 sys.path.insert(0, str(_ROOT / "docs" / "sphinxext"))
 
+import offline_assets  # noqa: E402
+
 import skfair  # noqa: E402
 
 logger = logging.getLogger(__name__)
@@ -154,6 +156,9 @@ html_theme_options = {
 html_sidebars = {"index": []}
 html_show_sourcelink = False
 
+# The page's section list names methods without their class prefix.
+toc_object_entries_show_parents = "hide"
+
 # Copying a doctest block gives runnable code: the prompts and the printed
 # output are left out.
 copybutton_prompt_text = r">>> |\.\.\. "
@@ -212,7 +217,17 @@ def _check_api_page_is_complete(app):
             )
 
 
+def _check_offline_assets(app, exc):
+    # The built site must load nothing from another host (no CDN): any such
+    # reference, or a local one to a missing file, fails the (-W) build.
+    if exc is None and app.builder.format == "html":
+        for problem in offline_assets.find_problems(app.outdir):
+            logger.warning("offline site: %s", problem)
+
+
 def setup(app):
+    # After sphinx-mathjax-offline has copied MathJax (default priority 500).
+    app.connect("build-finished", _check_offline_assets, priority=900)
     app.connect("builder-inited", _check_api_page_is_complete)
     app.connect("autodoc-skip-member", _skip_metadata_request_methods)
     app.connect(
