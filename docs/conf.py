@@ -5,7 +5,9 @@ Build (from the repository root; warnings are errors)::
     python -m sphinx -W --keep-going -b html docs docs/_build/html
     python -m sphinx -W -b doctest docs docs/_build/doctest
 
-Everything here works offline: no intersphinx, MathJax renders in the browser.
+Everything here works offline: no intersphinx, and the built site loads no
+script, stylesheet or font from another host (MathJax is copied into _static
+by sphinx-mathjax-offline; tests/test_docs_assets.py checks a built site).
 """
 
 import doctest
@@ -26,9 +28,13 @@ from sphinx.util import logging  # noqa: E402
 
 matplotlib.use("Agg")  # the gallery runs without a display
 
-# Import skfair from this checkout even when it is not installed.
+# Import skfair from this checkout even when it is not installed, and the
+# docs' own helpers (sphinxext/).
 _ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(_ROOT))
+sys.path.insert(0, str(_ROOT / "docs" / "sphinxext"))
+
+import offline_assets  # noqa: E402
 
 import skfair  # noqa: E402
 
@@ -45,8 +51,13 @@ extensions = [
     "sphinx.ext.autosummary",
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
+    # Ships MathJax 3 (scripts and fonts) and copies it into _static/mathjax
+    # at the end of the build; it points mathjax_path there.
+    "sphinx-mathjax-offline",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
+    "sphinx_copybutton",
+    "myst_parser",  # renders benchmarks/RESULTS.md (benchmark_results.md)
 ]
 
 templates_path = ["_templates"]
@@ -92,10 +103,7 @@ def _quote_attribute_names_in_shapes(app, what, name, obj, options, lines):
 
 # -- doctest ------------------------------------------------------------------
 
-doctest_global_setup = """
-import numpy as np
-import pandas as pd
-"""
+# No doctest_global_setup: every import a reader needs is in the visible code.
 # The pages' doctests round floats explicitly; these flags only relax layout.
 doctest_default_flags = (
     doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE | doctest.DONT_ACCEPT_TRUE_FOR_1
@@ -120,21 +128,47 @@ sphinx_gallery_conf = {
     # Show printed output only, not the repr of a block's last expression
     # (a fitted estimator's HTML diagram would embed scikit-learn's docs).
     "capture_repr": (),
+    # Figures are sized for the content column; the scraper warns (an error
+    # under -W) about any text below 10 pt at the displayed size. Each figure
+    # is also saved at twice the resolution for sharp screens.
+    "image_scrapers": ("skfair_figures.legible_matplotlib_scraper",),
+    "image_srcset": ["2x"],
 }
 
 # -- HTML ---------------------------------------------------------------------
 
-html_theme = "alabaster"
+html_theme = "pydata_sphinx_theme"
 html_title = f"skfair {release}"
-html_static_path = []
+html_static_path = ["_static"]
+html_css_files = ["skfair.css"]
 html_theme_options = {
-    "description": "Fairness estimators that behave like scikit-learn's",
-    "fixed_sidebar": True,
+    # Nothing that would fetch from another host: no icon links, no version
+    # switcher JSON, no analytics.
+    "navbar_align": "left",
+    "header_links_before_dropdown": 6,
+    "show_prev_next": True,
+    "secondary_sidebar_items": ["page-toc"],
+    "navigation_with_keys": False,
+    "footer_start": ["copyright"],
+    "footer_end": [],
 }
-html_sidebars = {
-    "**": ["about.html", "navigation.html", "relations.html", "searchbox.html"]
-}
+# The landing page has no section tree to show: give its width to the text.
+html_sidebars = {"index": []}
 html_show_sourcelink = False
+
+# The page's section list names methods without their class prefix.
+toc_object_entries_show_parents = "hide"
+
+# Copying a doctest block gives runnable code: the prompts and the printed
+# output are left out.
+copybutton_prompt_text = r">>> |\.\.\. "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+
+# -- MyST (Markdown) ----------------------------------------------------------
+
+# GitHub-style anchors on RESULTS.md's headings, for its table of sections.
+myst_heading_anchors = 3
 
 
 def _no_gallery_execution_for_doctest(app):
@@ -183,7 +217,17 @@ def _check_api_page_is_complete(app):
             )
 
 
+def _check_offline_assets(app, exc):
+    # The built site must load nothing from another host (no CDN): any such
+    # reference, or a local one to a missing file, fails the (-W) build.
+    if exc is None and app.builder.format == "html":
+        for problem in offline_assets.find_problems(app.outdir):
+            logger.warning("offline site: %s", problem)
+
+
 def setup(app):
+    # After sphinx-mathjax-offline has copied MathJax (default priority 500).
+    app.connect("build-finished", _check_offline_assets, priority=900)
     app.connect("builder-inited", _check_api_page_is_complete)
     app.connect("autodoc-skip-member", _skip_metadata_request_methods)
     app.connect(

@@ -178,7 +178,7 @@ shown = ["candidate", "accuracy", "eo_gap", "fit_time_s", "pareto"]
 print(results.sort_values("eo_gap")[shown].round(3).to_string(index=False))
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 5))
+fig, ax = plt.subplots(figsize=(7.5, 5.5))
 markers = dict(zip(results["family"].unique(), "osD^v", strict=False))
 for family, rows in results.groupby("family", sort=False):
     ax.scatter(
@@ -197,7 +197,7 @@ ax.step(
 ax.set_xlabel("equalized odds difference on validation rows (lower is fairer)")
 ax.set_ylabel("accuracy on validation rows")
 ax.set_title("Adult, sensitive attribute: sex")
-ax.legend(fontsize="small", loc="lower right")
+ax.legend(loc="lower right")
 fig.tight_layout()
 
 # %%

@@ -51,7 +51,7 @@ assert repaired[1.0]["education"].equals(X_test["education"])
 sex = X_test["sex"].astype(str)
 bins = {"hours-per-week": np.arange(0, 101, 4), "age": np.arange(16, 92, 3)}
 fig, axes = plt.subplots(
-    len(features), len(levels), figsize=(12, 6.5), sharey="row", sharex="row"
+    len(features), len(levels), figsize=(7.5, 6), sharey="row", sharex="row"
 )
 for row, feature in enumerate(features):
     for col, level in enumerate(levels):
@@ -66,8 +66,8 @@ for row, feature in enumerate(features):
                 alpha=0.45,
                 label=group,
             )
-        title = "original" if level == 0 else f"repair_level={level}"
-        ax.set_title(f"{feature}: {title}", fontsize="medium")
+        if row == 0:
+            ax.set_title("original" if level == 0 else f"repair_level={level}")
         ax.set_xlabel(feature)
     axes[row, 0].set_ylabel("density")
 axes[0, 0].legend()

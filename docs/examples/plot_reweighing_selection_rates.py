@@ -108,7 +108,7 @@ for name, y_pred in predictions.items():
 # Selection rates by group
 # ------------------------
 groups = ["Female", "Male"]
-fig, (ax_labels, ax_decisions) = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
+fig, (ax_labels, ax_decisions) = plt.subplots(2, 1, figsize=(7.5, 7), sharey=True)
 width = 0.38
 x = np.arange(len(groups))
 
@@ -117,15 +117,16 @@ def bars(ax, frame, title):
     for i, column in enumerate(frame.columns):
         values = frame.loc[groups, column].to_numpy(dtype=float)
         drawn = ax.bar(x + (i - 0.5) * width, values, width, label=column)
-        ax.bar_label(drawn, fmt="%.2f", fontsize="small")
+        ax.bar_label(drawn, fmt="%.2f")
     ax.set_xticks(x, groups)
     ax.set_title(title)
-    ax.legend(fontsize="small")
+    ax.legend()
 
 
 bars(ax_labels, base_rates, "training labels: share of positives")
 bars(ax_decisions, selection, "test decisions: selection rate")
 ax_labels.set_ylabel("rate")
+ax_decisions.set_ylabel("rate")
 fig.tight_layout()
 
 # %%

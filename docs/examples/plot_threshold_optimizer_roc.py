@@ -71,10 +71,14 @@ optimizers = {
     for c in constraints
 }
 
-fig, axes = plt.subplots(1, 3, figsize=(13, 4.4), sharey=True)
-for ax, (c, optimizer) in zip(axes, optimizers.items(), strict=True):
+fig, axes = plt.subplots(2, 2, figsize=(7.5, 7.5))
+for ax, (c, optimizer) in zip(axes.flat, optimizers.items(), strict=False):
     optimizer.plot(ax=ax)
     ax.set_title(c.replace("_", " "))
+    ax.get_legend().remove()
+# The three panels share one legend, in the fourth.
+axes[1, 1].axis("off")
+axes[1, 1].legend(*axes[0, 0].get_legend_handles_labels(), loc="center")
 fig.tight_layout()
 
 # %%
@@ -113,13 +117,9 @@ for name, predict in [
         {
             "decisions": name,
             "accuracy": np.mean(y_pred == y_test),
-            "equalized odds diff": equalized_odds_difference(y_test, y_pred, **kwargs),
-            "equal opportunity diff": equal_opportunity_difference(
-                y_test, y_pred, **kwargs
-            ),
-            "demographic parity diff": demographic_parity_difference(
-                y_test, y_pred, **kwargs
-            ),
+            "eq. odds diff": equalized_odds_difference(y_test, y_pred, **kwargs),
+            "eq. opp. diff": equal_opportunity_difference(y_test, y_pred, **kwargs),
+            "dem. parity diff": demographic_parity_difference(y_test, y_pred, **kwargs),
         }
     )
 print(pd.DataFrame(rows).round(3).to_string(index=False))
