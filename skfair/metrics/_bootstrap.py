@@ -43,6 +43,15 @@ import numpy as np
 # The quantiles of a two-sided 95% interval, bootstrap_ci's default.
 DEFAULT_QUANTILES = (0.025, 0.975)
 
+_INTERVALS = ("auto", "percentile", "basic")
+
+# Maxima of absolute gaps (non-negative, biased upwards): "basic" intervals.
+_DIFFERENCES = (
+    "demographic_parity_difference",
+    "equalized_odds_difference",
+    "equal_opportunity_difference",
+)
+
 
 def check_bootstrap_params(n_boot, ci_quantiles):
     """Validate ``n_boot`` and ``ci_quantiles``; return them as int and array."""
@@ -244,10 +253,11 @@ def bootstrap_ci(
     ci_quantiles=DEFAULT_QUANTILES,
     sample_weight=None,
     random_state=None,
+    interval="auto",
     n_jobs=None,
     **kw,
 ):
-    """Bootstrap quantiles of a group-fairness metric.
+    """Bootstrap interval (quantiles) of a group-fairness metric.
 
     skfair's fairness metrics (by name, or the functions themselves) are
     functions of the (group, y_true, y_pred) count table, so their resamples
@@ -281,6 +291,18 @@ def bootstrap_ci(
         Non-negative weights of the rows.
     random_state : int, RandomState, Generator or None, default=None
         Seed of the resampling, for reproducible intervals.
+    interval : {"auto", "percentile", "basic"}, default="auto"
+        ``"percentile"``: the ``ci_quantiles`` quantiles of the resampled
+        values. ``"basic"``: those quantiles reflected about the estimate,
+        ``2 * estimate - quantile(1 - q)``, which removes the estimate's bias
+        to first order. ``"auto"``: ``"basic"`` for skfair's ``*_difference``
+        metrics, clipped at 0, and ``"percentile"`` otherwise. A difference
+        is a maximum of absolute gaps, biased upwards by sampling noise --
+        most when two gaps are close, as the TPR and FPR gaps of
+        ``equalized_odds_difference`` can be -- and the percentile interval
+        then inherits the bias twice and covers the truth too rarely (88% of
+        nominal 95% intervals in the simulation of the user guide, against
+        94% for the basic interval).
     n_jobs : int, default=None
         Workers (joblib) for the row route; the count route does not need
         them. The result does not depend on ``n_jobs``.
@@ -310,11 +332,18 @@ def bootstrap_ci(
     from ._fairness import FAIRNESS_METRICS, TABLE_FUNCTIONS
 
     n_boot, quantiles = check_bootstrap_params(n_boot, ci_quantiles)
+    if interval not in _INTERVALS:
+        raise ValueError(
+            f"interval must be one of {list(_INTERVALS)}; got {interval!r}."
+        )
     rng = check_generator(random_state)
     name = _resolve_metric(metric)
+    if interval == "auto":
+        is_difference = name is not None and name in _DIFFERENCES
+        interval = "basic" if is_difference else "percentile"
     if name is not None:
         # One call on the data validates the inputs and the options.
-        FAIRNESS_METRICS[name](
+        estimate = FAIRNESS_METRICS[name](
             y_true,
             y_pred,
             sensitive_features=sensitive_features,
@@ -342,7 +371,18 @@ def bootstrap_ci(
         values = _row_bootstrap_values(
             metric, data, encoding.codes, encoding.n_groups, n_boot, rng, kw, n_jobs
         )
-    return nan_quantiles(values, quantiles)
+        if interval == "basic":
+            weights = {} if sample_weight is None else {"sample_weight": sample_weight}
+            estimate = metric(
+                y_true, y_pred, sensitive_features=sensitive_features, **weights, **kw
+            )
+    if interval == "percentile":
+        return nan_quantiles(values, quantiles)
+    reflected = 2 * float(estimate) - nan_quantiles(values, 1 - quantiles)
+    if name in _DIFFERENCES:
+        # Gaps lie in [0, 1]; the reflection can step outside near 0.
+        reflected = np.clip(reflected, 0, 1)
+    return reflected
 
 
 class _Resamples:
