@@ -307,15 +307,6 @@ class MetricFrame:
         joblib workers for metrics resampled by rows (the count-table route
         needs none). The intervals do not depend on it.
 
-    Attributes
-    ----------
-    overall, by_group, overall_ci, by_group_ci : see the properties.
-    control_levels : list of str or None
-        Names of the control features.
-    sensitive_levels : list of str
-        Names of the sensitive features.
-    n_boot, ci_quantiles : as given.
-
     See Also
     --------
     bootstrap_ci : interval of one fairness metric.
