@@ -24,13 +24,12 @@ from ._fairness import (
     equalized_odds_ratio,
     false_negative_rate,
     false_positive_rate,
-    make_derived_metric,
     mean_prediction,
     selection_rate,
     true_negative_rate,
     true_positive_rate,
 )
-from ._metric_frame import MetricFrame
+from ._metric_frame import MetricFrame, make_derived_metric
 from ._report import group_report
 
 __all__ = [

@@ -18,6 +18,8 @@ labels -- are evaluated on that table, counted in one pass by
 each group, and resampled by rows.
 """
 
+import functools
+import inspect
 import numbers
 import sys
 import warnings
@@ -925,3 +927,104 @@ class MetricFrame:
     def ratio_ci(self, method="between_groups"):
         """Quantiles of :meth:`ratio`: a list, one per ``ci_quantiles``."""
         return self._summary_ci("ratio", method)
+
+
+# ----------------------------------------------------------------------------
+# Derived metrics
+
+
+_TRANSFORMS = ("difference", "group_min", "group_max", "ratio")
+
+
+class _DerivedMetric:
+    """A metric summarised over groups: see :func:`make_derived_metric`."""
+
+    def __init__(self, metric, transform, sample_param_names):
+        self._metric = metric
+        self._transform = transform
+        self._sample_param_names = tuple(sample_param_names)
+        self.__name__ = f"{getattr(metric, '__name__', 'metric')}_{transform}"
+
+    def __call__(self, y_true, y_pred, *, sensitive_features, **params):
+        method = params.pop("method", None)
+        sample_params = {
+            k: params.pop(k) for k in list(params) if k in self._sample_param_names
+        }
+        metric = self._metric
+        if params:
+            metric = functools.partial(metric, **params)
+            metric.__name__ = getattr(self._metric, "__name__", "metric")
+        frame = MetricFrame(
+            metrics=metric,
+            y_true=y_true,
+            y_pred=y_pred,
+            sensitive_features=sensitive_features,
+            sample_params=sample_params,
+        )
+        summary = getattr(frame, self._transform)
+        if method is None:
+            return summary()
+        if self._transform in ("group_min", "group_max"):
+            raise ValueError(
+                f"method= applies to the 'difference' and 'ratio' transforms, "
+                f"not to {self._transform!r}."
+            )
+        return summary(method=method)
+
+
+def make_derived_metric(*, metric, transform, sample_param_names=("sample_weight",)):
+    """Turn a per-group metric into a scalar disparity metric.
+
+    The result ``f(y_true, y_pred, *, sensitive_features, method=..., **params)``
+    builds a :class:`MetricFrame` of ``metric`` and returns its
+    ``transform`` summary, as ``fairlearn.metrics.make_derived_metric`` does;
+    it can be given to :func:`make_fairness_scorer` or called directly.
+
+    Parameters
+    ----------
+    metric : callable
+        ``metric(y_true, y_pred, **params)``, e.g. ``accuracy_score``. It may
+        not take a ``method`` parameter (that name selects the summary's
+        method).
+    transform : {"difference", "ratio", "group_min", "group_max"}
+        The :class:`MetricFrame` summary to return.
+    sample_param_names : sequence of str, default=("sample_weight",)
+        Parameters of ``metric`` holding one value per row; they are split by
+        group. Other keyword arguments are passed unchanged.
+
+    Returns
+    -------
+    derived : callable
+        ``derived(y_true, y_pred, *, sensitive_features, method=None,
+        **params)`` returning a float.
+
+    Examples
+    --------
+    >>> from skfair.metrics import make_derived_metric, true_negative_rate
+    >>> tnr_difference = make_derived_metric(metric=true_negative_rate,
+    ...                                      transform="difference")
+    >>> float(tnr_difference([0, 0, 0, 0], [0, 1, 0, 0],
+    ...                      sensitive_features=["a", "a", "b", "b"]))
+    0.5
+    """
+    if not callable(metric):
+        raise ValueError(f"metric must be callable; got {metric!r}.")
+    if not isinstance(transform, str) or transform not in _TRANSFORMS:
+        raise ValueError(
+            f"transform must be one of {list(_TRANSFORMS)}; got {transform!r}."
+        )
+    try:
+        signature = inspect.signature(metric)
+    except (TypeError, ValueError):  # builtins without a signature
+        signature = None
+    if signature is not None and "method" in signature.parameters:
+        raise ValueError(
+            "metric takes a 'method' parameter, which make_derived_metric "
+            "reserves for the summary's method; bind it with functools.partial."
+        )
+    if isinstance(sample_param_names, str):
+        raise ValueError(
+            "sample_param_names must be a sequence of parameter names; got the "
+            f"string {sample_param_names!r}."
+        )
+    return _DerivedMetric(metric, transform, sample_param_names or ())
