@@ -66,6 +66,12 @@ BENCHMARKS = [
         quick_argv=["--rows", "1000000", "--fairlearn-rows", "20000", "--repeats", "3"],
     ),
     Benchmark(
+        "metric_frame",
+        "metric_frame.py",
+        "MetricFrame bootstrap cost per resample (200k rows, 8 groups) vs fairlearn",
+        quick_argv=["--rows", "20000", "--fairlearn-n-boot", "3"],
+    ),
+    Benchmark(
         "preprocessing",
         "preprocessing.py",
         "Reweighing and DisparateImpactRemover (speed, KS distances) vs AIF360",

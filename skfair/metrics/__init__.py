@@ -11,8 +11,10 @@ audit built on them, do not pay scikit-learn's import time (about 2 s of CPU,
 most of it scipy.stats).
 """
 
+from ._bootstrap import bootstrap_ci
 from ._fairness import (
     average_odds_difference,
+    count,
     demographic_parity_difference,
     demographic_parity_ratio,
     disparate_impact_ratio,
@@ -20,14 +22,21 @@ from ._fairness import (
     equal_opportunity_ratio,
     equalized_odds_difference,
     equalized_odds_ratio,
+    false_negative_rate,
     false_positive_rate,
+    mean_prediction,
     selection_rate,
+    true_negative_rate,
     true_positive_rate,
 )
+from ._metric_frame import MetricFrame, make_derived_metric
 from ._report import group_report
 
 __all__ = [
+    "MetricFrame",
     "average_odds_difference",
+    "bootstrap_ci",
+    "count",
     "demographic_parity_difference",
     "demographic_parity_ratio",
     "disparate_impact_ratio",
@@ -35,10 +44,14 @@ __all__ = [
     "equal_opportunity_ratio",
     "equalized_odds_difference",
     "equalized_odds_ratio",
+    "false_negative_rate",
     "false_positive_rate",
     "group_report",
+    "make_derived_metric",
     "make_fairness_scorer",
+    "mean_prediction",
     "selection_rate",
+    "true_negative_rate",
     "true_positive_rate",
 ]
 

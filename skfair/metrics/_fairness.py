@@ -14,9 +14,13 @@ Conventions shared by every metric (and tested):
 - **A ratio whose largest rate is 0 is NaN** (0 / 0), as in fairlearn.
 """
 
+import warnings
+
 import numpy as np
 
+from ..utils import check_sample_weight_1d
 from ..utils._sensitive import python_label
+from ._counts import _check_total_weight
 from ._dispatch import group_counts, overall_counts
 
 _METHODS = ("between_groups", "to_overall")
@@ -28,22 +32,41 @@ _AGGS = ("worst_case", "mean")
 
 
 def _rate(table, kind):
-    """Rate of ``kind`` for each table of ``table[..., t, p]``; 0 if undefined."""
+    """Rate of ``kind`` for each table of ``table[..., t, p]``; 0 if undefined.
+
+    ``kind`` is one of the keys of ``_RATE_CELLS`` (numerator cells over
+    denominator cells), or ``"balanced_accuracy"``: the mean of the true
+    positive and true negative rates over the classes present, as
+    scikit-learn's ``balanced_accuracy_score``.
+    """
     table = np.asarray(table, dtype=np.float64)
-    if kind == "selection":
-        numerator = table[..., 0, 1] + table[..., 1, 1]
-        denominator = table.sum(axis=(-1, -2))
-    elif kind == "tpr":
-        numerator = table[..., 1, 1]
-        denominator = table[..., 1, 0] + table[..., 1, 1]
-    elif kind == "fpr":
-        numerator = table[..., 0, 1]
-        denominator = table[..., 0, 0] + table[..., 0, 1]
-    else:  # pragma: no cover - internal misuse
-        raise ValueError(kind)
+    if kind == "balanced_accuracy":
+        positives = table[..., 1, :].sum(axis=-1)
+        negatives = table[..., 0, :].sum(axis=-1)
+        present = (positives > 0).astype(float) + (negatives > 0)
+        recalls = _rate(table, "tpr") + _rate(table, "tnr")
+        out = np.zeros(np.shape(recalls))
+        np.divide(recalls, present, out=out, where=present > 0)
+        return out
+    numerator_cells, denominator_cells = _RATE_CELLS[kind]
+    numerator = sum(table[..., t, p] for t, p in numerator_cells)
+    denominator = sum(table[..., t, p] for t, p in denominator_cells)
     out = np.zeros(np.shape(numerator))
     np.divide(numerator, denominator, out=out, where=denominator > 0)
     return out
+
+
+# (true label, predicted label) cells of each rate's numerator and denominator.
+_ALL_CELLS = ((0, 0), (0, 1), (1, 0), (1, 1))
+_RATE_CELLS = {
+    "selection": (((0, 1), (1, 1)), _ALL_CELLS),
+    "tpr": (((1, 1),), ((1, 0), (1, 1))),
+    "fpr": (((0, 1),), ((0, 0), (0, 1))),
+    "tnr": (((0, 0),), ((0, 0), (0, 1))),
+    "fnr": (((1, 0),), ((1, 0), (1, 1))),
+    "accuracy": (((0, 0), (1, 1)), _ALL_CELLS),
+    "precision": (((1, 1),), ((0, 1), (1, 1))),
+}
 
 
 def _check_choice(value, name, options):
@@ -53,47 +76,56 @@ def _check_choice(value, name, options):
         )
 
 
-def _weighted_groups(counts):
-    """The tables of the groups with non-zero total weight, and the overall one."""
-    table = counts.weighted
-    keep = table.sum(axis=(1, 2)) > 0
-    return table[keep], table.sum(axis=0)
+def _group_rates(tables, kind):
+    """Rates of the groups of ``tables[..., g, t, p]``, NaN for empty groups.
+
+    A group whose rows all weigh zero (which a weighted bootstrap resample can
+    also produce) carries no data: its NaN rate is skipped by the reductions.
+    """
+    rates = _rate(tables, kind)
+    return np.where(tables.sum(axis=(-1, -2)) > 0, rates, np.nan)
 
 
-def _difference(table_by_group, overall, kind, method):
-    rates = _rate(table_by_group, kind)
-    if method == "between_groups":
-        return float(rates.max() - rates.min())
-    return float(np.abs(rates - _rate(overall, kind)).max())
+def _difference(tables, kind, method):
+    """Largest gap of the groups' rates, along the group axis of ``tables``.
+
+    ``tables`` has shape ``(..., n_groups, 2, 2)``; the result has shape
+    ``(...)``, so that one call evaluates a whole batch of bootstrap tables.
+    """
+    rates = _group_rates(tables, kind)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
+        if method == "between_groups":
+            return np.nanmax(rates, axis=-1) - np.nanmin(rates, axis=-1)
+        overall = _rate(tables.sum(axis=-3), kind)
+        return np.nanmax(np.abs(rates - overall[..., None]), axis=-1)
 
 
-def _ratio(table_by_group, overall, kind, method):
-    rates = _rate(table_by_group, kind)
-    if method == "between_groups":
-        largest = rates.max()
-        return float(rates.min() / largest) if largest > 0 else float("nan")
+def _ratio(tables, kind, method):
+    """Smallest ratio of the groups' rates (at most 1), like ``_difference``."""
+    rates = _group_rates(tables, kind)
     # A tiny overall rate can overflow the quotient to inf; its inverse is 0.
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        quotient = rates / _rate(overall, kind)
+    with (
+        np.errstate(divide="ignore", invalid="ignore", over="ignore"),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices
+        if method == "between_groups":
+            largest = np.nanmax(rates, axis=-1)
+            smallest = np.nanmin(rates, axis=-1)
+            return np.where(largest > 0, smallest / largest, np.nan)
+        quotient = rates / _rate(tables.sum(axis=-3), kind)[..., None]
         # Each group's ratio is taken at most 1 (x -> 1/x above 1).
         quotient = np.where(quotient > 1, 1 / quotient, quotient)
-    return _nanmin(quotient)
+        return np.nanmin(quotient, axis=-1)
 
 
-def _nanmin(values):
-    defined = np.asarray(values, dtype=np.float64)
-    defined = defined[~np.isnan(defined)]
-    return float(defined.min()) if defined.size else float("nan")
-
-
-def _nanmean(values):
-    defined = np.asarray(values, dtype=np.float64)
-    defined = defined[~np.isnan(defined)]
-    return float(defined.mean()) if defined.size else float("nan")
-
-
-def _tables(y_true, y_pred, sensitive_features, sample_weight, pos_label, method):
-    _check_choice(method, "method", _METHODS)
+def _group_tables(
+    y_true, y_pred, sensitive_features, sample_weight, pos_label, method=None
+):
+    """The weighted group count table, shape ``(n_groups, 2, 2)``."""
+    if method is not None:
+        _check_choice(method, "method", _METHODS)
     counts = group_counts(
         y_true,
         y_pred,
@@ -101,11 +133,65 @@ def _tables(y_true, y_pred, sensitive_features, sample_weight, pos_label, method
         sample_weight=sample_weight,
         pos_label=pos_label,
     )
-    return _weighted_groups(counts)
+    return counts.weighted
+
+
+# ----------------------------------------------------------------------------
+# The disparities as functions of count tables
+#
+# Each ``_<metric>_tables(tables, groups, **options)`` takes a count table of
+# shape (..., n_groups, 2, 2) and returns an array of shape (...): the public
+# metric below calls it once on the data's table, and bootstrap_ci on a whole
+# batch of resampled tables, so both compute exactly the same thing.
+
+
+def _dp_difference_tables(tables, groups, *, method="between_groups"):
+    return _difference(tables, "selection", method)
+
+
+def _dp_ratio_tables(tables, groups, *, method="between_groups"):
+    return _ratio(tables, "selection", method)
+
+
+def _eo_difference_tables(tables, groups, *, method="between_groups"):
+    return _difference(tables, "tpr", method)
+
+
+def _eo_ratio_tables(tables, groups, *, method="between_groups"):
+    return _ratio(tables, "tpr", method)
+
+
+def _eodds_difference_tables(
+    tables, groups, *, method="between_groups", agg="worst_case"
+):
+    tpr_gap = _difference(tables, "tpr", method)
+    fpr_gap = _difference(tables, "fpr", method)
+    if agg == "worst_case":
+        return np.maximum(tpr_gap, fpr_gap)
+    return (tpr_gap + fpr_gap) / 2
+
+
+def _eodds_ratio_tables(tables, groups, *, method="between_groups", agg="worst_case"):
+    tpr_ratio = _ratio(tables, "tpr", method)
+    fpr_ratio = _ratio(tables, "fpr", method)
+    if agg == "mean":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # both NaN
+            return np.nanmean(np.stack([tpr_ratio, fpr_ratio]), axis=0)
+    # fairlearn takes Python's min of [TPR ratio, FPR ratio]: NaN if the TPR
+    # ratio is NaN, the TPR ratio if only the FPR ratio is.
+    return np.where(np.isnan(fpr_ratio), tpr_ratio, np.minimum(tpr_ratio, fpr_ratio))
 
 
 # ----------------------------------------------------------------------------
 # Overall rates (no groups)
+
+
+def _overall_rate(y_true, y_pred, kind, pos_label, sample_weight):
+    counts = overall_counts(
+        y_true, y_pred, sample_weight=sample_weight, pos_label=pos_label
+    )
+    return float(_rate(counts.weighted.sum(axis=0), kind))
 
 
 def selection_rate(y_true, y_pred, *, pos_label=1, sample_weight=None):
@@ -134,10 +220,7 @@ def selection_rate(y_true, y_pred, *, pos_label=1, sample_weight=None):
     >>> selection_rate([0, 1, 1, 0], [1, 1, 0, 0])
     0.5
     """
-    counts = overall_counts(
-        y_true, y_pred, sample_weight=sample_weight, pos_label=pos_label
-    )
-    return float(_rate(counts.weighted.sum(axis=0), "selection"))
+    return _overall_rate(y_true, y_pred, "selection", pos_label, sample_weight)
 
 
 def true_positive_rate(y_true, y_pred, *, pos_label=1, sample_weight=None):
@@ -167,10 +250,7 @@ def true_positive_rate(y_true, y_pred, *, pos_label=1, sample_weight=None):
     >>> true_positive_rate([1, 1, 0, 0], [1, 0, 1, 0])
     0.5
     """
-    counts = overall_counts(
-        y_true, y_pred, sample_weight=sample_weight, pos_label=pos_label
-    )
-    return float(_rate(counts.weighted.sum(axis=0), "tpr"))
+    return _overall_rate(y_true, y_pred, "tpr", pos_label, sample_weight)
 
 
 def false_positive_rate(y_true, y_pred, *, pos_label=1, sample_weight=None):
@@ -200,10 +280,139 @@ def false_positive_rate(y_true, y_pred, *, pos_label=1, sample_weight=None):
     >>> false_positive_rate([1, 0, 0, 0], [1, 1, 0, 0])
     0.3333333333333333
     """
-    counts = overall_counts(
-        y_true, y_pred, sample_weight=sample_weight, pos_label=pos_label
-    )
-    return float(_rate(counts.weighted.sum(axis=0), "fpr"))
+    return _overall_rate(y_true, y_pred, "fpr", pos_label, sample_weight)
+
+
+def true_negative_rate(y_true, y_pred, *, pos_label=1, sample_weight=None):
+    """Fraction of negative rows predicted negative (specificity).
+
+    Equals ``fairlearn.metrics.true_negative_rate``: 0 when there is no
+    negative row.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True binary labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted binary labels.
+    pos_label : object, default=1
+        The positive label.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights of the rows.
+
+    Returns
+    -------
+    rate : float
+
+    Examples
+    --------
+    >>> from skfair.metrics import true_negative_rate
+    >>> true_negative_rate([1, 0, 0, 0], [1, 1, 0, 0])
+    0.6666666666666666
+    """
+    return _overall_rate(y_true, y_pred, "tnr", pos_label, sample_weight)
+
+
+def false_negative_rate(y_true, y_pred, *, pos_label=1, sample_weight=None):
+    """Fraction of positive rows predicted negative (miss rate).
+
+    Equals ``fairlearn.metrics.false_negative_rate``: 0 when there is no
+    positive row.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True binary labels.
+    y_pred : array-like of shape (n_samples,)
+        Predicted binary labels.
+    pos_label : object, default=1
+        The positive label.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights of the rows.
+
+    Returns
+    -------
+    rate : float
+
+    Examples
+    --------
+    >>> from skfair.metrics import false_negative_rate
+    >>> false_negative_rate([1, 1, 1, 0], [1, 0, 0, 0])
+    0.6666666666666666
+    """
+    return _overall_rate(y_true, y_pred, "fnr", pos_label, sample_weight)
+
+
+def count(y_true, y_pred):
+    """Number of rows (the size of each group in a :class:`MetricFrame`).
+
+    Equals ``fairlearn.metrics.count``: sample weights are not taken into
+    account, and the labels may be anything.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels (only their number is used).
+    y_pred : array-like of shape (n_samples,)
+        Predicted labels (checked to have as many rows as ``y_true``).
+
+    Returns
+    -------
+    n_rows : int
+
+    Examples
+    --------
+    >>> from skfair.metrics import count
+    >>> count([0, 1, 1], [1, 1, 0])
+    3
+    """
+    n_true, n_pred = len(y_true), len(y_pred)
+    if n_true != n_pred:
+        raise ValueError(
+            f"y_true has {n_true} rows but y_pred has {n_pred}; they must match."
+        )
+    return n_true
+
+
+def mean_prediction(y_true, y_pred, sample_weight=None):
+    """Weighted mean of the predictions (scores or 0/1 labels).
+
+    Equals ``fairlearn.metrics.mean_prediction``. The true labels are ignored
+    but required, so that the function has the signature of a metric.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,)
+        True labels (only their number is used).
+    y_pred : array-like of shape (n_samples,)
+        Numeric predictions.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Non-negative weights of the rows.
+
+    Returns
+    -------
+    mean : float
+
+    Examples
+    --------
+    >>> from skfair.metrics import mean_prediction
+    >>> mean_prediction([0, 1, 1, 0], [0.2, 0.4, 0.9, 0.5])
+    0.5
+    """
+    y_p = np.asarray(y_pred)
+    if y_p.ndim == 2 and y_p.shape[1] == 1:
+        y_p = y_p[:, 0]
+    if y_p.ndim != 1 or y_p.dtype.kind not in "biuf":
+        raise ValueError(
+            "y_pred must be a 1-D array of numbers (scores or 0/1 labels); got "
+            f"shape {y_p.shape} and dtype {y_p.dtype}."
+        )
+    n_rows = count(y_true, y_p)
+    sw = check_sample_weight_1d(sample_weight, n_rows)
+    if sw is None:
+        return float(np.mean(y_p))
+    _check_total_weight(sw.sum())
+    return float(np.dot(y_p, sw) / sw.sum())
 
 
 # ----------------------------------------------------------------------------
@@ -258,10 +467,10 @@ def demographic_parity_difference(
     ...     [0, 1, 0, 1], [1, 1, 0, 1], sensitive_features=["a", "a", "b", "b"])
     0.5
     """
-    by_group, overall = _tables(
+    tables = _group_tables(
         y_true, y_pred, sensitive_features, sample_weight, pos_label, method
     )
-    return _difference(by_group, overall, "selection", method)
+    return float(_dp_difference_tables(tables, None, method=method))
 
 
 def demographic_parity_ratio(
@@ -307,10 +516,10 @@ def demographic_parity_ratio(
     ...     [0, 1, 0, 1], [1, 1, 0, 1], sensitive_features=["a", "a", "b", "b"])
     0.5
     """
-    by_group, overall = _tables(
+    tables = _group_tables(
         y_true, y_pred, sensitive_features, sample_weight, pos_label, method
     )
-    return _ratio(by_group, overall, "selection", method)
+    return float(_dp_ratio_tables(tables, None, method=method))
 
 
 def equalized_odds_difference(
@@ -367,14 +576,10 @@ def equalized_odds_difference(
     0.5
     """
     _check_choice(agg, "agg", _AGGS)
-    by_group, overall = _tables(
+    tables = _group_tables(
         y_true, y_pred, sensitive_features, sample_weight, pos_label, method
     )
-    gaps = [
-        _difference(by_group, overall, "tpr", method),
-        _difference(by_group, overall, "fpr", method),
-    ]
-    return float(max(gaps)) if agg == "worst_case" else float(np.mean(gaps))
+    return float(_eodds_difference_tables(tables, None, method=method, agg=agg))
 
 
 def equalized_odds_ratio(
@@ -434,19 +639,10 @@ def equalized_odds_ratio(
     0.0
     """
     _check_choice(agg, "agg", _AGGS)
-    by_group, overall = _tables(
+    tables = _group_tables(
         y_true, y_pred, sensitive_features, sample_weight, pos_label, method
     )
-    ratios = [
-        _ratio(by_group, overall, "tpr", method),
-        _ratio(by_group, overall, "fpr", method),
-    ]
-    if agg == "mean":
-        return _nanmean(ratios)
-    tpr_ratio, fpr_ratio = ratios
-    if np.isnan(tpr_ratio) or np.isnan(fpr_ratio):
-        return tpr_ratio
-    return min(tpr_ratio, fpr_ratio)
+    return float(_eodds_ratio_tables(tables, None, method=method, agg=agg))
 
 
 def equal_opportunity_difference(
@@ -491,10 +687,10 @@ def equal_opportunity_difference(
     >>> equal_opportunity_difference(y_true, y_pred, sensitive_features=groups)
     0.5
     """
-    by_group, overall = _tables(
+    tables = _group_tables(
         y_true, y_pred, sensitive_features, sample_weight, pos_label, method
     )
-    return _difference(by_group, overall, "tpr", method)
+    return float(_eo_difference_tables(tables, None, method=method))
 
 
 def equal_opportunity_ratio(
@@ -539,29 +735,19 @@ def equal_opportunity_ratio(
     >>> equal_opportunity_ratio(y_true, y_pred, sensitive_features=groups)
     0.5
     """
-    by_group, overall = _tables(
+    tables = _group_tables(
         y_true, y_pred, sensitive_features, sample_weight, pos_label, method
     )
-    return _ratio(by_group, overall, "tpr", method)
+    return float(_eo_ratio_tables(tables, None, method=method))
 
 
 # ----------------------------------------------------------------------------
 # AIF360-style privileged versus unprivileged comparisons
 
 
-def _privileged_tables(
-    y_true, y_pred, sensitive_features, sample_weight, pos_label, privileged_group
-):
-    """Tables of the privileged group and of all other groups pooled."""
-    counts = group_counts(
-        y_true,
-        y_pred,
-        sensitive_features=sensitive_features,
-        sample_weight=sample_weight,
-        pos_label=pos_label,
-        raw=True,  # so that groups whose rows weigh zero still count as groups
-    )
-    groups = [python_label(g) for g in counts.groups]
+def _privileged_index(groups, privileged_group):
+    """Position of the privileged group among ``groups`` (checked)."""
+    groups = [python_label(g) for g in groups]
     if len(groups) < 2:
         raise ValueError(
             "sensitive_features holds a single group "
@@ -575,26 +761,63 @@ def _privileged_tables(
                 "privileged_group= to say which one is privileged (all the other "
                 f"groups are pooled as unprivileged). Groups: {groups[:20]}."
             )
-        index = 1
-    else:
-        key = python_label(privileged_group)
-        if key not in groups:
-            raise ValueError(
-                f"privileged_group={privileged_group!r} is not one of the groups "
-                f"of sensitive_features: {groups[:20]}"
-                f"{'...' if len(groups) > 20 else ''}."
-            )
-        index = groups.index(key)
-    table = counts.weighted
-    privileged = table[index]
-    unprivileged = np.delete(table, index, axis=0).sum(axis=0)
+        return 1
+    key = python_label(privileged_group)
+    if key not in groups:
+        raise ValueError(
+            f"privileged_group={privileged_group!r} is not one of the groups "
+            f"of sensitive_features: {groups[:20]}"
+            f"{'...' if len(groups) > 20 else ''}."
+        )
+    return groups.index(key)
+
+
+def _split_privileged(tables, groups, privileged_group):
+    """Tables of the privileged group and of all the other groups pooled."""
+    index = _privileged_index(groups, privileged_group)
+    privileged = tables[..., index, :, :]
+    unprivileged = tables.sum(axis=-3) - privileged
+    return privileged, unprivileged
+
+
+def _privileged_tables(
+    y_true, y_pred, sensitive_features, sample_weight, pos_label, privileged_group
+):
+    """Count tables, and their groups, checked for a privileged comparison."""
+    counts = group_counts(
+        y_true,
+        y_pred,
+        sensitive_features=sensitive_features,
+        sample_weight=sample_weight,
+        pos_label=pos_label,
+        raw=True,  # so that groups whose rows weigh zero still count as groups
+    )
+    privileged, unprivileged = _split_privileged(
+        counts.weighted, counts.groups, privileged_group
+    )
     for name, part in (("privileged", privileged), ("unprivileged", unprivileged)):
         if part.sum() <= 0:
             raise ValueError(
                 f"the {name} rows all have zero sample weight; their rates are "
                 "undefined."
             )
-    return privileged, unprivileged
+    return counts.weighted, counts.groups
+
+
+def _average_odds_tables(tables, groups, *, privileged_group=None):
+    privileged, unprivileged = _split_privileged(tables, groups, privileged_group)
+    fpr_gap = _rate(unprivileged, "fpr") - _rate(privileged, "fpr")
+    tpr_gap = _rate(unprivileged, "tpr") - _rate(privileged, "tpr")
+    return (fpr_gap + tpr_gap) / 2
+
+
+def _disparate_impact_tables(tables, groups, *, privileged_group=None):
+    privileged, unprivileged = _split_privileged(tables, groups, privileged_group)
+    numerator = _rate(unprivileged, "selection")
+    denominator = _rate(privileged, "selection")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # x / 0 is inf for x > 0 and 0 / 0 is NaN, as documented.
+        return numerator / denominator
 
 
 def average_odds_difference(
@@ -660,12 +883,12 @@ def average_odds_difference(
     ...     y_true, y_pred, sensitive_features=groups, privileged_group="a")
     -0.5
     """
-    privileged, unprivileged = _privileged_tables(
+    tables, groups = _privileged_tables(
         y_true, y_pred, sensitive_features, sample_weight, pos_label, privileged_group
     )
-    fpr_gap = _rate(unprivileged, "fpr") - _rate(privileged, "fpr")
-    tpr_gap = _rate(unprivileged, "tpr") - _rate(privileged, "tpr")
-    return float((fpr_gap + tpr_gap) / 2)
+    return float(
+        _average_odds_tables(tables, groups, privileged_group=privileged_group)
+    )
 
 
 def disparate_impact_ratio(
@@ -719,15 +942,25 @@ def disparate_impact_ratio(
     ...     [0, 0, 0, 0], [1, 1, 1, 0], sensitive_features=[1, 1, 0, 0])
     0.5
     """
-    privileged, unprivileged = _privileged_tables(
+    tables, groups = _privileged_tables(
         y_true, y_pred, sensitive_features, sample_weight, pos_label, privileged_group
     )
-    numerator = float(_rate(unprivileged, "selection"))
-    denominator = float(_rate(privileged, "selection"))
-    if denominator == 0:
-        return float("nan") if numerator == 0 else float("inf")
-    return numerator / denominator
+    return float(
+        _disparate_impact_tables(tables, groups, privileged_group=privileged_group)
+    )
 
+
+# Each named metric's function of count tables, and the options it takes.
+TABLE_FUNCTIONS = {
+    "demographic_parity_difference": (_dp_difference_tables, ("method",)),
+    "demographic_parity_ratio": (_dp_ratio_tables, ("method",)),
+    "equalized_odds_difference": (_eodds_difference_tables, ("method", "agg")),
+    "equalized_odds_ratio": (_eodds_ratio_tables, ("method", "agg")),
+    "equal_opportunity_difference": (_eo_difference_tables, ("method",)),
+    "equal_opportunity_ratio": (_eo_ratio_tables, ("method",)),
+    "average_odds_difference": (_average_odds_tables, ("privileged_group",)),
+    "disparate_impact_ratio": (_disparate_impact_tables, ("privileged_group",)),
+}
 
 FAIRNESS_METRICS = {
     func.__name__: func
