@@ -164,11 +164,31 @@ class _RateConstrainedLogistic:
             return z
         return expit(z / self.temperature)
 
-    def evaluate(self, theta):
-        """Objective value, rates and decision-function values at ``theta``."""
-        z = self.scores(theta)
+    def evaluate(self, theta, z=None):
+        """Objective value, rates and decision-function values at ``theta``.
+
+        ``z``, if given, are the scores ``A @ theta`` (see ``step_scores``).
+        """
+        if z is None:
+            z = self.scores(theta)
         rates = self.cells @ self.soft_decisions(z) - self.rate_offsets
         return self.objective(theta, z), rates, z
+
+    def step_scores(self, z, step):
+        """The scores after ``step``, ``z + A @ step``, for scores ``z``.
+
+        Dense ``A``: the increment comes from the single-precision copy,
+        at a third of the cost of a double-precision pass. Its rounding
+        error is relative to the increment, not to the scores, so the
+        objective's change over a step, which the acceptance test compares
+        with the model's prediction, keeps about seven digits however small
+        the step is; the scores of a run's iterates accumulate one such
+        increment per accepted step (each run starts from exact scores, and
+        the caller recomputes the scores of the models it keeps).
+        """
+        if self._A_single is None:
+            return z + self.scores(step)
+        return z + self._A_single @ step.astype(np.float32)
 
     def objective(self, theta, z):
         """Objective value at ``theta``, whose scores ``A @ theta`` are ``z``."""

@@ -308,7 +308,9 @@ def _iterate(
 
     def trial(step):
         new_theta = theta + step
-        new_loss, new_rates, new_z = model.evaluate(new_theta)
+        new_loss, new_rates, new_z = model.evaluate(
+            new_theta, model.step_scores(z, step)
+        )
         new_violation = _violation(new_rates, n_slices, tolerance)
         return new_theta, new_loss, new_rates, new_z, new_violation
 
@@ -383,6 +385,9 @@ def _iterate(
         if damping > _MAX_DAMPING:
             stalled = True
             break
+    # The rates the run reports, from exact scores (the iterates' scores
+    # carry the single-precision increments of model.step_scores).
+    rates = model.evaluate(theta)[1]
     return SCPResult(
         theta=theta,
         n_iter=n_iter,
