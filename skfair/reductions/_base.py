@@ -15,7 +15,7 @@ from sklearn.utils.metadata_routing import (
     process_routing,
 )
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..preprocessing._reweighing import _sample_weight_key
 from ..utils import (
@@ -105,8 +105,11 @@ class BestResponses:
         The parameter switching warm starts on, if they are used.
     """
 
-    def __init__(self, estimator, X, moment, fit_params, weight_key, warm_parameter):
+    def __init__(
+        self, estimator, X, moment, fit_params, weight_key, warm_parameter, total_weight
+    ):
         self.X = X
+        self.total_weight = total_weight
         self.moment = moment
         self.fit_params = fit_params
         self.weight_key = weight_key
@@ -140,9 +143,11 @@ class BestResponses:
             predictor = DummyClassifier(strategy="constant", constant=constant)
             predictor.fit(np.zeros((self.n_samples, 1)), labels)
             return predictor, np.full(self.n_samples, float(constant))
-        # Mean weight 1, as the estimator would see unweighted data, so that
-        # its regularisation means what it means without weights.
-        weights *= self.n_samples / total
+        # The weights sum to the total sample weight (the number of rows
+        # without sample_weight), as the estimator would see the data, so
+        # that its regularisation means what it means without the reduction
+        # and integer sample weights act as repeated rows.
+        weights *= self.total_weight / total
         if start is not None and self.warm_parameter is not None:
             predictor = copy.deepcopy(start)
         else:
@@ -256,7 +261,6 @@ class ReductionBase(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             self.constraints, y01, weights, encoding.codes, n_groups, tolerance
         )
         estimator_params = self._estimator_fit_params(fit_params)
-        final, _ = _final_step(self.estimator)
         if _routing_enabled() and isinstance(self.estimator, Pipeline):
             weight_key = "sample_weight"  # routed by the Pipeline to its steps
         else:
@@ -268,11 +272,14 @@ class ReductionBase(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             estimator_params,
             weight_key,
             warm_start_parameter(self.estimator, self.warm_start),
+            float(weights.sum()),
         )
         return oracle, moment, y01, weights
 
     def _check_targets(self, y, n_samples):
         _check_labels_present(y)
+        if getattr(y, "ndim", 1) == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)  # a DataConversionWarning
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
         if y_type != "binary":
             raise ValueError(

@@ -394,7 +394,8 @@ class ExponentiatedGradient(ReductionBase):
         errors = np.abs(decisions - y01)
         mean = np.average(errors, weights=weights)
         std = np.sqrt(np.average((errors - mean) ** 2, weights=weights))
-        return _NU_MULTIPLIER * std / np.sqrt(errors.size)
+        # Weights count as repeated rows in the sample size.
+        return _NU_MULTIPLIER * std / np.sqrt(weights.sum())
 
     @staticmethod
     def _duality_gap(oracle, moment, mixture, lambda_vec, value, bound):

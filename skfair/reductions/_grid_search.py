@@ -18,6 +18,8 @@ def integer_grid(dim, grid_size):
     smallest ``m`` that gives at least ``grid_size`` points. Returns the
     points, shape (grid_size, dim), and ``m``.
     """
+    if dim == 0:  # one group: no constraint, every point is the origin
+        return np.zeros((grid_size, 0)), 0
     m = max(int(np.floor((grid_size / 2.0**dim) ** (1.0 / dim) - 1)), 0)
     while True:
         points = _ball_points(dim, m)
@@ -123,6 +125,10 @@ class GridSearch(ReductionBase):
     ``np.linspace(-grid_limit, grid_limit, grid_size)`` for odd
     ``grid_size``. With more groups there are more dimensions and a grid
     covers them more coarsely; :class:`ExponentiatedGradient` scales better.
+    As in fairlearn, the grid depends on which group is last: relabelling
+    the groups so that their sorted order changes changes the grid points
+    (for two groups, the multiplier of ``rate[a] - rate[b]`` is ``l`` times
+    the share of group ``b``), hence possibly the chosen predictor.
 
     Examples
     --------
