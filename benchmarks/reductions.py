@@ -18,8 +18,6 @@ Usage: ``python benchmarks/reductions.py [--quick] [--no-fairlearn]``.
 
 import argparse
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -30,21 +28,13 @@ from threadpoolctl import threadpool_limits
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _report import machine_line, write_section  # noqa: E402
-from frontier import AdultSplits  # noqa: E402
+from frontier import AdultSplits, _timed  # noqa: E402
 
 from skfair.metrics import (  # noqa: E402
     demographic_parity_difference,
     equalized_odds_difference,
 )
 from skfair.reductions import ExponentiatedGradient, GridSearch  # noqa: E402
-
-
-def _timed(fit):
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        model = fit()
-    return model, time.perf_counter() - start
 
 
 def _expected_accuracy(p, y):

@@ -9,17 +9,12 @@ from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
-    process_routing,
-)
-from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.metadata_routing import process_routing
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from ..postprocessing._threshold_optimizer import check_binary_target
 from ..preprocessing._reweighing import _sample_weight_key
 from ..utils import (
-    check_binary_labels,
     check_n_samples,
     check_sample_weight_1d,
     encode_groups,
@@ -34,7 +29,10 @@ from ..utils._sklearn_compat import (
     _raise_for_params,
     _routing_enabled,
 )
-from ..utils._validation import _check_labels_present, inner_estimator_tags
+from ..utils._validation import (
+    fit_routing,
+    inner_estimator_tags,
+)
 from ._moments import CONSTRAINT_EVENTS, classification_moment, empty_cells
 
 # Estimators whose ``warm_start=True`` starts the next fit from the previous
@@ -277,23 +275,10 @@ class ReductionBase(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return oracle, moment, y01, weights
 
     def _check_targets(self, y, n_samples):
-        _check_labels_present(y)
         if getattr(y, "ndim", 1) == 2 and y.shape[1] == 1:
+            # The wrapped estimator never sees y, so warn here as it would.
             y = column_or_1d(y, warn=True)  # a DataConversionWarning
-        y_type = type_of_target(y, input_name="y", raise_unknown=True)
-        if y_type != "binary":
-            raise ValueError(
-                "Only binary classification is supported. The type of the "
-                f"target is {y_type}."
-            )
-        y01, classes = check_binary_labels(y)
-        check_n_samples(y01, n_samples, name="y")
-        if classes.size != 2:
-            raise ValueError(
-                f"y holds one class only ({classes.tolist()}); "
-                f"{type(self).__name__} needs both classes."
-            )
-        return y01, classes
+        return check_binary_target(y, n_samples, type(self).__name__)
 
     def _check_cells(self, y01, weights, codes, n_groups):
         """Every constrained rate must exist in every group."""
@@ -342,14 +327,7 @@ class ReductionBase(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             A :class:`~sklearn.utils.metadata_routing.MetadataRouter` with the
             routing information.
         """
-        return (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(
-                estimator=self.estimator,
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-        )
+        return fit_routing(self, self.estimator)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

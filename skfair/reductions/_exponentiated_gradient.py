@@ -6,11 +6,8 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import check_random_state
 
-from ..utils import check_n_samples, check_sample_weight_1d
-from ..utils._row_hash import row_uniforms
-from ..utils._sensitive import format_label
+from ..utils._randomized import expected_accuracy, randomized_decisions
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, _num_samples
 from ..utils._validation import keep_state_on_error
 from ._base import ReductionBase, mixture_probability
@@ -504,18 +501,8 @@ class ExponentiatedGradient(ReductionBase):
             any batch.
         """
         p, X_model = self._positive_probability(X, "predict")
-        positive = p >= 1.0
-        randomized = (p > 0.0) & (p < 1.0)
-        if randomized.any():
-            u = row_uniforms(X_model, self._prediction_seed())
-            positive |= randomized & (u < p)
+        positive = randomized_decisions(p, X_model, self.random_state)
         return self.classes_[positive.astype(np.intp)]
-
-    def _prediction_seed(self):
-        if isinstance(self.random_state, Integral):
-            return int(self.random_state)
-        rng = check_random_state(self.random_state)
-        return int(rng.randint(np.iinfo(np.int32).max))
 
     def score(self, X, y, sample_weight=None):
         """Expected accuracy of the randomized decisions on ``(X, y)``.
@@ -540,19 +527,7 @@ class ExponentiatedGradient(ReductionBase):
             Weighted expected accuracy.
         """
         p, _ = self._positive_probability(X, "score")
-        y_arr = np.asarray(y)
-        if y_arr.ndim == 2 and y_arr.shape[1] == 1:
-            y_arr = y_arr[:, 0]
-        check_n_samples(y_arr, p.size, name="y")
-        unknown = ~np.isin(y_arr, self.classes_)
-        if unknown.any():
-            raise ValueError(
-                f"y holds label {format_label(y_arr[unknown][0])}, which is not "
-                f"one of the classes seen in fit {self.classes_.tolist()}."
-            )
-        weights = check_sample_weight_1d(sample_weight, p.size)
-        correct = np.where(y_arr == self.classes_[1], p, 1.0 - p)
-        return float(np.average(correct, weights=weights))
+        return expected_accuracy(p, y, self.classes_, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
