@@ -384,3 +384,84 @@ def test_inputs_are_not_modified():
         )
     for original, copy in zip((X, y, group, sw), copies, strict=True):
         assert_array_equal(original, copy)
+
+
+# --------------------------------------------------------------------------
+# Regression: bounded group loss
+# --------------------------------------------------------------------------
+
+
+def _regression_data(n=600, seed=0):
+    rng = np.random.default_rng(seed)
+    group = rng.choice(2, n)
+    group[0] = 0
+    X = rng.normal(size=(n, 2))
+    noise = rng.normal(scale=0.3 + 0.5 * group, size=n)
+    y = X[:, 0] + np.where(group == 1, 1.5, 0.2) * X[:, 1] + noise
+    return X, y, group
+
+
+def test_bounded_group_loss_matches_fairlearn():
+    X, y, group = _regression_data()
+    tolerance = 0.9
+    base = (LinearRegression().fit(X, y).predict(X) - y) ** 2
+    assert base[group == 1].mean() > tolerance + 0.05  # the constraint binds
+    ours = ExponentiatedGradient(
+        LinearRegression(),
+        constraints="bounded_group_loss",
+        tolerance=tolerance,
+        random_state=0,
+    ).fit(X, y, sensitive_features=group)
+    # The mixture's expected losses, computed from its members directly.
+    members = np.column_stack(
+        [np.clip(h.predict(X), y.min(), y.max()) for h in ours.predictors_]
+    )
+    losses = (members - y[:, None]) ** 2 @ ours.weights_
+    group_losses = [losses[group == g].mean() for g in (0, 1)]
+    assert max(group_losses) <= tolerance + ours.eps
+    assert ours.training_gaps_["group_loss"] == pytest.approx(max(group_losses))
+    assert ours.training_error_ == pytest.approx(losses.mean())
+    theirs = fairlearn_reductions.ExponentiatedGradient(
+        LinearRegression(),
+        fairlearn_reductions.BoundedGroupLoss(
+            fairlearn_reductions.SquareLoss(y.min(), y.max()), upper_bound=tolerance
+        ),
+        eps=0.01,
+    ).fit(X, y, sensitive_features=group)
+    members = np.column_stack(
+        [np.clip(h.predict(X), y.min(), y.max()) for h in theirs.predictors_]
+    )
+    theirs_loss = ((members - y[:, None]) ** 2 @ theirs.weights_.to_numpy()).mean()
+    # The same problem: the same optimum, within the duality gaps.
+    assert ours.training_error_ == pytest.approx(theirs_loss, abs=0.01)
+
+
+def test_bounded_group_loss_predict_and_errors():
+    X, y, group = _regression_data(n=300, seed=1)
+    eg = ExponentiatedGradient(
+        LinearRegression(),
+        constraints="bounded_group_loss",
+        tolerance=0.9,
+        random_state=0,
+    ).fit(X, y, sensitive_features=group)
+    assert not hasattr(eg, "predict_proba")
+    pred = eg.predict(X)
+    # The same member for a row alone (its prediction may differ in the last
+    # bit: the regressor's matrix product is batched).
+    alone = [eg.predict(X[i : i + 1])[0] for i in range(10)]
+    assert_allclose(alone, pred[:10], rtol=1e-12)
+    # Each prediction is one of the used members' predictions.
+    members = np.column_stack(
+        [
+            h.predict(X)
+            for h, w in zip(eg.predictors_, eg.weights_, strict=True)
+            if w > 0
+        ]
+    )
+    assert members.shape[1] > 1  # a real mixture: rows pick different members
+    assert np.isclose(members, pred[:, None]).any(axis=1).all()
+    assert eg.__sklearn_tags__().estimator_type == "regressor"
+    with pytest.raises(ValueError, match="must be a regressor"):
+        ExponentiatedGradient(
+            LogisticRegression(), constraints="bounded_group_loss"
+        ).fit(X, (y > 0).astype(int), sensitive_features=group)

@@ -4,11 +4,18 @@ import copy
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    MetaEstimatorMixin,
+    clone,
+    is_regressor,
+)
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import Pipeline
+from sklearn.utils import check_array
 from sklearn.utils.metadata_routing import process_routing
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
@@ -33,7 +40,12 @@ from ..utils._validation import (
     fit_routing,
     inner_estimator_tags,
 )
-from ._moments import CONSTRAINT_EVENTS, classification_moment, empty_cells
+from ._moments import (
+    CONSTRAINT_EVENTS,
+    classification_moment,
+    empty_cells,
+    loss_moment,
+)
 
 # Estimators whose ``warm_start=True`` starts the next fit from the previous
 # solution of the same problem (a start point, nothing else). For ensembles
@@ -115,7 +127,7 @@ class BestResponses:
         self.template = clone(estimator)
         if warm_parameter is not None:
             self.template.set_params(**{warm_parameter: True})
-        self.n_samples = moment.cell.size
+        self.n_samples = _num_samples(X)
         self.predictors = []
         self.decisions = []
         self.errors = []
@@ -130,10 +142,13 @@ class BestResponses:
         fitted), or None. Returns the fitted classifier and its 0/1
         decisions on the training rows.
         """
+        self.n_fits += 1
+        if self.moment.regression:
+            # The costs are the row weights of a plain weighted regression.
+            return self._fit_weighted(self.moment.y, costs, start)
         labels = (costs < 0).astype(np.int64)
         weights = np.abs(costs)
         total = weights.sum()
-        self.n_fits += 1
         if labels.min() == labels.max() or total <= 0:
             # One label (or nothing to gain): the constant classifier is the
             # exact best response, and most estimators refuse one class.
@@ -141,16 +156,23 @@ class BestResponses:
             predictor = DummyClassifier(strategy="constant", constant=constant)
             predictor.fit(np.zeros((self.n_samples, 1)), labels)
             return predictor, np.full(self.n_samples, float(constant))
+        return self._fit_weighted(labels, weights, start)
+
+    def _fit_weighted(self, target, weights, start):
+        total = weights.sum()
         # The weights sum to the total sample weight (the number of rows
         # without sample_weight), as the estimator would see the data, so
         # that its regularisation means what it means without the reduction
         # and integer sample weights act as repeated rows.
-        weights *= self.total_weight / total
+        weights = weights * (self.total_weight / total)
         if start is not None and self.warm_parameter is not None:
             predictor = copy.deepcopy(start)
         else:
             predictor = clone(self.template)
-        predictor.fit(self.X, labels, **{self.weight_key: weights}, **self.fit_params)
+        predictor.fit(self.X, target, **{self.weight_key: weights}, **self.fit_params)
+        if self.moment.regression:
+            predictions = predictor_outputs(predictor, self.X, self.n_samples)
+            return predictor, self.moment.losses(predictions)
         return predictor, predictor_decisions(predictor, self.X, self.n_samples)
 
     def add(self, predictor, decisions, lambda_vec):
@@ -206,6 +228,17 @@ class BestResponses:
         return None
 
 
+def predictor_outputs(predictor, X, n_samples):
+    """``predictor.predict(X)`` as finite floats, one per row."""
+    output = np.asarray(predictor.predict(X), dtype=np.float64)
+    if output.ndim == 2 and output.shape[1] == 1:
+        output = output[:, 0]
+    check_n_samples(output, n_samples, name="the wrapped estimator's predictions")
+    if not np.isfinite(output).all():
+        raise ValueError("the wrapped estimator predicted NaN or infinite values.")
+    return output
+
+
 def predictor_decisions(predictor, X, n_samples):
     """``predictor.predict(X)`` as 0/1 floats; it was fitted on 0/1 labels."""
     if isinstance(predictor, DummyClassifier):
@@ -246,7 +279,11 @@ class ReductionBase(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         )
         validate_data(self, X, skip_check_array=True, reset=True)
         n_samples = _num_samples(X)
-        y01, self.classes_ = self._check_targets(y, n_samples)
+        regression = self.constraints == "bounded_group_loss"
+        if regression:
+            y01 = self._check_regression_target(y, n_samples)
+        else:
+            y01, self.classes_ = self._check_targets(y, n_samples)
         weights = check_sample_weight_1d(sample_weight, n_samples)
         weights = np.ones(n_samples) if weights is None else weights
         if weights.sum() <= 0:
@@ -254,10 +291,16 @@ class ReductionBase(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         encoding = encode_groups(raw_groups)
         self.groups_ = encoding.groups
         n_groups = len(encoding.groups)
-        self._check_cells(y01, weights, encoding.codes, n_groups)
-        moment = classification_moment(
-            self.constraints, y01, weights, encoding.codes, n_groups, tolerance
-        )
+        if regression:
+            self._check_group_weights(weights, encoding.codes, n_groups)
+            moment = loss_moment(
+                y01, weights, encoding.codes, n_groups, tolerance, self.loss
+            )
+        else:
+            self._check_cells(y01, weights, encoding.codes, n_groups)
+            moment = classification_moment(
+                self.constraints, y01, weights, encoding.codes, n_groups, tolerance
+            )
         estimator_params = self._estimator_fit_params(fit_params)
         if _routing_enabled() and isinstance(self.estimator, Pipeline):
             weight_key = "sample_weight"  # routed by the Pipeline to its steps
@@ -279,6 +322,27 @@ class ReductionBase(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             # The wrapped estimator never sees y, so warn here as it would.
             y = column_or_1d(y, warn=True)  # a DataConversionWarning
         return check_binary_target(y, n_samples, type(self).__name__)
+
+    def _check_regression_target(self, y, n_samples):
+        if not is_regressor(self.estimator):
+            raise ValueError(
+                "constraints='bounded_group_loss' is for regression: the "
+                f"estimator must be a regressor; {type(self.estimator).__name__} "
+                "is not."
+            )
+        y = column_or_1d(y, warn=True)
+        y = check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        check_n_samples(y, n_samples, name="y")
+        return y
+
+    def _check_group_weights(self, weights, codes, n_groups):
+        per_group = np.bincount(codes, weights=weights, minlength=n_groups)
+        empty = np.flatnonzero(per_group <= 0)
+        if empty.size:
+            raise ValueError(
+                f"Group {format_label(self.groups_[empty[0]])} has no samples "
+                "with positive weight, so its mean loss is undefined."
+            )
 
     def _check_cells(self, y01, weights, codes, n_groups):
         """Every constrained rate must exist in every group."""

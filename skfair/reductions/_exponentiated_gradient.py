@@ -6,11 +6,20 @@ from numbers import Integral, Real
 import numpy as np
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+from sklearn.utils import RegressorTags
+from sklearn.utils.metaestimators import available_if
 
-from ..utils._randomized import expected_accuracy, randomized_decisions
+from ..utils._randomized import (
+    expected_accuracy,
+    prediction_seed,
+    randomized_decisions,
+)
+from ..utils._row_hash import row_uniforms
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context, _num_samples
 from ..utils._validation import keep_state_on_error
-from ._base import ReductionBase, mixture_probability
+from ._base import ReductionBase, mixture_probability, predictor_outputs
+from ._moments import CONSTRAINT_EVENTS
 
 # The default duality-gap threshold is this multiple of the standard error of
 # the first classifier's training error (Agarwal et al.'s statistical floor).
@@ -90,10 +99,14 @@ class ExponentiatedGradient(ReductionBase):
 
     constraints : {"equalized_odds", "demographic_parity", \
             "equal_opportunity", "false_positive_rate_parity", \
-            "error_rate_parity"}, default="equalized_odds"
+            "error_rate_parity", "bounded_group_loss"}, \
+            default="equalized_odds"
         The rates made equal across groups: true and false positive rates,
         the selection rate, the true positive rate, the false positive rate,
-        or the error rate.
+        or the error rate. "bounded_group_loss" is for regression (Agarwal,
+        Dudik & Wu, 2019): ``estimator`` is then a regressor, and every
+        group's mean ``loss`` must be at most ``tolerance`` while the overall
+        mean loss is minimised.
 
     tolerance : float, default=0.01
         Largest allowed difference of each constrained rate between any two
@@ -149,6 +162,12 @@ class ExponentiatedGradient(ReductionBase):
         members. True sets ``warm_start=True`` on any estimator that has the
         parameter; False never warm-starts.
 
+    loss : {"square", "absolute"}, default="square"
+        The loss of "bounded_group_loss", of the predictions clipped to the
+        range of the training ``y``. The regressor should minimise this loss
+        (e.g. ``loss="absolute_error"`` of a gradient-boosted regressor for
+        "absolute"). Ignored by the classification constraints.
+
     Attributes
     ----------
     predictors_ : list of estimator objects
@@ -165,12 +184,14 @@ class ExponentiatedGradient(ReductionBase):
         ``lambda_vecs_``): ``rate[group_a] - rate[group_b] <= tolerance``.
 
     training_error_ : float
-        Expected training error of the model :meth:`predict` uses.
+        Expected training error of the model :meth:`predict` uses (its mean
+        loss for "bounded_group_loss").
 
     training_gaps_ : dict
         Largest difference between groups of each constrained rate, on the
         training data, of the model :meth:`predict` uses (expected rates of
-        the mixture if ``randomized``).
+        the mixture if ``randomized``); for "bounded_group_loss", the
+        largest group's mean loss.
 
     best_gap_ : float
         The duality gap of the returned mixture.
@@ -189,7 +210,8 @@ class ExponentiatedGradient(ReductionBase):
         ``randomized=False``.
 
     classes_ : ndarray of shape (2,)
-        The class labels; ``classes_[1]`` is the positive class.
+        The class labels; ``classes_[1]`` is the positive class (not with
+        "bounded_group_loss").
 
     groups_ : ndarray of shape (n_groups,)
         The group labels seen in fit, sorted.
@@ -232,12 +254,18 @@ class ExponentiatedGradient(ReductionBase):
     :class:`~skfair.postprocessing.ThresholdOptimizer`). A row's decision
     therefore depends on the row and the seed only, never on the batch.
     The predictors do not see the groups, so neither :meth:`predict` nor
-    :meth:`predict_proba` needs them.
+    :meth:`predict_proba` needs them. For "bounded_group_loss", each row's
+    prediction is that of the predictor its hash ``u`` picks, with the
+    mixture's weights as probabilities, and :meth:`score` is the R² of
+    :meth:`predict`.
 
     References
     ----------
     A. Agarwal, A. Beygelzimer, M. Dudik, J. Langford and H. Wallach, "A
     Reductions Approach to Fair Classification", ICML 2018.
+
+    A. Agarwal, M. Dudik and Z. S. Wu, "Fair Regression: Quantitative
+    Definitions and Reduction-Based Algorithms", ICML 2019.
 
     Examples
     --------
@@ -273,6 +301,8 @@ class ExponentiatedGradient(ReductionBase):
         "random_state": ["random_state"],
         "randomized": ["boolean"],
         "warm_start": ["boolean", StrOptions({"auto"})],
+        "constraints": [StrOptions({*CONSTRAINT_EVENTS, "bounded_group_loss"})],
+        "loss": [StrOptions({"square", "absolute"})],
     }
 
     def __init__(
@@ -289,6 +319,7 @@ class ExponentiatedGradient(ReductionBase):
         random_state=None,
         randomized=True,
         warm_start="auto",
+        loss="square",
     ):
         self.estimator = estimator
         self.constraints = constraints
@@ -301,6 +332,7 @@ class ExponentiatedGradient(ReductionBase):
         self.random_state = random_state
         self.randomized = randomized
         self.warm_start = warm_start
+        self.loss = loss
 
     @keep_state_on_error
     @_fit_context(prefer_skip_nested_validation=False)
@@ -373,7 +405,7 @@ class ExponentiatedGradient(ReductionBase):
             n_predictors, n_constraints
         )
         self.n_oracle_calls_ = oracle.n_fits
-        self.constraint_pairs_ = self._constraint_pairs(moment)
+        self.constraint_pairs_ = moment.constraint_labels(self.groups_)
         self._store_training_figures(oracle, moment)
         if self.best_gap_ >= self.nu_:
             warnings.warn(
@@ -388,7 +420,8 @@ class ExponentiatedGradient(ReductionBase):
     def _default_nu(self, decisions, y01, weights):
         if self.nu is not None:
             return float(self.nu)
-        errors = np.abs(decisions - y01)
+        # The rows' errors (classification) or losses (regression).
+        errors = decisions if self._regression else np.abs(decisions - y01)
         mean = np.average(errors, weights=weights)
         std = np.sqrt(np.average((errors - mean) ** 2, weights=weights))
         # Weights count as repeated rows in the sample size.
@@ -410,24 +443,6 @@ class ExponentiatedGradient(ReductionBase):
         high = error + bound * max(0.0, violation.max())
         _, low = oracle.best(lambda_vec)
         return max(lagrangian - min(low, value), high - lagrangian, 0.0)
-
-    def _constraint_pairs(self, moment):
-        pairs = []
-        for c, d in moment.pairs:
-            event, g = divmod(int(c), moment.n_groups)
-            h = int(d) % moment.n_groups
-            pairs.append(
-                (
-                    moment.rate_names[event],
-                    self.groups_[g].item()
-                    if isinstance(self.groups_[g], np.generic)
-                    else self.groups_[g],
-                    self.groups_[h].item()
-                    if isinstance(self.groups_[h], np.generic)
-                    else self.groups_[h],
-                )
-            )
-        return pairs
 
     def _store_training_figures(self, oracle, moment):
         decisions = np.asarray(oracle.decisions)
@@ -466,6 +481,30 @@ class ExponentiatedGradient(ReductionBase):
         predictor = self.predictors_[self.deterministic_index_]
         return mixture_probability([predictor], [1.0], X_model, n_samples), X_model
 
+    @property
+    def _regression(self):
+        return self.constraints == "bounded_group_loss"
+
+    def _regression_predict(self, X_model, n_samples):
+        """Each row's prediction by one predictor, drawn by the row's hash."""
+        if self.randomized:
+            used = np.flatnonzero(self.weights_ > 0)
+        else:
+            used = np.array([self.deterministic_index_])
+        outputs = np.column_stack(
+            [predictor_outputs(self.predictors_[j], X_model, n_samples) for j in used]
+        )
+        if used.size == 1:
+            return outputs[:, 0]
+        cumulative = np.cumsum(self.weights_[used])
+        u = row_uniforms(X_model, prediction_seed(self.random_state))
+        choice = np.minimum(
+            np.searchsorted(cumulative / cumulative[-1], u, side="right"),
+            used.size - 1,
+        )
+        return outputs[np.arange(n_samples), choice]
+
+    @available_if(lambda self: self.constraints != "bounded_group_loss")
     def predict_proba(self, X):
         """Probability of each class under the mixture's randomized decision.
 
@@ -500,6 +539,9 @@ class ExponentiatedGradient(ReductionBase):
             of row ``i`` and the seed: the same row gets the same decision in
             any batch.
         """
+        if self._regression:
+            X_model = self._model_input(X, "predict")
+            return self._regression_predict(X_model, _num_samples(X))
         p, X_model = self._positive_probability(X, "predict")
         positive = randomized_decisions(p, X_model, self.random_state)
         return self.classes_[positive.astype(np.intp)]
@@ -526,6 +568,8 @@ class ExponentiatedGradient(ReductionBase):
         score : float
             Weighted expected accuracy.
         """
+        if self._regression:
+            return r2_score(y, self.predict(X), sample_weight=sample_weight)
         p, _ = self._positive_probability(X, "score")
         return expected_accuracy(p, y, self.classes_, sample_weight)
 
@@ -534,4 +578,8 @@ class ExponentiatedGradient(ReductionBase):
         tags.non_deterministic = self.randomized and not isinstance(
             self.random_state, Integral
         )
+        if self.constraints == "bounded_group_loss":
+            tags.estimator_type = "regressor"
+            tags.classifier_tags = None
+            tags.regressor_tags = RegressorTags()
         return tags

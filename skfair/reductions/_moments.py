@@ -145,6 +145,109 @@ class ClassificationMoment:
     def lagrangian(self, error, violations, lambda_vec):
         return float(error + lambda_vec @ violations)
 
+    regression = False
+
+    def constraint_labels(self, groups):
+        """``(rate, group_a, group_b)`` of each constraint."""
+        labels = []
+        for c, d in self.pairs:
+            event, g = divmod(int(c), self.n_groups)
+            h = int(d) % self.n_groups
+            labels.append(
+                (self.rate_names[event], _plain(groups[g]), _plain(groups[h]))
+            )
+        return labels
+
+
+def _plain(label):
+    return label.item() if isinstance(label, np.generic) else label
+
+
+_LOSSES = {
+    "square": lambda residual: residual**2,
+    "absolute": np.abs,
+}
+
+
+@dataclass
+class LossMoment:
+    """Mean loss overall and per group of real-valued predictions (regression).
+
+    The bounded-group-loss constraints of Agarwal, Dudik & Wu (2019): every
+    group's weighted mean loss is at most ``tolerance``. Predictions are
+    clipped to the training range of ``y`` (``low``, ``high``) before the
+    loss, which bounds it. "Decisions" here are the clipped predictions; the
+    error and rates of a mixture are the mixture weights times its members'.
+    """
+
+    y: np.ndarray
+    weights: np.ndarray
+    codes: np.ndarray
+    group_weight: np.ndarray
+    tolerance: float
+    loss: str
+    low: float
+    high: float
+
+    regression = True
+    rate_names = ("group_loss",)
+
+    @property
+    def n_groups(self):
+        return self.group_weight.size
+
+    @property
+    def n_constraints(self):
+        return self.n_groups
+
+    def losses(self, predictions):
+        return _LOSSES[self.loss](np.clip(predictions, self.low, self.high) - self.y)
+
+    def error(self, losses):
+        """Weighted mean loss; takes the rows' losses (see :meth:`losses`)."""
+        return float(self.weights @ losses / self.weights.sum())
+
+    def rates(self, losses):
+        """Each group's weighted mean loss."""
+        per_group = np.bincount(
+            self.codes, weights=self.weights * losses, minlength=self.n_groups
+        )
+        return per_group / self.group_weight
+
+    def violations(self, rates):
+        return rates - self.tolerance
+
+    def gaps(self, rates):
+        """The largest group's mean loss (the constrained quantity)."""
+        return {"group_loss": float(rates.max())}
+
+    def row_costs(self, lambda_vec):
+        """Row weights of the weighted regression that is the best response."""
+        return self.weights * (
+            1.0 / self.weights.sum() + (lambda_vec / self.group_weight)[self.codes]
+        )
+
+    def lagrangian(self, error, violations, lambda_vec):
+        return float(error + lambda_vec @ violations)
+
+    def constraint_labels(self, groups):
+        return [("group_loss", _plain(g)) for g in groups]
+
+
+def loss_moment(y, weights, codes, n_groups, tolerance, loss):
+    """Build the :class:`LossMoment` of a fit (``y`` real, ``loss`` a name)."""
+    group_weight = np.bincount(codes, weights=weights, minlength=n_groups)
+    return LossMoment(
+        y=y,
+        weights=weights,
+        codes=codes,
+        group_weight=group_weight,
+        tolerance=float(tolerance),
+        loss=loss,
+        low=float(y.min()),
+        high=float(y.max()),
+    )
+
 
 def _pairs(n_events, n_groups):
     pairs = [
