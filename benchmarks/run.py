@@ -96,6 +96,13 @@ BENCHMARKS = [
         quick_argv=["--quick"],
     ),
     Benchmark(
+        "reductions",
+        "reductions.py",
+        "ExponentiatedGradient (LogisticRegression, HistGradientBoosting) and "
+        "GridSearch on Adult vs fairlearn's reductions",
+        quick_argv=["--quick"],
+    ),
+    Benchmark(
         "features",
         "features.py",
         "feature table vs fairlearn, AIF360, scikit-lego (every cell run)",

@@ -13,6 +13,10 @@ inprocessing
     :class:`~skfair.inprocessing.ConstrainedLogisticRegression`.
 postprocessing
     :class:`~skfair.postprocessing.ThresholdOptimizer`.
+reductions
+    :class:`~skfair.reductions.ExponentiatedGradient` and
+    :class:`~skfair.reductions.GridSearch`: fair classifiers from any
+    estimator that takes sample weights.
 datasets
     Bundled UCI Adult and German Credit, usable offline.
 """
@@ -27,6 +31,7 @@ _SUBPACKAGES = [
     "metrics",
     "postprocessing",
     "preprocessing",
+    "reductions",
     "utils",
 ]
 

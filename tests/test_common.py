@@ -21,6 +21,7 @@ from sklearn.utils.estimator_checks import (
 import skfair.inprocessing
 import skfair.postprocessing
 import skfair.preprocessing
+import skfair.reductions
 from skfair.utils._testing import (
     INIT_PARAMS,
     estimator_instances,
@@ -28,7 +29,12 @@ from skfair.utils._testing import (
     row_hash_groups,
 )
 
-_SUBPACKAGES = (skfair.inprocessing, skfair.postprocessing, skfair.preprocessing)
+_SUBPACKAGES = (
+    skfair.inprocessing,
+    skfair.postprocessing,
+    skfair.preprocessing,
+    skfair.reductions,
+)
 
 
 def _public_estimator_classes():

@@ -31,6 +31,7 @@ from sklearn.preprocessing import StandardScaler
 from skfair.inprocessing import ConstrainedLogisticRegression
 from skfair.postprocessing import ThresholdOptimizer
 from skfair.preprocessing import DisparateImpactRemover, Reweighing, reweighing_weights
+from skfair.reductions import ExponentiatedGradient, GridSearch
 
 CV = KFold(n_splits=3, shuffle=True, random_state=0)
 
@@ -270,6 +271,10 @@ def _mitigators():
             LogisticRegression(), constraints="demographic_parity", random_state=0
         ),
         "DisparateImpactRemover": DisparateImpactRemover(random_state=0),
+        "ExponentiatedGradient": ExponentiatedGradient(
+            LogisticRegression(), constraints="demographic_parity", random_state=0
+        ),
+        "GridSearch": GridSearch(LogisticRegression(), grid_size=5),
     }
 
 
@@ -278,6 +283,8 @@ MITIGATORS = [
     "ConstrainedLogisticRegression",
     "ThresholdOptimizer",
     "DisparateImpactRemover",
+    "ExponentiatedGradient",
+    "GridSearch",
 ]
 
 
@@ -398,6 +405,8 @@ _GRIDS = {
     "ConstrainedLogisticRegression": {"tolerance": [0.01, 0.1]},
     "ThresholdOptimizer": {"tolerance": [0.0, 0.1]},
     "DisparateImpactRemover": {"repair__repair_level": [0.5, 1.0]},
+    "ExponentiatedGradient": {"tolerance": [0.01, 0.1]},
+    "GridSearch": {"grid_size": [3, 5]},
 }
 
 

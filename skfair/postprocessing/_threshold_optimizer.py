@@ -6,12 +6,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_random_state
-from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
-    process_routing,
-)
+from sklearn.utils.metadata_routing import process_routing
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
@@ -23,7 +18,7 @@ from ..utils import (
     encode_known_groups,
     resolve_sensitive_features,
 )
-from ..utils._row_hash import row_uniforms
+from ..utils._randomized import expected_accuracy, randomized_decisions
 from ..utils._sensitive import format_label
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -36,6 +31,7 @@ from ..utils._sklearn_compat import (
 )
 from ..utils._validation import (
     _check_labels_present,
+    fit_routing,
     inner_estimator_tags,
     keep_state_on_error,
 )
@@ -55,6 +51,27 @@ _RATE_NEEDS = {
 }
 
 _COST_KEYS = ("tp", "fp", "tn", "fn")
+
+
+def check_binary_target(y, n_samples, owner):
+    """``y`` as 0/1 and its two classes; a ValueError unless binary with both.
+
+    ``owner`` names the estimator in the message for a single class.
+    """
+    _check_labels_present(y)  # before type_of_target (see there)
+    y_type = type_of_target(y, input_name="y", raise_unknown=True)
+    if y_type != "binary":
+        raise ValueError(
+            "Only binary classification is supported. The type of the "
+            f"target is {y_type}."
+        )
+    y01, classes = check_binary_labels(y)
+    check_n_samples(y01, n_samples, name="y")
+    if classes.size != 2:
+        raise ValueError(
+            f"y holds one class only ({classes.tolist()}); {owner} needs both classes."
+        )
+    return y01, classes
 
 
 class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -343,21 +360,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         return self
 
     def _check_targets(self, y, n_samples):
-        _check_labels_present(y)  # before type_of_target (see there)
-        y_type = type_of_target(y, input_name="y", raise_unknown=True)
-        if y_type != "binary":
-            raise ValueError(
-                "Only binary classification is supported. The type of the "
-                f"target is {y_type}."
-            )
-        y01, classes = check_binary_labels(y)
-        check_n_samples(y01, n_samples, name="y")
-        if classes.size != 2:
-            raise ValueError(
-                f"y holds one class only ({classes.tolist()}); ThresholdOptimizer "
-                "needs both classes."
-            )
-        return y01, classes
+        return check_binary_target(y, n_samples, "ThresholdOptimizer")
 
     def _objective_costs(self, y01, weights):
         """Cost per unit weight of each outcome, normalised by the total weight."""
@@ -684,24 +687,13 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             decision in any batch.
         """
         p, X_model = self._positive_probability(X, sensitive_features, "predict")
-        positive = p >= 1.0
-        randomized = (p > 0.0) & (p < 1.0)
-        if randomized.any():
-            # Each row's draw is a function of the row, never of its position
-            # in the batch. The row is what the wrapped model sees (without
-            # the sensitive columns), so the draw is the same whether the
-            # groups come from sensitive_cols or sensitive_features=, and
-            # whatever their labels; the group still decides p.
-            u = row_uniforms(X_model, self._prediction_seed())
-            positive |= randomized & (u < p)
+        # Each row's draw is a function of the row, never of its position in
+        # the batch. The row is what the wrapped model sees (without the
+        # sensitive columns), so the draw is the same whether the groups come
+        # from sensitive_cols or sensitive_features=, and whatever their
+        # labels; the group still decides p.
+        positive = randomized_decisions(p, X_model, self.random_state)
         return self.classes_[positive.astype(np.intp)]
-
-    def _prediction_seed(self):
-        """The seed of one call to predict: the int itself, else a fresh draw."""
-        if isinstance(self.random_state, Integral):
-            return int(self.random_state)
-        rng = check_random_state(self.random_state)
-        return int(rng.randint(np.iinfo(np.int32).max))
 
     def score(self, X, y, sample_weight=None, *, sensitive_features=None):
         """Expected accuracy of the randomized decisions on ``(X, y)``.
@@ -731,19 +723,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Weighted expected accuracy.
         """
         p, _ = self._positive_probability(X, sensitive_features, "score")
-        y_arr = np.asarray(y)
-        if y_arr.ndim == 2 and y_arr.shape[1] == 1:
-            y_arr = y_arr[:, 0]
-        check_n_samples(y_arr, p.size, name="y")
-        unknown = ~np.isin(y_arr, self.classes_)
-        if unknown.any():
-            raise ValueError(
-                f"y holds label {format_label(y_arr[unknown][0])}, which is not "
-                f"one of the classes seen in fit {self.classes_.tolist()}."
-            )
-        weights = check_sample_weight_1d(sample_weight, p.size)
-        correct = np.where(y_arr == self.classes_[1], p, 1.0 - p)
-        return float(np.average(correct, weights=weights))
+        return expected_accuracy(p, y, self.classes_, sample_weight)
 
     def plot(self, ax=None):
         """Draw each group's ROC hull and its chosen operating point.
@@ -779,14 +759,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             A :class:`~sklearn.utils.metadata_routing.MetadataRouter` with the
             routing information.
         """
-        return (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(
-                estimator=self.estimator,
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-        )
+        return fit_routing(self, self.estimator)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

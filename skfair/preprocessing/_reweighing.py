@@ -210,23 +210,24 @@ def _estimator_name(estimator):
     return type(estimator).__name__
 
 
-def _sample_weight_key(estimator):
+def _sample_weight_key(estimator, owner="Reweighing"):
     """The fit keyword that delivers sample weights to ``estimator``.
 
     A Pipeline takes them as ``<last step>__sample_weight`` (recursively for
     nested pipelines); any other estimator needs ``sample_weight`` in fit.
+    ``owner`` names the meta-estimator in error messages.
     """
     if isinstance(estimator, Pipeline):
         name, step = estimator.steps[-1]
         if step is None or step == "passthrough":
             raise ValueError(
-                f"Reweighing needs a final estimator in the Pipeline to receive "
+                f"{owner} needs a final estimator in the Pipeline to receive "
                 f"the weights; its last step {name!r} is {step!r}."
             )
-        return f"{name}__{_sample_weight_key(step)}"
+        return f"{name}__{_sample_weight_key(step, owner)}"
     if not has_fit_parameter(estimator, "sample_weight"):
         raise ValueError(
-            f"Reweighing needs an estimator whose fit accepts sample_weight; "
+            f"{owner} needs an estimator whose fit accepts sample_weight; "
             f"{_estimator_name(estimator)}.fit does not."
         )
     return "sample_weight"

@@ -175,3 +175,17 @@ def keep_state_on_error(fit):
             raise
 
     return wrapper
+
+
+def fit_routing(owner, estimator):
+    """Routing of a meta-estimator: its own requests, and fit -> the estimator's fit."""
+    from sklearn.utils.metadata_routing import MetadataRouter, MethodMapping
+
+    return (
+        MetadataRouter(owner=owner)
+        .add_self_request(owner)
+        .add(
+            estimator=estimator,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
+    )
