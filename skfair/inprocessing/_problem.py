@@ -33,6 +33,8 @@ from scipy.special import expit
 # one dense product (see _RateConstrainedLogistic.first_order).
 _FUSED_CELLS = 64
 _SCALING_BLOCK_ROWS = 4096
+# Designs with fewer entries take the exact trial scores (see step_scores).
+_SINGLE_STEP_MIN_SIZE = 2**20
 
 
 def _column_scaling(X, sample_weight, center):
@@ -184,9 +186,13 @@ class _RateConstrainedLogistic:
         with the model's prediction, keeps about seven digits however small
         the step is; the scores of a run's iterates accumulate one such
         increment per accepted step (each run starts from exact scores, and
-        the caller recomputes the scores of the models it keeps).
+        the caller recomputes the scores of the models it keeps). Below
+        ``_SINGLE_STEP_MIN_SIZE`` entries the saving is negligible and the
+        exact product is used, which keeps small fits equal to rounding
+        under rewritings of the data that change single-precision rounding
+        (rows repeated instead of weighted, say).
         """
-        if self._A_single is None:
+        if self._A_single is None or self._A_single.size < _SINGLE_STEP_MIN_SIZE:
             return z + self.scores(step)
         return z + self._A_single @ step.astype(np.float32)
 
