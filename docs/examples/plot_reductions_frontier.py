@@ -83,7 +83,7 @@ for (name, model), marker in zip(models.items(), "o", strict=True):
     gaps, accuracies = zip(*points, strict=True)
     ax.plot(gaps[1:], accuracies[1:], marker=marker, label=f"EG({name})")
     ax.scatter(gaps[:1], accuracies[:1], marker=marker, color="black")
-    ax.annotate(f"{name}\nunconstrained", (gaps[0], accuracies[0]), fontsize=8)
+    ax.annotate(f"{name}\nunconstrained", (gaps[0], accuracies[0]), fontsize=10)
 ax.set_xlabel("test equalized-odds gap")
 ax.set_ylabel("test accuracy")
 ax.set_title("ExponentiatedGradient on Adult, tolerance 0.02 to 0.1")
