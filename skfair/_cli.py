@@ -21,7 +21,12 @@ import time
 import numpy as np
 
 from skfair import __version__
-from skfair._console import UsageError, format_group_report, format_table
+from skfair._console import (
+    UsageError,
+    format_group_report,
+    format_interval,
+    format_table,
+)
 
 _PROG = "python -m skfair"
 _FAIRNESS_COLUMNS = [
@@ -32,18 +37,30 @@ _FAIRNESS_COLUMNS = [
 ]
 
 
-def fairness_summary(y_true, y_pred, sensitive_features):
-    """Rows of (metric name, value) for the headline fairness metrics."""
-    from skfair import metrics
+def fairness_summary(y_true, y_pred, sensitive_features, *, n_boot=0, seed=0):
+    """Rows of (metric name, value[, interval]) for the headline metrics.
 
+    The groups are counted once; with ``n_boot`` resamples of that count
+    table (stratified by group, seeded by ``seed`` so that an audit prints
+    the same intervals every time) each row also has its 95% interval, as
+    :func:`skfair.metrics.bootstrap_ci` computes it.
+    """
+    import numpy as np
+
+    from skfair.metrics._bootstrap import table_intervals
+    from skfair.metrics._dispatch import group_counts
+
+    names = [name for name, _ in _FAIRNESS_COLUMNS]
+    counts = group_counts(
+        y_true, y_pred, sensitive_features=sensitive_features, raw=True
+    )
+    estimates, intervals, _ = table_intervals(
+        counts, names, n_boot=max(n_boot, 1), rng=np.random.default_rng(seed)
+    )
+    if not n_boot:
+        return [(name, estimates[name]) for name in names]
     return [
-        (
-            name,
-            getattr(metrics, name)(
-                y_true, y_pred, sensitive_features=sensitive_features
-            ),
-        )
-        for name, _ in _FAIRNESS_COLUMNS
+        (name, estimates[name], format_interval(*intervals[name])) for name in names
     ]
 
 
@@ -426,10 +443,10 @@ def _relabel_report(report, labels):
 
 
 def _warn_small_groups(report, labels, min_size):
-    counts = np.asarray(report["count"])[:-1]
-    small = np.flatnonzero(counts < min_size)
+    small = np.flatnonzero(np.asarray(report["small_group"])[:-1])
     if small.size == 0:
         return
+    counts = np.asarray(report["count"])[:-1]
     shown = ", ".join(f"{labels[i]!r}: {int(counts[i])}" for i in small[:10])
     print(
         f"{_PROG} audit: warning: {small.size} group(s) have fewer than "
@@ -445,6 +462,8 @@ def run_audit(args, out):
         raise UsageError("--sensitive names no column.")
     if args.min_group_size < 0:
         raise UsageError(f"--min-group-size must be >= 0; got {args.min_group_size}.")
+    if args.n_boot < 0:
+        raise UsageError(f"--n-boot must be >= 0; got {args.n_boot}.")
     sep = _parse_sep(args.sep)
     progress = _Progress(sys.stderr, _PROGRESS_DELAY)
     try:
@@ -469,7 +488,16 @@ def run_audit(args, out):
         )
         if sep != ",":
             title += f", separator {sep!r}"
-        report = _print_report(out, y_true, y_pred, groups, labels, title=title)
+        report = _print_report(
+            out,
+            y_true,
+            y_pred,
+            groups,
+            labels,
+            title=title,
+            min_group_size=args.min_group_size,
+            n_boot=args.n_boot,
+        )
     except BaseException:
         progress.close(finished=False)
         raise
@@ -478,7 +506,9 @@ def run_audit(args, out):
     return 0
 
 
-def _print_report(out, y_true, y_pred, groups, labels, *, title):
+def _print_report(
+    out, y_true, y_pred, groups, labels, *, title, min_group_size, n_boot
+):
     """Print the group report and the headline metrics; return the report.
 
     ``groups`` are integer codes (encoded once), so every metric below
@@ -486,15 +516,24 @@ def _print_report(out, y_true, y_pred, groups, labels, *, title):
     """
     from skfair.metrics import group_report
 
-    report = group_report(y_true, y_pred, sensitive_features=groups)
+    report = group_report(
+        y_true, y_pred, sensitive_features=groups, min_group_size=min_group_size
+    )
     report = _relabel_report(report, labels)
     print(title, file=out)
     print(format_group_report(report), file=out)
     print(file=out)
-    print(
-        format_table(["metric", "value"], fairness_summary(y_true, y_pred, groups)),
-        file=out,
-    )
+    header = ["metric", "value"]
+    if n_boot:
+        header.append("95% interval")
+    rows = fairness_summary(y_true, y_pred, groups, n_boot=n_boot)
+    print(format_table(header, rows), file=out)
+    if n_boot:
+        print(
+            f"95% intervals from {n_boot} bootstrap resamples of each group's "
+            "rows (seeded; --n-boot 0 leaves them out).",
+            file=out,
+        )
     return report
 
 
@@ -555,7 +594,15 @@ def _build_parser():
         "--min-group-size",
         type=int,
         default=30,
-        help="warn about groups with fewer rows, whose rates are noise (default: 30)",
+        help="flag groups with fewer rows, whose rates are noise (default: 30)",
+    )
+    audit.add_argument(
+        "--n-boot",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="bootstrap resamples for the metrics' 95%% intervals; 0: none "
+        "(default: 1000, seeded, so an audit always prints the same intervals)",
     )
     return parser
 

@@ -420,3 +420,46 @@ def test_make_derived_metric_errors():
 
     with pytest.raises(ValueError, match="'method'"):
         make_derived_metric(metric=with_method, transform="ratio")
+
+
+# ---------------------------------------------------------------- small groups
+
+
+def test_small_groups_are_flagged_with_a_warning_naming_them():
+    rng = np.random.default_rng(0)
+    sex = np.array(["f"] * 40 + ["m"] * 40)
+    race = np.array(["a"] * 37 + ["b"] * 3 + ["a"] * 20 + ["b"] * 20)
+    y = rng.integers(0, 2, 80)
+    frame = pd.DataFrame({"sex": sex, "race": race})
+    with pytest.warns(UserWarning, match=r"1 group\(s\) have fewer than 10 rows") as w:
+        mf = MetricFrame(
+            metrics=selection_rate,
+            y_true=y,
+            y_pred=y,
+            sensitive_features=frame,
+            min_group_size=10,
+        )
+    assert "('f', 'b'): 3" in str(w[0].message)
+    assert list(mf.small_groups) == [("f", "b")]
+    assert mf.small_groups.names == ["sex", "race"]
+    assert mf.min_group_size == 10
+    # The values are those of a frame without the flag, which warns nothing.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plain = MetricFrame(
+            metrics=selection_rate, y_true=y, y_pred=y, sensitive_features=frame
+        )
+    pd.testing.assert_series_equal(mf.by_group, plain.by_group)
+    assert len(plain.small_groups) == 0 and plain.min_group_size is None
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, True, "30"])
+def test_min_group_size_is_checked(bad):
+    with pytest.raises(ValueError, match="min_group_size must be None or a non-neg"):
+        MetricFrame(
+            metrics=selection_rate,
+            y_true=[0, 1],
+            y_pred=[0, 1],
+            sensitive_features=["a", "b"],
+            min_group_size=bad,
+        )

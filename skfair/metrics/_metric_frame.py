@@ -41,6 +41,7 @@ from ._fairness import (
     true_negative_rate,
     true_positive_rate,
 )
+from ._report import check_min_group_size
 
 _METHODS = ("between_groups", "to_overall")
 _ERRORS = ("raise", "coerce")
@@ -308,6 +309,12 @@ class MetricFrame:
     n_jobs : int, default=None
         joblib workers for metrics resampled by rows (the count-table route
         needs none). The intervals do not depend on it.
+    min_group_size : int, default=None
+        Flag the groups (combinations of sensitive and control features
+        present in the data) with fewer rows than this: they are listed in
+        :attr:`small_groups` and a ``UserWarning`` names them and their
+        sizes, since their metrics, and every summary involving them, are
+        mostly noise. None (the default) flags nothing, as fairlearn does.
 
     See Also
     --------
@@ -365,8 +372,11 @@ class MetricFrame:
         ci_quantiles=None,
         random_state=None,
         n_jobs=None,
+        min_group_size=None,
     ):
         pandas = _import_pandas()
+        check_min_group_size(min_group_size)
+        self._min_group_size = min_group_size
         self._n_boot = n_boot
         self._ci_quantiles = ci_quantiles
         bootstrap = n_boot is not None or (
@@ -413,6 +423,7 @@ class MetricFrame:
         self._cf_names = [name for name, _ in control] or None
         cells = _Cells(control + sensitive, len(control), pandas)
         self._cells = cells
+        self._flag_small_groups(pandas)
 
         binary = _is_binary01(y_t) and _is_binary01(y_p)
         kinds = [
@@ -425,6 +436,27 @@ class MetricFrame:
             rng = check_generator(random_state)
             samples = self._bootstrap(y_t, y_p, kinds, n_boot, rng, n_jobs)
             self._store_ci(samples, quantiles, pandas)
+
+    def _flag_small_groups(self, pandas):
+        cells = self._cells
+        small = np.array([], dtype=np.intp)
+        if self._min_group_size is not None:
+            sizes = cells.sizes[cells.present]
+            small = cells.present[sizes < self._min_group_size]
+        self._small_groups = cells.index(pandas)[small]
+        if small.size:
+            shown = ", ".join(
+                f"{label!r}: {int(cells.sizes[cell])}"
+                for label, cell in zip(self._small_groups[:10], small, strict=False)
+            )
+            more = ", ..." if small.size > 10 else ""
+            warnings.warn(
+                f"{small.size} group(s) have fewer than {self._min_group_size} "
+                f"rows (min_group_size); their metrics are mostly noise: "
+                f"{shown}{more}.",
+                UserWarning,
+                stacklevel=3,
+            )
 
     # -- input checks ----------------------------------------------------------
 
@@ -834,6 +866,21 @@ class MetricFrame:
         """Quantiles of :attr:`by_group`: a list, one per ``ci_quantiles``."""
         self._check_bootstrap()
         return self._ci_cache["by_group"]
+
+    @property
+    def small_groups(self):
+        """The groups with fewer rows than ``min_group_size``.
+
+        A pandas Index (a MultiIndex for several features) of the groups
+        present in the data with fewer rows than ``min_group_size``; empty
+        when ``min_group_size`` is None.
+        """
+        return self._small_groups
+
+    @property
+    def min_group_size(self):
+        """The minimum group size, as given."""
+        return self._min_group_size
 
     @property
     def control_levels(self):
