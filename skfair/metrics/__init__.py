@@ -30,6 +30,7 @@ from ._fairness import (
     true_positive_rate,
 )
 from ._metric_frame import MetricFrame, make_derived_metric
+from ._plot import plot_metric_frame
 from ._report import group_report
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "make_derived_metric",
     "make_fairness_scorer",
     "mean_prediction",
+    "plot_metric_frame",
     "selection_rate",
     "true_negative_rate",
     "true_positive_rate",
