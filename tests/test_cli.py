@@ -1,6 +1,7 @@
 """Tests of the command line: ``python -m skfair demo | audit``."""
 
 import io
+import re
 import subprocess
 import sys
 
@@ -176,6 +177,14 @@ def test_demo_runs_as_a_module_and_prints_the_table():
     train_gap = float(constrained.split()[-2])
     assert train_gap <= 0.01 + 1.5 / 30
     assert "smallest (group, label) cell of the test rows has" in table
+    # Each test gap carries its bootstrap interval, which brackets it.
+    assert "EO gap [95% interval]" in table and "Intervals: 95%" in table
+    for label, _ in MODELS:
+        line = next(ln for ln in table.splitlines() if label in ln)
+        found = re.findall(r"(\d\.\d{4}) \[(\d\.\d{4}), (\d\.\d{4})\]", line)
+        assert len(found) == 2, line
+        for gap, low, high in found:
+            assert float(low) <= float(gap) <= float(high), line
 
 
 def test_demo_rejects_unknown_sensitive_column(capsys):
