@@ -464,14 +464,19 @@ def run_audit(args, out):
         raise UsageError(f"--min-group-size must be >= 0; got {args.min_group_size}.")
     if args.n_boot < 0:
         raise UsageError(f"--n-boot must be >= 0; got {args.n_boot}.")
+    if args.score is not None and args.html is None:
+        raise UsageError("--score is drawn in the HTML report: pass --html FILE too.")
+    if args.html is not None:
+        _check_output_path(args.html, "--html")
     sep = _parse_sep(args.sep)
     progress = _Progress(sys.stderr, _PROGRESS_DELAY)
     try:
         name = "<stdin>" if args.file == "-" else args.file
         progress.stage(f"reading {name}")
-        columns, sep = _read_columns(
-            args.file, [args.target, args.prediction, *sensitive], sep
-        )
+        wanted = [args.target, args.prediction, *sensitive]
+        if args.score is not None:
+            wanted.append(args.score)
+        columns, sep = _read_columns(args.file, wanted, sep)
         for column, (codes, labels) in columns.items():
             _check_filled(column, codes, labels)
         target, prediction = columns[args.target], columns[args.prediction]
@@ -498,12 +503,71 @@ def run_audit(args, out):
             min_group_size=args.min_group_size,
             n_boot=args.n_boot,
         )
+        if args.html is not None:
+            progress.stage(f"writing {args.html}")
+            score = None
+            if args.score is not None:
+                score = _score_column(args.score, *columns[args.score])
+            _write_html(
+                args,
+                name,
+                (y_true, y_pred, score),
+                groups,
+                labels,
+                sensitive,
+                pos_label,
+            )
+            print(f"\nwrote {args.html}", file=out)
     except BaseException:
         progress.close(finished=False)
         raise
     progress.close(finished=True)
     _warn_small_groups(report, labels, args.min_group_size)
     return 0
+
+
+def _score_column(column, codes, labels):
+    """The numbers of a score column (its distinct cells parsed once)."""
+    try:
+        values = np.array([float(label) for label in labels])
+    except ValueError:
+        bad = next(v for v in labels if not _is_float(v))
+        raise UsageError(
+            f"column {column!r} (--score) must hold numbers; it holds {bad!r}."
+        ) from None
+    if not np.all(np.isfinite(values)):
+        raise UsageError(f"column {column!r} (--score) holds NaN or infinite values.")
+    return values[codes]
+
+
+def _is_float(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _write_html(args, name, data, groups, labels, sensitive, pos_label):
+    from skfair.metrics._audit_report import render_audit
+
+    y_true, y_pred, score = data
+    render_audit(
+        y_true,
+        y_pred,
+        groups,
+        list(labels),
+        sensitive,
+        y_score=score,
+        pos_label=1,
+        shown_pos_label=pos_label,
+        n_boot=max(args.n_boot, 1),
+        quantiles=np.array([0.025, 0.975]),
+        min_group_size=args.min_group_size,
+        rng=np.random.default_rng(0),
+        source=name,
+        path=args.html,
+    )
 
 
 def _print_report(
@@ -597,6 +661,19 @@ def _build_parser():
         help="flag groups with fewer rows, whose rates are noise (default: 30)",
     )
     audit.add_argument(
+        "--score",
+        default=None,
+        help="column of scores (higher: more likely positive): the HTML report "
+        "adds the groups' ROC curves and score distributions",
+    )
+    audit.add_argument(
+        "--html",
+        metavar="FILE.html",
+        default=None,
+        help="also write the audit as one self-contained HTML page with figures "
+        "(needs matplotlib)",
+    )
+    audit.add_argument(
         "--n-boot",
         type=int,
         default=1000,
@@ -607,21 +684,28 @@ def _build_parser():
     return parser
 
 
+def _check_output_path(path, flag):
+    """Fail before any work if ``path`` cannot be written, or needs matplotlib."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            f"{flag} needs matplotlib: pip install 'skfair[plot]'."
+        ) from None
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"{flag} {path}: the directory {directory} does not exist.")
+    if not os.access(directory, os.W_OK):
+        raise UsageError(f"{flag} {path}: the directory {directory} is not writable.")
+
+
 def _check_plot_path(path):
     """Fail before fitting anything if the plot cannot be written."""
     if path is None:
         return
-    try:
-        from matplotlib.backend_bases import FigureCanvasBase
-    except ImportError:
-        raise UsageError(
-            "--plot needs matplotlib: pip install 'skfair[plot]'."
-        ) from None
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(f"--plot {path}: the directory {directory} does not exist.")
-    if not os.access(directory, os.W_OK):
-        raise UsageError(f"--plot {path}: the directory {directory} is not writable.")
+    _check_output_path(path, "--plot")
+    from matplotlib.backend_bases import FigureCanvasBase
+
     extension = os.path.splitext(path)[1].lstrip(".").lower()
     formats = FigureCanvasBase.get_supported_filetypes()
     if extension and extension not in formats:

@@ -11,6 +11,7 @@ audit built on them, do not pay scikit-learn's import time (about 2 s of CPU,
 most of it scipy.stats).
 """
 
+from ._audit_report import audit_report
 from ._bootstrap import bootstrap_ci
 from ._fairness import (
     average_odds_difference,
@@ -35,6 +36,7 @@ from ._report import group_report
 
 __all__ = [
     "MetricFrame",
+    "audit_report",
     "average_odds_difference",
     "bootstrap_ci",
     "count",
