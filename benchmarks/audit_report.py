@@ -13,18 +13,19 @@ CSV, the page and the screenshot (``report.png``) are left in ``--out``
 """
 
 import argparse
-import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
+# The page checker and the screenshot are the tests' (tests/test_audit_report.py).
+sys.path.insert(0, str(REPO / "tests"))
+
+from test_audit_report import Page, screenshot  # noqa: E402
 
 
 def write_adult_csv(path, n_rows, seed=0):
@@ -60,73 +61,11 @@ def write_adult_csv(path, n_rows, seed=0):
     return out
 
 
-class _Page(HTMLParser):
-    """Counts the figures and collects what a self-contained page may not have."""
-
-    def __init__(self):
-        super().__init__()
-        self.svgs = 0
-        self.external = []
-        self.text = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "svg":
-            self.svgs += 1
-        if tag in ("script", "link", "iframe", "object", "embed"):
-            self.external.append(tag)
-        for name, value in attrs:
-            if (
-                name in ("src", "href", "xlink:href")
-                and value
-                and not (value.startswith("#") or value.startswith("data:"))
-            ):
-                self.external.append(f"{tag} {name}={value}")
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
 def check_page(page, groups, metrics):
-    parser = _Page()
-    parser.feed(page)
-    parser.close()
-    text = " ".join(parser.text)
-    missing = [g for g in groups if g not in text] + [
-        m for m in metrics if m not in text
-    ]
-    problems = list(parser.external)
-    # url(#id) points inside the page (the SVGs' clip paths); nothing else may.
-    if re.search(r"url\((?!#)", page) or "@import" in page:
-        problems.append("CSS url() or @import")
-    return parser.svgs, missing, problems
-
-
-def screenshot(page_path, png_path, width=1280, height=900):
-    """A headless Chromium screenshot, or None where no Chromium is installed."""
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        return None
-    with tempfile.TemporaryDirectory() as profile:
-        subprocess.run(
-            [
-                browser,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                f"--user-data-dir={profile}",
-                f"--window-size={width},{height}",
-                f"--screenshot={png_path}",
-                page_path.resolve().as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
-    return png_path
+    """Figures, names missing from the text, and what the page would load."""
+    parsed = Page(page)
+    missing = [name for name in groups + metrics if name not in parsed.text]
+    return parsed.svgs, missing, parsed.loads
 
 
 def main(argv=None):
@@ -175,7 +114,7 @@ def main(argv=None):
         f"{missing or 'none'}"
     )
     print(f"external loads or scripts: {problems or 'none'}")
-    png = screenshot(page_path, out / "report.png")
+    png = screenshot(page_path, out / "report.png", height=900)
     print(f"screenshot: {png or 'skipped (no chromium installed)'}")
     ok = figures >= 3 and not missing and not problems
     return 0 if ok else 1

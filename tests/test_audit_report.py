@@ -4,7 +4,9 @@ import io
 import re
 import shutil
 import subprocess
+import tempfile
 from html.parser import HTMLParser
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,7 +28,7 @@ METRICS = [
 ]
 
 
-class _Page(HTMLParser):
+class Page(HTMLParser):
     """The page's text, its figures and anything it would load or run."""
 
     def __init__(self, page):
@@ -71,7 +73,7 @@ def audited():
 
 def test_page_parses_is_self_contained_and_names_every_group_and_metric(audited):
     page, _, _, groups, _ = audited
-    parsed = _Page(page)
+    parsed = Page(page)
     assert parsed.loads == []
     assert parsed.svgs == 4  # selection rate, TPR/FPR, ROC curves, scores
     labels = {f"{s}, {r}" for s, r in groups.itertuples(index=False)}
@@ -119,7 +121,7 @@ def test_two_groups_add_the_privileged_metrics_and_no_score_no_roc(tmp_path):
         path=path,
     )
     assert path.read_text(encoding="utf-8") == page
-    parsed = _Page(page)
+    parsed = Page(page)
     assert parsed.svgs == 2
     for name in ("average_odds_difference", "disparate_impact_ratio"):
         assert name in parsed.text
@@ -177,7 +179,7 @@ def test_command_writes_the_page(tmp_path):
         path, "--sensitive", "sex,age", "--score", "s", "--html", str(html_path)
     )
     assert status == 0 and f"wrote {html_path}" in text
-    parsed = _Page(html_path.read_text(encoding="utf-8"))
+    parsed = Page(html_path.read_text(encoding="utf-8"))
     assert parsed.loads == [] and parsed.svgs == 4
     assert "'good'" in parsed.text and "sex × age" in parsed.text
     for sex in ("f", "m"):
@@ -201,33 +203,41 @@ def test_command_errors_are_one_line(tmp_path, capsys, extra, message):
     assert status == 2 and message in err and len(err.strip().splitlines()) == 1
 
 
-def test_screenshot_in_a_headless_browser_is_not_blank(tmp_path, audited):
+def screenshot(page_path, png_path, *, width=1280, height=2400):
+    """A headless Chromium screenshot of a page; None without Chromium."""
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
-        pytest.skip("no chromium installed (apt-get install chromium)")
+        return None
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run(
+            [
+                browser,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                f"--window-size={width},{height}",
+                f"--screenshot={png_path}",
+                Path(page_path).resolve().as_uri(),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    return png_path
+
+
+def test_screenshot_in_a_headless_browser_is_not_blank(tmp_path, audited):
     image = pytest.importorskip("PIL.Image")
     page_path = tmp_path / "report.html"
     page_path.write_text(audited[0], encoding="utf-8")
-    png = tmp_path / "shot.png"
-    subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}",
-            "--window-size=1280,2400",
-            f"--screenshot={png}",
-            page_path.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    png = screenshot(page_path, tmp_path / "shot.png")
+    if png is None:
+        pytest.skip("no chromium installed (apt-get install chromium)")
     pixels = np.asarray(image.open(png).convert("L"), dtype=float)
     assert pixels.shape[1] == 1280
     # Text and figures: a good share of the pixels is not background white,

@@ -544,18 +544,9 @@ def test_dask_frame_equals_the_in_memory_frame(weighted):
         pd.testing.assert_frame_equal(got, want, atol=1e-12)
 
 
-def test_dask_frame_counts_block_by_block(monkeypatch):
+def test_dask_frame_counts_block_by_block(dask_block_lengths):
     da = pytest.importorskip("dask.array")
-    from skfair.metrics import _dask
-
-    seen = []
-    count_block = _dask._block_counts
-
-    def recording(y_true, *args):
-        seen.append(len(y_true))
-        return count_block(y_true, *args)
-
-    monkeypatch.setattr(_dask, "_block_counts", recording)
+    seen = dask_block_lengths
     y, y_hat, sf, _, _ = _dask_case(n=400)
     mf = MetricFrame(
         metrics={"selection_rate": selection_rate},

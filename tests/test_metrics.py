@@ -689,18 +689,9 @@ def test_dask_labels_are_checked_across_blocks():
         )
 
 
-def test_dask_counts_block_by_block(monkeypatch):
+def test_dask_counts_block_by_block(dask_block_lengths):
     da = pytest.importorskip("dask.array")
-    from skfair.metrics import _dask
-
-    seen = []
-    count_block = _dask._block_counts
-
-    def recording(y_true, *args):
-        seen.append(len(y_true))
-        return count_block(y_true, *args)
-
-    monkeypatch.setattr(_dask, "_block_counts", recording)
+    seen = dask_block_lengths
     y = np.tile([0, 1, 1, 0], 25)
     value = skm.selection_rate(da.from_array(y, chunks=10), da.from_array(y, chunks=10))
     assert value == 0.5

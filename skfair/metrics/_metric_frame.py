@@ -159,14 +159,7 @@ def _feature_columns(features, base_name, n_rows, pandas):
         arr = np.asarray(features, dtype=object)
         if arr.ndim == 2 and arr.shape[1] == 1:
             arr = arr[:, 0]
-        if arr.ndim == 1:
-            columns = [(f"{base_name}0", arr)]
-        elif arr.ndim == 2:
-            columns = [(f"{base_name}{i}", arr[:, i]) for i in range(arr.shape[1])]
-        else:
-            raise ValueError(
-                f"{base_name}s must be 1-D or 2-D; got an array of shape {arr.shape}."
-            )
+        columns = _array_columns(arr, base_name)
     out = []
     for name, values in columns:
         values = pandas.Series(list(values))
@@ -182,6 +175,17 @@ def _feature_columns(features, base_name, n_rows, pandas):
             )
         out.append((name, values))
     return out
+
+
+def _array_columns(arr, base_name):
+    """``[(name, column)]`` of a 1-D or 2-D array, named ``base_name0``, ..."""
+    if arr.ndim == 1:
+        return [(f"{base_name}0", arr)]
+    if arr.ndim == 2:
+        return [(f"{base_name}{i}", arr[:, i]) for i in range(arr.shape[1])]
+    raise ValueError(
+        f"{base_name}s must be 1-D or 2-D; got an array of shape {arr.shape}."
+    )
 
 
 def _dask_vector(values, name):
@@ -203,15 +207,7 @@ def _dask_feature_columns(features, base_name, n_rows, pandas):
     """
     if not is_dask_collection(features):
         return _feature_columns(features, base_name, n_rows, pandas)
-    arr = _dask_vector(features, base_name)
-    if arr.ndim == 1:
-        columns = [(f"{base_name}0", arr)]
-    elif arr.ndim == 2:
-        columns = [(f"{base_name}{i}", arr[:, i]) for i in range(arr.shape[1])]
-    else:
-        raise ValueError(
-            f"{base_name}s must be 1-D or 2-D; got an array of shape {arr.shape}."
-        )
+    columns = _array_columns(_dask_vector(features, base_name), base_name)
     for name, values in columns:
         if not isinstance(name, str):
             raise ValueError(
@@ -454,6 +450,10 @@ class MetricFrame:
     cell's resampled weight is drawn from the normal distribution with the
     mean and variance of the sum of the weights of the rows drawn into it.
     Metrics that are NaN in a resample are skipped by the quantiles.
+
+    **Dask arrays.** With dask inputs, metrics of the count table (on 0/1
+    labels) are counted block by block and merged by group label, never
+    gathering the rows; any other metric is a ``ValueError``.
 
     **Non-scalar metrics** (e.g. ``confusion_matrix``) are kept in
     ``by_group`` and ``overall``; the summaries raise with
