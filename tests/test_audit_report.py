@@ -72,7 +72,7 @@ def audited():
 
 
 def test_page_parses_is_self_contained_and_names_every_group_and_metric(audited):
-    page, _, _, groups, _ = audited
+    page, y, y_hat, groups, _ = audited
     parsed = Page(page)
     assert parsed.loads == []
     assert parsed.svgs == 4  # selection rate, TPR/FPR, ROC curves, scores
@@ -83,6 +83,16 @@ def test_page_parses_is_self_contained_and_names_every_group_and_metric(audited)
     for name in METRICS:
         assert name in parsed.text, name
     assert "sex × race" in parsed.text and "t.csv" in parsed.text
+    # The first finding names the gaps whose intervals exclude zero, and no
+    # other as beyond noise.
+    headline = re.search(r'<p class="headline[^"]*">(.*?)</p>', page).group(1)
+    beyond = headline.split("could be")[0].split("No gap")[0]
+    codes = groups["sex"] + ", " + groups["race"]
+    for name in METRICS[::2]:  # the differences
+        low, _ = skm.bootstrap_ci(
+            name, y, y_hat, sensitive_features=codes, n_boot=200, random_state=0
+        )
+        assert (name.replace("_", " ") in beyond) == (low > 0.005), (name, headline)
     # Race c (3% of the rows) gives groups under 30 rows: flagged.
     assert "Small groups" in parsed.text
     small = re.findall(r"(\w+, \w+) \((\d+) rows\)", parsed.text)

@@ -434,23 +434,33 @@ def _interval_text(low, high, digits=3):
 
 
 def _headline(audit, names):
-    """The largest difference and whether it is noise: the page's first line."""
+    """The page's first finding: which gaps are more than sampling noise.
+
+    The largest difference alone can mislead: on small groups it may be the
+    noisiest one, while a smaller gap between large groups is certain.
+    """
     differences = [n for n, _ in _SYMMETRIC if n.endswith("difference")]
-    worst = max(differences, key=lambda n: np.nan_to_num(audit.estimates[n], nan=-1))
-    low = audit.intervals[worst][0]
-    value = audit.estimates[worst]
-    noise = low <= _TOUCH
-    verdict = (
-        "its interval reaches zero, so it could be sampling noise"
-        if noise
-        else "its interval excludes zero, so it is more than sampling noise"
-    )
+
+    def shown(name):
+        low, high = audit.intervals[name][[0, -1]]
+        return (
+            f"<b>{html.escape(names[name].lower())} {_num(audit.estimates[name])}"
+            f"</b> {_interval_text(low, high)}"
+        )
+
+    real = [n for n in differences if audit.intervals[n][0] > _TOUCH]
+    real.sort(key=lambda n: -audit.estimates[n])
+    largest = max(differences, key=lambda n: np.nan_to_num(audit.estimates[n], nan=-1))
+    if real:
+        text = "Gaps beyond sampling noise: " + "; ".join(shown(n) for n in real) + "."
+        if largest not in real:
+            text += f" The largest, {shown(largest)}, could be sampling noise."
+        return f'<p class="headline">{text}</p>'
     text = (
-        f"Largest gap: <b>{html.escape(names[worst].lower())} "
-        f"{_num(value)}</b> {_interval_text(*audit.intervals[worst][[0, -1]])}; "
-        f"{verdict}."
+        "No gap is distinguishable from sampling noise (every interval reaches "
+        f"zero); the largest is {shown(largest)}."
     )
-    return f'<p class="headline{" ok" if noise else ""}">{text}</p>'
+    return f'<p class="headline ok">{text}</p>'
 
 
 def _metrics_table(audit, names, level):
