@@ -92,7 +92,8 @@ def metric_lines(output):
     names = ("equalized_odds_difference", "demographic_parity_difference")
     names += ("equal_opportunity_difference", "demographic_parity_ratio")
     rows = (line.split() for line in output.splitlines())
-    return [row for row in rows if len(row) == 2 and row[0] in names]
+    # The metric and its value (an interval may follow them since --n-boot).
+    return [row[:2] for row in rows if len(row) >= 2 and row[0] in names]
 
 
 def main(argv=None):

@@ -21,7 +21,12 @@ import time
 import numpy as np
 
 from skfair import __version__
-from skfair._console import UsageError, format_group_report, format_table
+from skfair._console import (
+    UsageError,
+    format_group_report,
+    format_interval,
+    format_table,
+)
 
 _PROG = "python -m skfair"
 _FAIRNESS_COLUMNS = [
@@ -32,18 +37,30 @@ _FAIRNESS_COLUMNS = [
 ]
 
 
-def fairness_summary(y_true, y_pred, sensitive_features):
-    """Rows of (metric name, value) for the headline fairness metrics."""
-    from skfair import metrics
+def fairness_summary(y_true, y_pred, sensitive_features, *, n_boot=0, seed=0):
+    """Rows of (metric name, value[, interval]) for the headline metrics.
 
+    The groups are counted once; with ``n_boot`` resamples of that count
+    table (stratified by group, seeded by ``seed`` so that an audit prints
+    the same intervals every time) each row also has its 95% interval, as
+    :func:`skfair.metrics.bootstrap_ci` computes it.
+    """
+    import numpy as np
+
+    from skfair.metrics._bootstrap import table_intervals
+    from skfair.metrics._dispatch import group_counts
+
+    names = [name for name, _ in _FAIRNESS_COLUMNS]
+    counts = group_counts(
+        y_true, y_pred, sensitive_features=sensitive_features, raw=True
+    )
+    estimates, intervals, _ = table_intervals(
+        counts, names, n_boot=max(n_boot, 1), rng=np.random.default_rng(seed)
+    )
+    if not n_boot:
+        return [(name, estimates[name]) for name in names]
     return [
-        (
-            name,
-            getattr(metrics, name)(
-                y_true, y_pred, sensitive_features=sensitive_features
-            ),
-        )
-        for name, _ in _FAIRNESS_COLUMNS
+        (name, estimates[name], format_interval(*intervals[name])) for name in names
     ]
 
 
@@ -426,10 +443,10 @@ def _relabel_report(report, labels):
 
 
 def _warn_small_groups(report, labels, min_size):
-    counts = np.asarray(report["count"])[:-1]
-    small = np.flatnonzero(counts < min_size)
+    small = np.flatnonzero(np.asarray(report["small_group"])[:-1])
     if small.size == 0:
         return
+    counts = np.asarray(report["count"])[:-1]
     shown = ", ".join(f"{labels[i]!r}: {int(counts[i])}" for i in small[:10])
     print(
         f"{_PROG} audit: warning: {small.size} group(s) have fewer than "
@@ -445,14 +462,21 @@ def run_audit(args, out):
         raise UsageError("--sensitive names no column.")
     if args.min_group_size < 0:
         raise UsageError(f"--min-group-size must be >= 0; got {args.min_group_size}.")
+    if args.n_boot < 0:
+        raise UsageError(f"--n-boot must be >= 0; got {args.n_boot}.")
+    if args.score is not None and args.html is None:
+        raise UsageError("--score is drawn in the HTML report: pass --html FILE too.")
+    if args.html is not None:
+        _check_output_path(args.html, "--html")
     sep = _parse_sep(args.sep)
     progress = _Progress(sys.stderr, _PROGRESS_DELAY)
     try:
         name = "<stdin>" if args.file == "-" else args.file
         progress.stage(f"reading {name}")
-        columns, sep = _read_columns(
-            args.file, [args.target, args.prediction, *sensitive], sep
-        )
+        wanted = [args.target, args.prediction, *sensitive]
+        if args.score is not None:
+            wanted.append(args.score)
+        columns, sep = _read_columns(args.file, wanted, sep)
         for column, (codes, labels) in columns.items():
             _check_filled(column, codes, labels)
         target, prediction = columns[args.target], columns[args.prediction]
@@ -469,7 +493,31 @@ def run_audit(args, out):
         )
         if sep != ",":
             title += f", separator {sep!r}"
-        report = _print_report(out, y_true, y_pred, groups, labels, title=title)
+        report = _print_report(
+            out,
+            y_true,
+            y_pred,
+            groups,
+            labels,
+            title=title,
+            min_group_size=args.min_group_size,
+            n_boot=args.n_boot,
+        )
+        if args.html is not None:
+            progress.stage(f"writing {args.html}")
+            score = None
+            if args.score is not None:
+                score = _score_column(args.score, *columns[args.score])
+            _write_html(
+                args,
+                name,
+                (y_true, y_pred, score),
+                groups,
+                labels,
+                sensitive,
+                pos_label,
+            )
+            print(f"\nwrote {args.html}", file=out)
     except BaseException:
         progress.close(finished=False)
         raise
@@ -478,7 +526,53 @@ def run_audit(args, out):
     return 0
 
 
-def _print_report(out, y_true, y_pred, groups, labels, *, title):
+def _score_column(column, codes, labels):
+    """The numbers of a score column (its distinct cells parsed once)."""
+    try:
+        values = np.array([float(label) for label in labels])
+    except ValueError:
+        bad = next(v for v in labels if not _is_float(v))
+        raise UsageError(
+            f"column {column!r} (--score) must hold numbers; it holds {bad!r}."
+        ) from None
+    if not np.all(np.isfinite(values)):
+        raise UsageError(f"column {column!r} (--score) holds NaN or infinite values.")
+    return values[codes]
+
+
+def _is_float(text):
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _write_html(args, name, data, groups, labels, sensitive, pos_label):
+    from skfair.metrics._audit_report import render_audit
+
+    y_true, y_pred, score = data
+    render_audit(
+        y_true,
+        y_pred,
+        groups,
+        list(labels),
+        sensitive,
+        y_score=score,
+        pos_label=1,
+        shown_pos_label=pos_label,
+        n_boot=max(args.n_boot, 1),
+        quantiles=np.array([0.025, 0.975]),
+        min_group_size=args.min_group_size,
+        rng=np.random.default_rng(0),
+        source=name,
+        path=args.html,
+    )
+
+
+def _print_report(
+    out, y_true, y_pred, groups, labels, *, title, min_group_size, n_boot
+):
     """Print the group report and the headline metrics; return the report.
 
     ``groups`` are integer codes (encoded once), so every metric below
@@ -486,15 +580,24 @@ def _print_report(out, y_true, y_pred, groups, labels, *, title):
     """
     from skfair.metrics import group_report
 
-    report = group_report(y_true, y_pred, sensitive_features=groups)
+    report = group_report(
+        y_true, y_pred, sensitive_features=groups, min_group_size=min_group_size
+    )
     report = _relabel_report(report, labels)
     print(title, file=out)
     print(format_group_report(report), file=out)
     print(file=out)
-    print(
-        format_table(["metric", "value"], fairness_summary(y_true, y_pred, groups)),
-        file=out,
-    )
+    header = ["metric", "value"]
+    if n_boot:
+        header.append("95% interval")
+    rows = fairness_summary(y_true, y_pred, groups, n_boot=n_boot)
+    print(format_table(header, rows), file=out)
+    if n_boot:
+        print(
+            f"95% intervals from {n_boot} bootstrap resamples of each group's "
+            "rows (seeded; --n-boot 0 leaves them out).",
+            file=out,
+        )
     return report
 
 
@@ -555,26 +658,54 @@ def _build_parser():
         "--min-group-size",
         type=int,
         default=30,
-        help="warn about groups with fewer rows, whose rates are noise (default: 30)",
+        help="flag groups with fewer rows, whose rates are noise (default: 30)",
+    )
+    audit.add_argument(
+        "--score",
+        default=None,
+        help="column of scores (higher: more likely positive): the HTML report "
+        "adds the groups' ROC curves and score distributions",
+    )
+    audit.add_argument(
+        "--html",
+        metavar="FILE.html",
+        default=None,
+        help="also write the audit as one self-contained HTML page with figures "
+        "(needs matplotlib)",
+    )
+    audit.add_argument(
+        "--n-boot",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="bootstrap resamples for the metrics' 95%% intervals; 0: none "
+        "(default: 1000, seeded, so an audit always prints the same intervals)",
     )
     return parser
+
+
+def _check_output_path(path, flag):
+    """Fail before any work if ``path`` cannot be written, or needs matplotlib."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise UsageError(
+            f"{flag} needs matplotlib: pip install 'skfair[plot]'."
+        ) from None
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise UsageError(f"{flag} {path}: the directory {directory} does not exist.")
+    if not os.access(directory, os.W_OK):
+        raise UsageError(f"{flag} {path}: the directory {directory} is not writable.")
 
 
 def _check_plot_path(path):
     """Fail before fitting anything if the plot cannot be written."""
     if path is None:
         return
-    try:
-        from matplotlib.backend_bases import FigureCanvasBase
-    except ImportError:
-        raise UsageError(
-            "--plot needs matplotlib: pip install 'skfair[plot]'."
-        ) from None
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise UsageError(f"--plot {path}: the directory {directory} does not exist.")
-    if not os.access(directory, os.W_OK):
-        raise UsageError(f"--plot {path}: the directory {directory} is not writable.")
+    _check_output_path(path, "--plot")
+    from matplotlib.backend_bases import FigureCanvasBase
+
     extension = os.path.splitext(path)[1].lstrip(".").lower()
     formats = FigureCanvasBase.get_supported_filetypes()
     if extension and extension not in formats:

@@ -31,6 +31,15 @@ def format_table(header, rows, *, floatfmt="{:.4f}"):
     return "\n".join(lines)
 
 
+def format_interval(low, high, *, floatfmt="{:.4f}"):
+    """``[low, high]`` as text, ``nan`` for an undefined bound."""
+
+    def bound(value):
+        return "nan" if np.isnan(value) else floatfmt.format(value)
+
+    return f"[{bound(low)}, {bound(high)}]"
+
+
 def format_group_report(report):
     """Text of a group report, whether a DataFrame or a dict of arrays."""
     if hasattr(report, "to_string"):

@@ -17,7 +17,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-from skfair._console import UsageError, format_group_report, format_table
+from skfair._console import (
+    UsageError,
+    format_group_report,
+    format_interval,
+    format_table,
+)
 
 _SENSITIVE_LAST = -1
 
@@ -183,13 +188,19 @@ class DemoResult:
     dp_gap: float
     fit_seconds: float
     train_eo_gap: float
+    eo_interval: tuple = (np.nan, np.nan)
+    dp_interval: tuple = (np.nan, np.nan)
+
+
+# Bootstrap resamples of the test rows' count table behind the gaps' intervals
+# (milliseconds: the table, not the rows, is resampled).
+_N_BOOT = 1000
 
 
 def _evaluate(label, factory, data):
-    from skfair.metrics import (
-        demographic_parity_difference,
-        equalized_odds_difference,
-    )
+    from skfair.metrics import equalized_odds_difference
+    from skfair.metrics._bootstrap import table_intervals
+    from skfair.metrics._dispatch import group_counts
 
     model = factory(data)
     start = time.perf_counter()
@@ -204,13 +215,20 @@ def _evaluate(label, factory, data):
         model.predict(data.X_train),
         sensitive_features=data.groups(data.X_train),
     )
+    names = ["equalized_odds_difference", "demographic_parity_difference"]
+    counts = group_counts(data.y_test, y_pred, sensitive_features=groups, raw=True)
+    gaps, intervals, _ = table_intervals(
+        counts, names, n_boot=_N_BOOT, rng=np.random.default_rng(0)
+    )
     result = DemoResult(
         label,
         float(np.mean(y_pred == data.y_test)),
-        equalized_odds_difference(data.y_test, y_pred, sensitive_features=groups),
-        demographic_parity_difference(data.y_test, y_pred, sensitive_features=groups),
+        gaps[names[0]],
+        gaps[names[1]],
         fit_seconds,
         train_eo_gap,
+        tuple(intervals[names[0]]),
+        tuple(intervals[names[1]]),
     )
     return result, y_pred
 
@@ -276,19 +294,31 @@ def run_demo(args, out):
     report = group_report(data.y_test, baseline_pred, sensitive_features=groups)
     print(format_group_report(report), file=out)
     print("\nTest accuracy and fairness gaps (lower gap is fairer):", file=out)
-    header = ["model", "accuracy", "EO gap", "DP gap", "train EO gap", "fit s"]
+    header = [
+        "model",
+        "accuracy",
+        "EO gap [95% interval]",
+        "DP gap [95% interval]",
+        "train EO gap",
+        "fit s",
+    ]
     rows = [
         (
             r.label,
             r.accuracy,
-            r.eo_gap,
-            r.dp_gap,
+            f"{r.eo_gap:.4f} {format_interval(*r.eo_interval)}",
+            f"{r.dp_gap:.4f} {format_interval(*r.dp_interval)}",
             r.train_eo_gap,
             f"{r.fit_seconds:.2f}",
         )
         for r in results
     ]
     print(format_table(header, rows), file=out)
+    print(
+        f"Intervals: 95%, from {_N_BOOT} bootstrap resamples of each group's "
+        "test rows; a gap whose interval reaches 0 could be noise.",
+        file=out,
+    )
     print(_noise_note(data, groups), file=out)
     if args.plot:
         _plot(results, args.plot, data)

@@ -1,6 +1,7 @@
 """Tests of the command line: ``python -m skfair demo | audit``."""
 
 import io
+import re
 import subprocess
 import sys
 
@@ -52,9 +53,39 @@ def test_audit_prints_report_and_metrics_that_match_the_library(predictions_csv)
     )
     assert status == 0
     expected = equalized_odds_difference(y, y_hat, sensitive_features=sex)
-    line = next(ln for ln in text.splitlines() if "equalized_odds_difference" in ln)
-    assert float(line.split()[-1]) == pytest.approx(expected, abs=5e-5)
+    assert _metric_value(text, "equalized_odds_difference") == pytest.approx(
+        expected, abs=5e-5
+    )
     assert "f" in text and "m" in text
+
+
+@pytest.mark.parametrize(
+    "name", ["equalized_odds_difference", "demographic_parity_ratio"]
+)
+def test_audit_intervals_are_bootstrap_ci_of_the_same_seed(predictions_csv, name):
+    path, y, y_hat, sex, _ = predictions_csv
+    argv = ["audit", str(path), "--target", "y", "--prediction", "y_hat"]
+    status, text = _run([*argv, "--sensitive", "sex", "--n-boot", "300"])
+    assert status == 0 and "95% interval" in text
+    line = next(ln for ln in text.splitlines() if ln.split()[:1] == [name])
+    low, high = (float(v) for v in line.split("[")[1].rstrip("]").split(","))
+    expected = skm.bootstrap_ci(
+        name, y, y_hat, sensitive_features=sex, n_boot=300, random_state=0
+    )
+    np.testing.assert_allclose([low, high], expected, atol=5e-5)
+    assert low < high
+    # --n-boot 0: the values alone, no interval column.
+    status, plain = _run([*argv, "--sensitive", "sex", "--n-boot", "0"])
+    assert status == 0 and "95% interval" not in plain
+    assert _metric_value(plain, name) == _metric_value(text, name)
+
+
+def test_audit_rejects_a_negative_n_boot(predictions_csv, capsys):
+    path = predictions_csv[0]
+    argv = ["audit", str(path), "--target", "y", "--prediction", "y_hat"]
+    status, _ = _run([*argv, "--sensitive", "sex", "--n-boot", "-1"])
+    assert status == 2
+    assert "--n-boot must be >= 0" in capsys.readouterr().err
 
 
 def test_audit_intersectional_groups(predictions_csv):
@@ -146,6 +177,14 @@ def test_demo_runs_as_a_module_and_prints_the_table():
     train_gap = float(constrained.split()[-2])
     assert train_gap <= 0.01 + 1.5 / 30
     assert "smallest (group, label) cell of the test rows has" in table
+    # Each test gap carries its bootstrap interval, which brackets it.
+    assert "EO gap [95% interval]" in table and "Intervals: 95%" in table
+    for label, _ in MODELS:
+        line = next(ln for ln in table.splitlines() if label in ln)
+        found = re.findall(r"(\d\.\d{4}) \[(\d\.\d{4}), (\d\.\d{4})\]", line)
+        assert len(found) == 2, line
+        for gap, low, high in found:
+            assert float(low) <= float(gap) <= float(high), line
 
 
 def test_demo_rejects_unknown_sensitive_column(capsys):
@@ -212,7 +251,7 @@ def _report_value(text, group, column):
 
 def _metric_value(text, name):
     line = next(ln for ln in text.splitlines() if ln.split()[:1] == [name])
-    return float(line.split()[-1])
+    return float(line.split()[1])
 
 
 def _labelled_csv(tmp_path, y, yhat, g, name="labels.csv"):
@@ -399,6 +438,11 @@ def test_audit_warns_about_small_groups(tmp_path, capsys, reader):
     err = capsys.readouterr().err
     assert "1 group(s) have fewer than 30 rows" in err and "'small': 5" in err
     assert "'big'" not in err
+    # The report flags the group in its small_group column too.
+    status, text = _audit(path)
+    rows = {ln.split()[0]: ln.split() for ln in text.splitlines() if ln.strip()}
+    assert rows["small"][-1] == "True" and rows["big"][-1] == "False"
+    capsys.readouterr()
     assert _audit(path, "--min-group-size", "5")[0] == 0
     assert capsys.readouterr().err == ""
 

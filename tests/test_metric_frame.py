@@ -420,3 +420,166 @@ def test_make_derived_metric_errors():
 
     with pytest.raises(ValueError, match="'method'"):
         make_derived_metric(metric=with_method, transform="ratio")
+
+
+# ---------------------------------------------------------------- small groups
+
+
+def test_small_groups_are_flagged_with_a_warning_naming_them():
+    rng = np.random.default_rng(0)
+    sex = np.array(["f"] * 40 + ["m"] * 40)
+    race = np.array(["a"] * 37 + ["b"] * 3 + ["a"] * 20 + ["b"] * 20)
+    y = rng.integers(0, 2, 80)
+    frame = pd.DataFrame({"sex": sex, "race": race})
+    with pytest.warns(UserWarning, match=r"1 group\(s\) have fewer than 10 rows") as w:
+        mf = MetricFrame(
+            metrics=selection_rate,
+            y_true=y,
+            y_pred=y,
+            sensitive_features=frame,
+            min_group_size=10,
+        )
+    assert "('f', 'b'): 3" in str(w[0].message)
+    assert list(mf.small_groups) == [("f", "b")]
+    assert mf.small_groups.names == ["sex", "race"]
+    assert mf.min_group_size == 10
+    # The values are those of a frame without the flag, which warns nothing.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plain = MetricFrame(
+            metrics=selection_rate, y_true=y, y_pred=y, sensitive_features=frame
+        )
+    pd.testing.assert_series_equal(mf.by_group, plain.by_group)
+    assert len(plain.small_groups) == 0 and plain.min_group_size is None
+
+
+@pytest.mark.parametrize("bad", [-1, 2.5, True, "30"])
+def test_min_group_size_is_checked(bad):
+    with pytest.raises(ValueError, match="min_group_size must be None or a non-neg"):
+        MetricFrame(
+            metrics=selection_rate,
+            y_true=[0, 1],
+            y_pred=[0, 1],
+            sensitive_features=["a", "b"],
+            min_group_size=bad,
+        )
+
+
+# ---------------------------------------------------------------- dask
+
+
+def _dask_case(n=600, seed=3):
+    rng = np.random.default_rng(seed)
+    return (
+        rng.integers(0, 2, n),
+        rng.integers(0, 2, n),
+        np.column_stack([rng.choice(["a", "b"], n), rng.choice(["x", "y", "z"], n)]),
+        rng.integers(0, 2, n),
+        rng.random(n),
+    )
+
+
+def _count_metrics():
+    return {
+        "selection_rate": selection_rate,
+        "tpr": true_positive_rate,
+        "tnr": true_negative_rate,
+        "fnr": false_negative_rate,
+        "count": count,
+        "accuracy": skm.accuracy_score,
+        "balanced_accuracy": skm.balanced_accuracy_score,
+    }
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_dask_frame_equals_the_in_memory_frame(weighted):
+    da = pytest.importorskip("dask.array")
+    y, y_hat, sf, cf, w = _dask_case()
+    metrics = _count_metrics()
+    params = {}
+    if weighted:
+        params = {k: {"sample_weight": w} for k in metrics if k != "count"}
+    d_params = {
+        k: {"sample_weight": da.from_array(v["sample_weight"], chunks=53)}
+        for k, v in params.items()
+    }
+    common = {"n_boot": 40, "ci_quantiles": [0.1, 0.9], "random_state": 0}
+    expected = MetricFrame(
+        metrics=metrics,
+        y_true=y,
+        y_pred=y_hat,
+        sensitive_features=sf,
+        control_features=cf,
+        sample_params=params,
+        **common,
+    )
+    actual = MetricFrame(
+        metrics=metrics,
+        y_true=da.from_array(y, chunks=100),  # misaligned chunks on purpose
+        y_pred=da.from_array(y_hat, chunks=71),
+        sensitive_features=da.from_array(sf.astype(object), chunks=(130, 2)),
+        control_features=da.from_array(cf, chunks=200),
+        sample_params=d_params,
+        **common,
+    )
+    pd.testing.assert_frame_equal(actual.by_group, expected.by_group)
+    pd.testing.assert_frame_equal(actual.overall, expected.overall)
+    for method in ("group_min", "group_max"):
+        pd.testing.assert_frame_equal(
+            getattr(actual, method)(), getattr(expected, method)()
+        )
+    for how in ("between_groups", "to_overall"):
+        pd.testing.assert_frame_equal(
+            actual.difference(method=how), expected.difference(method=how)
+        )
+        pd.testing.assert_frame_equal(
+            actual.ratio(method=how), expected.ratio(method=how)
+        )
+    # The same seed gives the same resampled tables, so the same intervals.
+    for got, want in zip(
+        actual.difference_ci() + actual.by_group_ci,
+        expected.difference_ci() + expected.by_group_ci,
+        strict=True,
+    ):
+        pd.testing.assert_frame_equal(got, want, atol=1e-12)
+
+
+def test_dask_frame_counts_block_by_block(dask_block_lengths):
+    da = pytest.importorskip("dask.array")
+    seen = dask_block_lengths
+    y, y_hat, sf, _, _ = _dask_case(n=400)
+    mf = MetricFrame(
+        metrics={"selection_rate": selection_rate},
+        y_true=da.from_array(y, chunks=100),
+        y_pred=da.from_array(y_hat, chunks=100),
+        sensitive_features=da.from_array(sf, chunks=(100, 2)),
+    )
+    # Every block counted on its own, none of them the whole data.
+    assert seen and max(seen) == 100 and sum(seen) % 400 == 0
+    expected = MetricFrame(
+        metrics={"selection_rate": selection_rate},
+        y_true=y,
+        y_pred=y_hat,
+        sensitive_features=pd.DataFrame({"sex": sf[:, 0], "race": sf[:, 1]}),
+    )
+    pd.testing.assert_frame_equal(mf.by_group, expected.by_group, check_names=False)
+
+
+def test_dask_frame_refuses_metrics_it_would_have_to_gather():
+    da = pytest.importorskip("dask.array")
+    y, y_hat, sf, _, _ = _dask_case(n=50)
+    with pytest.raises(ValueError, match=r"\['mean_prediction'\] are not"):
+        MetricFrame(
+            metrics={"mean_prediction": mean_prediction, "sr": selection_rate},
+            y_true=da.from_array(y, chunks=10),
+            y_pred=y_hat,
+            sensitive_features=sf[:, 0],
+        )
+    # Labels other than 0/1: the count route does not apply either.
+    with pytest.raises(ValueError, match="not 0/1"):
+        MetricFrame(
+            metrics=selection_rate,
+            y_true=da.from_array(y + 1, chunks=10),
+            y_pred=da.from_array(y_hat + 1, chunks=10),
+            sensitive_features=sf[:, 0],
+        )

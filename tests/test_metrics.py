@@ -689,19 +689,25 @@ def test_dask_labels_are_checked_across_blocks():
         )
 
 
-def test_dask_counts_block_by_block(monkeypatch):
+def test_dask_counts_block_by_block(dask_block_lengths):
     da = pytest.importorskip("dask.array")
-    from skfair.metrics import _dask
-
-    seen = []
-    count_block = _dask._block_counts
-
-    def recording(y_true, *args):
-        seen.append(len(y_true))
-        return count_block(y_true, *args)
-
-    monkeypatch.setattr(_dask, "_block_counts", recording)
+    seen = dask_block_lengths
     y = np.tile([0, 1, 1, 0], 25)
     value = skm.selection_rate(da.from_array(y, chunks=10), da.from_array(y, chunks=10))
     assert value == 0.5
     assert seen and max(seen) <= 10 and sum(seen) == 100
+
+
+@pytest.mark.parametrize("as_frame", [True, False])
+def test_group_report_flags_small_groups(as_frame):
+    g = ["a"] * 5 + ["b"] * 2 + ["c"] * 3
+    y = [0, 1] * 5
+    report = skm.group_report(
+        y, y, sensitive_features=g, min_group_size=3, as_frame=as_frame
+    )
+    # b has 2 rows (< 3); a and c do not; the overall row is no group.
+    assert list(np.asarray(report["small_group"])) == [False, True, False, False]
+    plain = skm.group_report(y, y, sensitive_features=g, as_frame=as_frame)
+    assert "small_group" not in list(plain if not as_frame else plain.columns)
+    with pytest.raises(ValueError, match="min_group_size must be None"):
+        skm.group_report(y, y, sensitive_features=g, min_group_size=-2)

@@ -11,6 +11,7 @@ audit built on them, do not pay scikit-learn's import time (about 2 s of CPU,
 most of it scipy.stats).
 """
 
+from ._audit_report import audit_report
 from ._bootstrap import bootstrap_ci
 from ._fairness import (
     average_odds_difference,
@@ -30,10 +31,12 @@ from ._fairness import (
     true_positive_rate,
 )
 from ._metric_frame import MetricFrame, make_derived_metric
+from ._plot import plot_metric_frame
 from ._report import group_report
 
 __all__ = [
     "MetricFrame",
+    "audit_report",
     "average_odds_difference",
     "bootstrap_ci",
     "count",
@@ -50,6 +53,7 @@ __all__ = [
     "make_derived_metric",
     "make_fairness_scorer",
     "mean_prediction",
+    "plot_metric_frame",
     "selection_rate",
     "true_negative_rate",
     "true_positive_rate",

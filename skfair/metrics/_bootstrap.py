@@ -365,6 +365,8 @@ def bootstrap_ci(
     else:
         from ..utils import check_sample_weight_1d, encode_groups
 
+        estimate = None  # only the basic interval needs it
+
         encoding = encode_groups(sensitive_features)
         check_sample_weight_1d(sample_weight, encoding.codes.shape[0])
         data = (y_true, y_pred, sensitive_features, sample_weight)
@@ -376,6 +378,11 @@ def bootstrap_ci(
             estimate = metric(
                 y_true, y_pred, sensitive_features=sensitive_features, **weights, **kw
             )
+    return _interval(values, estimate, quantiles, interval, name)
+
+
+def _interval(values, estimate, quantiles, interval, name):
+    """Percentile or basic interval of resampled ``values`` of a metric."""
     if interval == "percentile":
         return nan_quantiles(values, quantiles)
     reflected = 2 * float(estimate) - nan_quantiles(values, 1 - quantiles)
@@ -383,6 +390,48 @@ def bootstrap_ci(
         # Gaps lie in [0, 1]; the reflection can step outside near 0.
         reflected = np.clip(reflected, 0, 1)
     return reflected
+
+
+def table_intervals(counts, names, *, n_boot, rng, quantiles=DEFAULT_QUANTILES):
+    """Estimates and intervals of named fairness metrics from one count table.
+
+    The table is resampled once (stratified by group, as :func:`bootstrap_ci`
+    does) and every metric is evaluated on the same resamples, with
+    ``bootstrap_ci``'s default interval (basic for the differences,
+    percentile otherwise), so that a report of several metrics costs one
+    counting pass and one draw of tables.
+
+    Parameters
+    ----------
+    counts : GroupCounts
+        The weighted table and its raw row counts (``raw=True``), unweighted
+        rows (so the two are equal).
+    names : sequence of str
+        Names of skfair fairness metrics (keys of ``FAIRNESS_METRICS``).
+    n_boot : int
+    rng : numpy.random.Generator
+    quantiles : sequence of float, default=(0.025, 0.975)
+
+    Returns
+    -------
+    estimates : dict of str to float
+    intervals : dict of str to ndarray of shape (len(quantiles),)
+    resampled : ndarray of shape (n_boot, n_groups, 2, 2)
+        The resampled tables, for per-group intervals.
+    """
+    from ._fairness import TABLE_FUNCTIONS
+
+    quantiles = np.asarray(quantiles, dtype=np.float64)
+    resampled = resample_tables(counts.raw, n_boot=n_boot, rng=rng)
+    estimates, intervals = {}, {}
+    for name in names:
+        table_function, _ = TABLE_FUNCTIONS[name]
+        estimate = float(table_function(counts.weighted, counts.groups))
+        values = table_function(resampled, counts.groups)
+        interval = "basic" if name in _DIFFERENCES else "percentile"
+        estimates[name] = estimate
+        intervals[name] = _interval(values, estimate, quantiles, interval, name)
+    return estimates, intervals, resampled
 
 
 class _Resamples:

@@ -26,12 +26,14 @@ import warnings
 
 import numpy as np
 
+from ..utils._sensitive import python_label
 from ._bootstrap import (
     check_bootstrap_params,
     check_generator,
     nan_quantiles,
     resample_tables,
 )
+from ._dask import is_dask_collection
 from ._fairness import (
     _rate,
     count,
@@ -41,6 +43,7 @@ from ._fairness import (
     true_negative_rate,
     true_positive_rate,
 )
+from ._report import check_min_group_size
 
 _METHODS = ("between_groups", "to_overall")
 _ERRORS = ("raise", "coerce")
@@ -156,14 +159,7 @@ def _feature_columns(features, base_name, n_rows, pandas):
         arr = np.asarray(features, dtype=object)
         if arr.ndim == 2 and arr.shape[1] == 1:
             arr = arr[:, 0]
-        if arr.ndim == 1:
-            columns = [(f"{base_name}0", arr)]
-        elif arr.ndim == 2:
-            columns = [(f"{base_name}{i}", arr[:, i]) for i in range(arr.shape[1])]
-        else:
-            raise ValueError(
-                f"{base_name}s must be 1-D or 2-D; got an array of shape {arr.shape}."
-            )
+        columns = _array_columns(arr, base_name)
     out = []
     for name, values in columns:
         values = pandas.Series(list(values))
@@ -181,8 +177,90 @@ def _feature_columns(features, base_name, n_rows, pandas):
     return out
 
 
+def _array_columns(arr, base_name):
+    """``[(name, column)]`` of a 1-D or 2-D array, named ``base_name0``, ..."""
+    if arr.ndim == 1:
+        return [(f"{base_name}0", arr)]
+    if arr.ndim == 2:
+        return [(f"{base_name}{i}", arr[:, i]) for i in range(arr.shape[1])]
+    raise ValueError(
+        f"{base_name}s must be 1-D or 2-D; got an array of shape {arr.shape}."
+    )
+
+
+def _dask_vector(values, name):
+    """A dask Array of a dask Array, Series or one-column DataFrame."""
+    from ._dask import _to_dask_array
+
+    arr = _to_dask_array(values, name)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    return arr
+
+
+def _dask_feature_columns(features, base_name, n_rows, pandas):
+    """``[(name, values)]`` of a feature, for MetricFrame's dask route.
+
+    A dask array's columns are named as a numpy array's are; in-memory
+    features as in :func:`_feature_columns` (and counted beside the dask
+    inputs, chunk by chunk).
+    """
+    if not is_dask_collection(features):
+        return _feature_columns(features, base_name, n_rows, pandas)
+    columns = _array_columns(_dask_vector(features, base_name), base_name)
+    for name, values in columns:
+        if not isinstance(name, str):
+            raise ValueError(
+                f"The columns of {base_name}s must be named by strings; got "
+                f"{name!r} of type {type(name).__name__}."
+            )
+        if values.shape[0] != n_rows:
+            raise ValueError(
+                f"{base_name} {name!r} has {values.shape[0]} rows but y_true has "
+                f"{n_rows}; they must match."
+            )
+    return columns
+
+
+def _as_dask_vector(values, name, chunks):
+    """A dask vector of ``values``; in-memory values chunked like ``chunks``."""
+    import dask.array as da
+
+    if is_dask_collection(values):
+        return _dask_vector(values, name)
+    arr = np.asarray(values.to_numpy() if hasattr(values, "to_numpy") else values)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    # A wrong length gets its error from the row-count checks after this.
+    return da.from_array(arr, chunks=(chunks,) if len(arr) == sum(chunks) else -1)
+
+
+def _stack_columns(columns, chunks):
+    """Feature columns as one dask array: 1-D, or 2-D of objects for several."""
+    import dask.array as da
+
+    if len(columns) == 1:
+        return _as_dask_vector(columns[0], "sensitive_features", chunks)
+    stacked = []
+    for values in columns:
+        values = _as_dask_vector(
+            np.asarray(list(values), dtype=object)
+            if not is_dask_collection(values)
+            else values,
+            "sensitive_features",
+            chunks,
+        )
+        # Object columns keep each label's own type in the intersection.
+        stacked.append(values.rechunk((chunks,)).astype(object))
+    return da.stack(stacked, axis=1)
+
+
 class _Cells:
-    """The product of the grouping features' levels, and each row's cell."""
+    """The product of the grouping features' levels, and each row's cell.
+
+    For dask inputs the rows' cells are never gathered: ``codes`` is None and
+    the count tables come block by block (see :class:`_DaskRows`).
+    """
 
     def __init__(self, columns, n_control, pandas):
         codes = np.zeros(len(columns[0][1]), dtype=np.int64)
@@ -197,13 +275,53 @@ class _Cells:
             codes = codes * len(uniques) + column_codes
             levels.append(uniques)
         self.codes = codes
-        self.names = [name for name, _ in columns]
+        self._set(
+            [name for name, _ in columns],
+            levels,
+            n_control,
+            np.bincount(codes, minlength=int(np.prod([len(u) for u in levels]))),
+        )
+
+    def _set(self, names, levels, n_control, sizes):
+        self.names = names
         self.levels = levels
         self.n_control = n_control
         self.n_cells = int(np.prod([len(u) for u in levels]))
         self.shape_control = int(np.prod([len(u) for u in levels[:n_control]]))
-        self.sizes = np.bincount(codes, minlength=self.n_cells)
+        self.sizes = sizes
         self.present = np.flatnonzero(self.sizes)
+
+    @classmethod
+    def from_groups(cls, names, n_control, groups, sizes):
+        """Cells from the labels of the groups present (tuples for k > 1)."""
+        cells = cls.__new__(cls)
+        groups = [python_label(g) for g in groups]
+        rows = [g if isinstance(g, tuple) else (g,) for g in groups]
+        levels = []
+        for j in range(len(names)):
+            try:
+                levels.append(sorted({row[j] for row in rows}))
+            except TypeError as exc:
+                raise ValueError(
+                    f"The values of a grouping feature cannot be sorted: {exc}."
+                ) from exc
+        cells.codes = None
+        cells.group_cells = np.array(
+            [
+                np.ravel_multi_index(
+                    [lv.index(v) for lv, v in zip(levels, row, strict=True)],
+                    [len(lv) for lv in levels],
+                )
+                for row in rows
+            ],
+            dtype=np.intp,
+        )
+        cells.cell_of = dict(zip(groups, cells.group_cells.tolist(), strict=True))
+        n_cells = int(np.prod([len(lv) for lv in levels]))
+        cell_sizes = np.zeros(n_cells, dtype=np.int64)
+        cell_sizes[cells.group_cells] = sizes
+        cells._set(names, levels, n_control, cell_sizes)
+        return cells
 
     def index(self, pandas, control_only=False):
         """The pandas index of the cells (or of the control levels)."""
@@ -308,6 +426,12 @@ class MetricFrame:
     n_jobs : int, default=None
         joblib workers for metrics resampled by rows (the count-table route
         needs none). The intervals do not depend on it.
+    min_group_size : int, default=None
+        Flag the groups (combinations of sensitive and control features
+        present in the data) with fewer rows than this: they are listed in
+        :attr:`small_groups` and a ``UserWarning`` names them and their
+        sizes, since their metrics, and every summary involving them, are
+        mostly noise. None (the default) flags nothing, as fairlearn does.
 
     See Also
     --------
@@ -326,6 +450,10 @@ class MetricFrame:
     cell's resampled weight is drawn from the normal distribution with the
     mean and variance of the sum of the weights of the rows drawn into it.
     Metrics that are NaN in a resample are skipped by the quantiles.
+
+    **Dask arrays.** With dask inputs, metrics of the count table (on 0/1
+    labels) are counted block by block and merged by group label, never
+    gathering the rows; any other metric is a ``ValueError``.
 
     **Non-scalar metrics** (e.g. ``confusion_matrix``) are kept in
     ``by_group`` and ``overall``; the summaries raise with
@@ -365,8 +493,11 @@ class MetricFrame:
         ci_quantiles=None,
         random_state=None,
         n_jobs=None,
+        min_group_size=None,
     ):
         pandas = _import_pandas()
+        check_min_group_size(min_group_size)
+        self._min_group_size = min_group_size
         self._n_boot = n_boot
         self._ci_quantiles = ci_quantiles
         bootstrap = n_boot is not None or (
@@ -380,8 +511,17 @@ class MetricFrame:
                 )
             n_boot, quantiles = check_bootstrap_params(n_boot, ci_quantiles)
 
-        y_t = self._label_array(y_true, "y_true")
-        y_p = self._label_array(y_pred, "y_pred")
+        on_dask = any(
+            is_dask_collection(a)
+            for a in (y_true, y_pred, sensitive_features, control_features)
+        )
+        chunks = None
+        if on_dask:
+            from ._dask import _row_chunks
+
+            chunks = _row_chunks((y_true, y_pred, sensitive_features, control_features))
+        y_t = self._label_array(y_true, "y_true", chunks)
+        y_p = self._label_array(y_pred, "y_pred", chunks)
         if y_t.shape[0] != y_p.shape[0]:
             raise ValueError(
                 f"y_true has {y_t.shape[0]} rows but y_pred has {y_p.shape[0]}; "
@@ -394,13 +534,12 @@ class MetricFrame:
             metrics, sample_params, n_rows
         )
 
-        sensitive = _feature_columns(
-            sensitive_features, "sensitive_feature_", n_rows, pandas
-        )
+        columns = _dask_feature_columns if on_dask else _feature_columns
+        sensitive = columns(sensitive_features, "sensitive_feature_", n_rows, pandas)
         control = (
             []
             if control_features is None
-            else _feature_columns(control_features, "control_feature_", n_rows, pandas)
+            else columns(control_features, "control_feature_", n_rows, pandas)
         )
         names = [name for name, _ in control + sensitive]
         duplicated = sorted({n for n in names if names.count(n) > 1})
@@ -411,14 +550,30 @@ class MetricFrame:
             )
         self._sf_names = [name for name, _ in sensitive]
         self._cf_names = [name for name, _ in control] or None
-        cells = _Cells(control + sensitive, len(control), pandas)
+        self._tables_cache = {}
+        if on_dask:
+            cells, binary = self._dask_cells(y_t, y_p, control, sensitive, chunks)
+        else:
+            cells = _Cells(control + sensitive, len(control), pandas)
+            binary = _is_binary01(y_t) and _is_binary01(y_p)
         self._cells = cells
+        self._flag_small_groups(pandas)
 
-        binary = _is_binary01(y_t) and _is_binary01(y_p)
         kinds = [
             _count_kind(f, self._params[name], binary)
             for name, f in self._functions.items()
         ]
+        if on_dask and None in kinds:
+            others = [
+                n for n, k in zip(self._functions, kinds, strict=True) if k is None
+            ]
+            raise ValueError(
+                "On dask arrays MetricFrame computes, block by block, the metrics "
+                "that are functions of the (group, y_true, y_pred) counts of 0/1 "
+                "labels (selection_rate, true_positive_rate, accuracy_score, "
+                f"count, ...); {others} are not, or the labels are not 0/1. "
+                "Call .compute() on the inputs to evaluate them in memory."
+            )
         by_group, overall = self._evaluate(y_t, y_p, kinds)
         self._store(by_group, overall, pandas)
         if bootstrap:
@@ -426,12 +581,61 @@ class MetricFrame:
             samples = self._bootstrap(y_t, y_p, kinds, n_boot, rng, n_jobs)
             self._store_ci(samples, quantiles, pandas)
 
+    def _flag_small_groups(self, pandas):
+        cells = self._cells
+        small = np.array([], dtype=np.intp)
+        if self._min_group_size is not None:
+            sizes = cells.sizes[cells.present]
+            small = cells.present[sizes < self._min_group_size]
+        self._small_groups = cells.index(pandas)[small]
+        if small.size:
+            shown = ", ".join(
+                f"{label!r}: {int(cells.sizes[cell])}"
+                for label, cell in zip(self._small_groups[:10], small, strict=False)
+            )
+            more = ", ..." if small.size > 10 else ""
+            warnings.warn(
+                f"{small.size} group(s) have fewer than {self._min_group_size} "
+                f"rows (min_group_size); their metrics are mostly noise: "
+                f"{shown}{more}.",
+                UserWarning,
+                stacklevel=3,
+            )
+
     # -- input checks ----------------------------------------------------------
 
+    def _dask_cells(self, y_t, y_p, control, sensitive, chunks):
+        """The cells of dask features, from one block-wise counting pass."""
+        from ._dispatch import group_counts
+
+        columns = [values for _, values in control + sensitive]
+        features = _stack_columns(columns, chunks)
+        self._dask_features = features
+        counts = group_counts(y_t, y_p, sensitive_features=features, raw=True)
+        self._tables_cache[None] = (None, counts)
+        labels = {python_label(v) for v in counts.y_labels or ()}
+        binary = labels <= {0, 1} and all(
+            isinstance(v, (numbers.Integral, float)) for v in labels
+        )
+        cells = _Cells.from_groups(
+            [name for name, _ in control + sensitive],
+            len(control),
+            list(counts.groups),
+            counts.raw.sum(axis=(1, 2)),
+        )
+        return cells, binary
+
     @staticmethod
-    def _label_array(y, name):
+    def _label_array(y, name, chunks=None):
         if y is None:
             raise ValueError(f"{name} is None; pass an array of labels.")
+        if chunks is not None:  # some input is a dask collection
+            arr = _as_dask_vector(y, name, chunks)
+            if arr.ndim != 1:
+                raise ValueError(
+                    f"{name} must be 1-D on dask arrays; got shape {arr.shape}."
+                )
+            return arr
         arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
         if arr.ndim == 2 and arr.shape[1] == 1:
             arr = arr[:, 0]
@@ -490,6 +694,11 @@ class MetricFrame:
             for param, value in given.items():
                 if value is None:
                     continue
+                if is_dask_collection(value):
+                    arr = _dask_vector(value, param)
+                    if arr.ndim == 1 and arr.shape[0] == n_rows:
+                        checked[key][param] = arr
+                        continue
                 arr = np.asarray(value)
                 if arr.ndim == 0 or arr.shape[0] != n_rows:
                     raise ValueError(
@@ -506,17 +715,35 @@ class MetricFrame:
         from ._dispatch import group_counts
 
         cells = self._cells
-        counts = group_counts(
-            y_t.astype(np.uint8, copy=False) if y_t.dtype.kind == "f" else y_t,
-            y_p.astype(np.uint8, copy=False) if y_p.dtype.kind == "f" else y_p,
-            sensitive_features=cells.codes,
-            sample_weight=weight,
-            raw=True,
-        )
         raw = np.zeros((cells.n_cells, 2, 2), dtype=np.int64)
         weighted = np.zeros((cells.n_cells, 2, 2))
-        raw[counts.groups] = counts.raw
-        weighted[counts.groups] = counts.weighted
+        if cells.codes is None:
+            # Dask: each block is counted where it lies and the tables merged
+            # by group label; a table is counted once per weight array.
+            cached = self._tables_cache.get(None if weight is None else id(weight))
+            if cached is not None and cached[0] is weight:
+                counts = cached[1]
+            else:
+                counts = group_counts(
+                    y_t,
+                    y_p,
+                    sensitive_features=self._dask_features,
+                    sample_weight=weight,
+                    raw=True,
+                )
+                self._tables_cache[id(weight)] = (weight, counts)
+            rows = [cells.cell_of[python_label(g)] for g in counts.groups]
+        else:
+            counts = group_counts(
+                y_t.astype(np.uint8, copy=False) if y_t.dtype.kind == "f" else y_t,
+                y_p.astype(np.uint8, copy=False) if y_p.dtype.kind == "f" else y_p,
+                sensitive_features=cells.codes,
+                sample_weight=weight,
+                raw=True,
+            )
+            rows = counts.groups
+        raw[rows] = counts.raw
+        weighted[rows] = counts.weighted
         return raw, weighted
 
     def _table_values(self, kind, raw, weighted):
@@ -614,7 +841,8 @@ class MetricFrame:
             present = cells.present
             weighted = squared = None
             if weight is not None:
-                scaled = weight / weight.max() if weight.max() > 0 else weight
+                largest = float(weight.max())  # computes a dask array's maximum
+                scaled = weight / largest if largest > 0 else weight
                 _, weighted = self._count_tables(y_t, y_p, scaled)
                 _, squared = self._count_tables(y_t, y_p, scaled * scaled)
                 weighted, squared = weighted[present], squared[present]
@@ -834,6 +1062,21 @@ class MetricFrame:
         """Quantiles of :attr:`by_group`: a list, one per ``ci_quantiles``."""
         self._check_bootstrap()
         return self._ci_cache["by_group"]
+
+    @property
+    def small_groups(self):
+        """The groups with fewer rows than ``min_group_size``.
+
+        A pandas Index (a MultiIndex for several features) of the groups
+        present in the data with fewer rows than ``min_group_size``; empty
+        when ``min_group_size`` is None.
+        """
+        return self._small_groups
+
+    @property
+    def min_group_size(self):
+        """The minimum group size, as given."""
+        return self._min_group_size
 
     @property
     def control_levels(self):

@@ -1,5 +1,7 @@
 """Per-group table of counts and rates."""
 
+import numbers
+
 import numpy as np
 
 from ..utils._sensitive import _pandas_or_none
@@ -55,6 +57,7 @@ def group_report(
     sample_weight=None,
     pos_label=1,
     as_frame=None,
+    min_group_size=None,
 ):
     """Counts and rates of every group, and of all rows together.
 
@@ -76,6 +79,12 @@ def group_report(
     as_frame : bool, default=None
         True: return a pandas DataFrame; False: a dict of numpy arrays; None:
         a DataFrame when pandas can be imported, else the dict.
+    min_group_size : int, default=None
+        Flag the groups with fewer rows than this (unweighted ``count``): the
+        report gains a boolean column ``small_group``, True for them (False
+        for the overall row). A rate measured on ``m`` rows has a standard
+        error of up to ``0.5 / sqrt(m)``, so a small group's rates, and every
+        gap involving it, are mostly noise. None (the default): no column.
 
     Returns
     -------
@@ -90,7 +99,8 @@ def group_report(
         - ``base_rate``: share of positive true labels;
         - ``selection_rate``: share of positive predictions;
         - ``true_positive_rate``, ``false_positive_rate``,
-          ``false_negative_rate``, ``precision``, ``accuracy``.
+          ``false_negative_rate``, ``precision``, ``accuracy``;
+        - ``small_group`` (only with ``min_group_size``).
 
         **A rate whose denominator is zero is NaN** here -- the TPR and FNR
         of a group without positive rows, the FPR of a group without
@@ -118,6 +128,7 @@ def group_report(
     """
     if as_frame not in (None, True, False):
         raise ValueError(f"as_frame must be None, True or False; got {as_frame!r}.")
+    check_min_group_size(min_group_size)
     counts = group_counts(
         y_true,
         y_pred,
@@ -131,6 +142,12 @@ def group_report(
         [counts.weighted, counts.weighted.sum(axis=0, keepdims=True)]
     )
     columns = _report_columns(raw, weighted)
+    names = list(_COLUMNS)
+    if min_group_size is not None:
+        small = columns["count"] < min_group_size
+        small[-1] = False  # the overall row is no group
+        columns["small_group"] = small
+        names.append("small_group")
     labels = np.empty(counts.n_groups + 1, dtype=object)
     for i, label in enumerate(counts.groups):
         labels[i] = label.item() if isinstance(label, np.generic) else label
@@ -148,4 +165,22 @@ def group_report(
     if pandas is None:
         return {"group": labels, **columns}
     index = pandas.Index(labels, dtype=object, name="group", tupleize_cols=False)
-    return pandas.DataFrame(columns, index=index, columns=list(_COLUMNS))
+    return pandas.DataFrame(columns, index=index, columns=names)
+
+
+def check_min_group_size(min_group_size):
+    """``min_group_size`` is None or a non-negative integer."""
+    if min_group_size is None:
+        return
+    if isinstance(min_group_size, (bool, np.bool_)) or not isinstance(
+        min_group_size, numbers.Integral
+    ):
+        raise ValueError(
+            f"min_group_size must be None or a non-negative integer; got "
+            f"{min_group_size!r}."
+        )
+    if min_group_size < 0:
+        raise ValueError(
+            f"min_group_size must be None or a non-negative integer; got "
+            f"{min_group_size!r}."
+        )
