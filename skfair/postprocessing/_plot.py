@@ -2,25 +2,7 @@
 
 import numpy as np
 
-from ..utils._sensitive import python_label
-
-
-def _import_pyplot():
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError as exc:
-        raise ImportError(
-            "ThresholdOptimizer.plot needs matplotlib, which is not installed; "
-            "install it with `pip install matplotlib` (or `pip install "
-            "skfair[plot]`)."
-        ) from exc
-    return plt
-
-
-def _group_name(label):
-    if isinstance(label, tuple):
-        return ", ".join(str(v) for v in label)
-    return str(python_label(label))
+from ..metrics._plot import group_label, import_pyplot
 
 
 def plot_threshold_optimizer(estimator, ax=None):
@@ -29,7 +11,7 @@ def plot_threshold_optimizer(estimator, ax=None):
     Groups whose false or true positive rate is undefined (no negatives or no
     positives) have no ROC curve and are left out.
     """
-    plt = _import_pyplot()
+    plt = import_pyplot()
     if ax is None:
         _, ax = plt.subplots()
     ax.plot([0, 1], [0, 1], linestyle=":", color="grey", label="chance")
@@ -41,7 +23,7 @@ def plot_threshold_optimizer(estimator, ax=None):
     ):
         if np.isnan(hull[:, :2]).any():
             continue
-        name = _group_name(label)
+        name = group_label(label)
         (line,) = ax.plot(hull[:, 0], hull[:, 1], marker=".", label=f"{name} hull")
         ax.plot(
             point[0],
