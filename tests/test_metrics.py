@@ -711,3 +711,26 @@ def test_group_report_flags_small_groups(as_frame):
     assert "small_group" not in list(plain if not as_frame else plain.columns)
     with pytest.raises(ValueError, match="min_group_size must be None"):
         skm.group_report(y, y, sensitive_features=g, min_group_size=-2)
+
+
+@pytest.mark.parametrize(
+    "metric", [skm.average_odds_difference, skm.disparate_impact_ratio]
+)
+def test_pooled_unprivileged_rows_keep_a_weight_far_below_the_privileged(metric):
+    # The unprivileged side is group 0 alone; its only positive weighs 6e-37
+    # against the privileged group's 1. Pooling by "total minus privileged"
+    # rounded that weight away (the unprivileged TPR became undefined, 0);
+    # both choices of the privileged group must see the same two sides.
+    y = np.array([0, 0, 0, 1, 1])
+    groups = np.array([0, 0, 0, 0, 1])
+    weights = np.array([0.0, 0.0, 1.0, 6.19412937e-37, 1.0])
+    as_privileged = {
+        g: metric(
+            y, y, sensitive_features=groups, privileged_group=g, sample_weight=weights
+        )
+        for g in (0, 1)
+    }
+    if metric is skm.average_odds_difference:
+        assert as_privileged[1] == pytest.approx(-as_privileged[0], abs=1e-12)
+    else:
+        assert as_privileged[1] * as_privileged[0] == pytest.approx(1.0)

@@ -11,10 +11,6 @@ matplotlib scraper, which also writes the 2x image of ``image_srcset``.
 """
 
 from matplotlib.text import Text
-from sphinx.util import logging
-from sphinx_gallery.scrapers import matplotlib_scraper
-
-logger = logging.getLogger(__name__)
 
 #: Width of the content column, in CSS pixels, at a 1280 px window.
 COLUMN_PX = 752
@@ -52,7 +48,13 @@ def displayed_font_sizes(fig, column_px=COLUMN_PX):
 
 def legible_matplotlib_scraper(block, block_vars, gallery_conf, **kwargs):
     """Check each open figure's displayed font sizes, then scrape it."""
+    # Imported here, so that displayed_font_sizes (and its tests) need
+    # matplotlib only, not the docs extra.
     import matplotlib.pyplot as plt
+    from sphinx.util import logging
+    from sphinx_gallery.scrapers import matplotlib_scraper
+
+    logger = logging.getLogger(__name__)
 
     for num in plt.get_fignums():
         fig = plt.figure(num)

@@ -776,7 +776,10 @@ def _split_privileged(tables, groups, privileged_group):
     """Tables of the privileged group and of all the other groups pooled."""
     index = _privileged_index(groups, privileged_group)
     privileged = tables[..., index, :, :]
-    unprivileged = tables.sum(axis=-3) - privileged
+    # The other groups summed, not the total minus the privileged group:
+    # the subtraction loses a pooled weight far below the privileged one's.
+    others = np.arange(tables.shape[-3]) != index
+    unprivileged = tables[..., others, :, :].sum(axis=-3)
     return privileged, unprivileged
 
 
