@@ -40,6 +40,16 @@ from ..utils._validation import (
     keep_state_on_error,
 )
 from ._lp import CONSTRAINT_RATES, canonical_vertex_weights, rate_coefficients
+from ._multiclass import (
+    MULTICLASS_CONSTRAINTS,
+    check_multiclass_groups,
+    confusion_counts,
+    decision_rates,
+    draw_decisions,
+    fill_unseen_cells,
+    multiclass_costs,
+    solve_multiclass_lp,
+)
 from ._roc import group_roc_hulls
 from ._split_lp import optimal_vertex_weights
 
@@ -55,6 +65,24 @@ _RATE_NEEDS = {
 }
 
 _COST_KEYS = ("tp", "fp", "tn", "fn")
+
+# The fitted rules of each path; a fit forgets the other path's.
+_BINARY_RULES = (
+    "roc_hulls_",
+    "decision_rules_",
+    "operating_points_",
+    "selection_rates_",
+    "_rule_thresholds",
+    "_rule_weights",
+)
+_MULTICLASS_RULES = ("decision_maps_", "decision_rates_", "class_decision_rates_")
+
+
+def _labels_1d(y):
+    y_arr = np.asarray(y)
+    if y_arr.ndim == 2 and y_arr.shape[1] == 1:
+        y_arr = y_arr[:, 0]
+    return y_arr
 
 
 class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
@@ -245,7 +273,11 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             HasMethods(["predict"]),
         ],
         "constraints": [StrOptions(set(CONSTRAINT_RATES))],
-        "objective": [StrOptions({"accuracy", "balanced_accuracy"}), dict],
+        "objective": [
+            StrOptions({"accuracy", "balanced_accuracy"}),
+            dict,
+            "array-like",
+        ],
         "tolerance": [Interval(Real, 0, None, closed="left")],
         "prefit": ["boolean"],
         "sensitive_cols": [str, Integral, "array-like", callable, None],
@@ -316,6 +348,11 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         )
         validate_data(self, X, skip_check_array=True, reset=True)
         n_samples = _num_samples(X)
+        self._forget_fitted_rules()
+        if self._is_multiclass(y):
+            return self._fit_multiclass(
+                X, X_model, raw_groups, y, sample_weight, sensitive_features, fit_params
+            )
         y01, self.classes_ = self._check_targets(y, n_samples)
         weights = check_sample_weight_1d(sample_weight, n_samples)
         costs = self._objective_costs(y01, weights)
@@ -342,13 +379,108 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self._store_rules(hulls, vertex_weights)
         return self
 
+    def _forget_fitted_rules(self):
+        # A refit on the other kind of target must not keep stale rules.
+        for name in (*_BINARY_RULES, *_MULTICLASS_RULES):
+            vars(self).pop(name, None)
+
+    @staticmethod
+    def _is_multiclass(y):
+        _check_labels_present(y)  # before type_of_target (see there)
+        return type_of_target(y, input_name="y", raise_unknown=True) == "multiclass"
+
+    def _fit_multiclass(
+        self, X, X_model, raw_groups, y, sample_weight, sensitive_features, fit_params
+    ):
+        """Fit the per-group randomized maps of the multiclass case."""
+        if self.constraints not in MULTICLASS_CONSTRAINTS:
+            raise ValueError(
+                f"constraints={self.constraints!r} is for binary y; with "
+                f"multiclass y use one of {list(MULTICLASS_CONSTRAINTS)}."
+            )
+        n_samples = _num_samples(X)
+        y_arr = _labels_1d(y)
+        check_n_samples(y_arr, n_samples, name="y")
+        self.classes_, y_codes = np.unique(y_arr, return_inverse=True)
+        weights = check_sample_weight_1d(sample_weight, n_samples)
+        encoding = encode_groups(raw_groups)
+        self.groups_ = encoding.groups
+        n_groups, n_classes = len(self.groups_), self.classes_.size
+        class_weight = np.bincount(y_codes, weights=weights, minlength=n_classes)
+        for label, total in zip(self.classes_, class_weight, strict=True):
+            if total <= 0:
+                raise ValueError(
+                    f"class {format_label(label)} of y has zero total "
+                    "sample_weight; ThresholdOptimizer needs every class with "
+                    "positive weight."
+                )
+        cost = multiclass_costs(self.objective, class_weight, self.classes_)
+        # Groups and rates are checked on y alone, before the model is fitted.
+        label_counts = confusion_counts(
+            encoding.codes, y_codes, y_codes, weights, n_groups, n_classes
+        )
+        check_multiclass_groups(
+            label_counts, self.groups_, self.classes_, self.constraints
+        )
+
+        self.estimator_ = self._fit_estimator(
+            X, X_model, y, sample_weight, sensitive_features, fit_params
+        )
+        self.score_method_ = self._find_score_method()
+        cells = self._predicted_cells(X_model)
+        check_n_samples(cells, n_samples, name="the wrapped estimator's predictions")
+        counts = confusion_counts(
+            encoding.codes, y_codes, cells, weights, n_groups, n_classes
+        )
+        maps = solve_multiclass_lp(
+            counts, cost, self.constraints, float(self.tolerance)
+        )
+        self.decision_maps_ = fill_unseen_cells(maps, counts)
+        self.decision_rates_, self.class_decision_rates_ = decision_rates(
+            self.decision_maps_, counts
+        )
+        return self
+
+    def _predicted_cells(self, X_model):
+        """The wrapped model's predicted class of each row, as a code."""
+        method = self.score_method_
+        output = np.asarray(getattr(self.estimator_, method)(X_model))
+        est_classes = getattr(self.estimator_, "classes_", None)
+        n_classes = self.classes_.size
+        if method == "predict":
+            if output.ndim == 2 and output.shape[1] == 1:
+                output = output[:, 0]
+            labels = output
+        else:
+            if output.ndim != 2 or output.shape[1] != n_classes:
+                raise ValueError(
+                    f"the wrapped estimator's {method} must return one column "
+                    f"per class ({n_classes}: {self.classes_.tolist()}); got "
+                    f"shape {output.shape}."
+                )
+            if not np.isfinite(output).all():
+                raise ValueError(
+                    f"the wrapped estimator's {method} returned NaN or infinite scores."
+                )
+            columns = np.arange(n_classes) if est_classes is None else est_classes
+            labels = np.asarray(columns)[np.argmax(output, axis=1)]
+            if est_classes is None:
+                labels = self.classes_[labels]
+        unknown = ~np.isin(labels, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"the wrapped estimator predicts {format_label(labels[unknown][0])}, "
+                f"which is not one of the classes of y {self.classes_.tolist()}."
+            )
+        return np.searchsorted(self.classes_, labels)
+
     def _check_targets(self, y, n_samples):
         _check_labels_present(y)  # before type_of_target (see there)
         y_type = type_of_target(y, input_name="y", raise_unknown=True)
         if y_type != "binary":
             raise ValueError(
-                "Only binary classification is supported. The type of the "
-                f"target is {y_type}."
+                "Only binary and multiclass classification are supported. The "
+                f"type of the target is {y_type}."
             )
         y01, classes = check_binary_labels(y)
         check_n_samples(y01, n_samples, name="y")
@@ -375,6 +507,11 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             return {"tp": 0.0, "fp": 1.0 / total, "tn": 0.0, "fn": 1.0 / total}
         if self.objective == "balanced_accuracy":
             return {"tp": 0.0, "fp": 0.5 / n_neg, "tn": 0.0, "fn": 0.5 / n_pos}
+        if not isinstance(self.objective, dict):
+            raise ValueError(
+                "objective as a cost matrix array is for multiclass y; for "
+                "binary y give a dict such as {'fp': 1.0, 'fn': 5.0}."
+            )
         costs = dict(self.objective)
         unknown = set(costs) - set(_COST_KEYS)
         if unknown or not costs:
@@ -640,6 +777,26 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         # Sums of weights that add up to 1 may overshoot by an ulp.
         return np.clip(proba, 0.0, 1.0), X_model
 
+    def _multiclass_fitted(self):
+        check_is_fitted(self)
+        return hasattr(self, "decision_maps_")
+
+    def _decision_probabilities(self, X, sensitive_features, method):
+        """Multiclass: each row's probability of each decision, and the model's X."""
+        X_model, raw_groups = resolve_sensitive_features(
+            X,
+            sensitive_cols=self.sensitive_cols,
+            sensitive_features=sensitive_features,
+            method=method,
+        )
+        validate_data(self, X, skip_check_array=True, reset=False)
+        codes = encode_known_groups(raw_groups, self.groups_)
+        cells = self._predicted_cells(X_model)
+        check_n_samples(
+            cells, _num_samples(X), name="the wrapped estimator's predictions"
+        )
+        return self.decision_maps_[codes, cells], X_model
+
     def predict_proba(self, X, *, sensitive_features=None):
         """Probability of each class under the groups' randomized rules.
 
@@ -659,6 +816,11 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Column 1 is the probability that the row is predicted
             ``classes_[1]`` (the positive class), column 0 its complement.
         """
+        if self._multiclass_fitted():
+            proba, _ = self._decision_probabilities(
+                X, sensitive_features, "predict_proba"
+            )
+            return proba
         p, _ = self._positive_probability(X, sensitive_features, "predict_proba")
         return np.column_stack([1.0 - p, p])
 
@@ -683,6 +845,15 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             of row ``i`` and the seed (see Notes): the same row gets the same
             decision in any batch.
         """
+        if self._multiclass_fitted():
+            proba, X_model = self._decision_probabilities(
+                X, sensitive_features, "predict"
+            )
+            u = np.zeros(proba.shape[0])
+            if (proba.max(axis=1) < 1.0).any():
+                # The same per-row draw as the binary case (see there).
+                u = row_uniforms(X_model, self._prediction_seed())
+            return self.classes_[draw_decisions(proba, u)]
         p, X_model = self._positive_probability(X, sensitive_features, "predict")
         positive = p >= 1.0
         randomized = (p > 0.0) & (p < 1.0)
@@ -730,19 +901,23 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         score : float
             Weighted expected accuracy.
         """
-        p, _ = self._positive_probability(X, sensitive_features, "score")
-        y_arr = np.asarray(y)
-        if y_arr.ndim == 2 and y_arr.shape[1] == 1:
-            y_arr = y_arr[:, 0]
-        check_n_samples(y_arr, p.size, name="y")
+        if self._multiclass_fitted():
+            proba, _ = self._decision_probabilities(X, sensitive_features, "score")
+        else:
+            p, _ = self._positive_probability(X, sensitive_features, "score")
+            proba = np.column_stack([1.0 - p, p])
+        n_samples = proba.shape[0]
+        y_arr = _labels_1d(y)
+        check_n_samples(y_arr, n_samples, name="y")
         unknown = ~np.isin(y_arr, self.classes_)
         if unknown.any():
             raise ValueError(
                 f"y holds label {format_label(y_arr[unknown][0])}, which is not "
                 f"one of the classes seen in fit {self.classes_.tolist()}."
             )
-        weights = check_sample_weight_1d(sample_weight, p.size)
-        correct = np.where(y_arr == self.classes_[1], p, 1.0 - p)
+        weights = check_sample_weight_1d(sample_weight, n_samples)
+        codes = np.searchsorted(self.classes_, y_arr)
+        correct = proba[np.arange(n_samples), codes]
         return float(np.average(correct, weights=weights))
 
     def plot(self, ax=None):
@@ -790,7 +965,6 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
         # A row's decision is a function of the row and the seed: fixed for
         # an int random_state, a fresh seed per call otherwise.
         tags.non_deterministic = not isinstance(self.random_state, Integral)
