@@ -503,15 +503,15 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                     f"class {format_label(label)} of y has zero total sample_weight; "
                     "ThresholdOptimizer needs both classes with positive weight."
                 )
-        if self.objective == "accuracy":
-            return {"tp": 0.0, "fp": 1.0 / total, "tn": 0.0, "fn": 1.0 / total}
-        if self.objective == "balanced_accuracy":
-            return {"tp": 0.0, "fp": 0.5 / n_neg, "tn": 0.0, "fn": 0.5 / n_pos}
-        if not isinstance(self.objective, dict):
+        if not isinstance(self.objective, (str, dict)):
             raise ValueError(
                 "objective as a cost matrix array is for multiclass y; for "
                 "binary y give a dict such as {'fp': 1.0, 'fn': 5.0}."
             )
+        if self.objective == "accuracy":
+            return {"tp": 0.0, "fp": 1.0 / total, "tn": 0.0, "fn": 1.0 / total}
+        if self.objective == "balanced_accuracy":
+            return {"tp": 0.0, "fp": 0.5 / n_neg, "tn": 0.0, "fn": 0.5 / n_pos}
         costs = dict(self.objective)
         unknown = set(costs) - set(_COST_KEYS)
         if unknown or not costs:
