@@ -96,28 +96,42 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     to ``tolerance``. They are found by a linear program (scipy's HiGHS) over
     each group's ROC convex hull, not by a grid search.
 
+    With more than two classes in ``y`` the rule is a randomized map, per
+    group, from the wrapped model's predicted class to a decision (see
+    Multiclass in Notes and the user guide's "Beyond binary" page).
+
     Parameters
     ----------
     estimator : estimator object
         The scoring model. Its score is ``predict_proba(X)[:, k]`` for the
         column ``k`` of the positive class, else ``decision_function(X)``, else
         ``predict(X)`` (class labels become 0/1, numbers are used as they are).
+        With multiclass ``y`` the model's output is its predicted class: the
+        argmax of ``predict_proba`` (else ``decision_function``), else
+        ``predict``.
 
     constraints : {"equalized_odds", "equal_opportunity", \
             "false_positive_rate_parity", "demographic_parity"}, \
             default="equalized_odds"
         The rates made equal across groups: true and false positive rates,
         the true positive rate, the false positive rate, or the selection
-        rate (rate of positive decisions).
+        rate (rate of positive decisions). With multiclass ``y``:
+        "demographic_parity" equalises the rate of every decision,
+        "equalized_odds" the distribution of decisions among every true
+        class, "equal_opportunity" every class's recall;
+        "false_positive_rate_parity" is binary only.
 
-    objective : {"accuracy", "balanced_accuracy"} or dict, default="accuracy"
+    objective : {"accuracy", "balanced_accuracy"}, dict or array-like of \
+            shape (n_classes, n_classes), default="accuracy"
         What the rules optimise on the training data (all with
         ``sample_weight``): expected accuracy, expected balanced accuracy, or
         a cost matrix given as a dict ``{"fp": c_fp, "fn": c_fn}`` of the cost
         of a false positive and of a false negative, optionally with costs
         ``"tp"`` and ``"tn"`` (missing entries cost 0; negative costs are
         gains). The expected total cost is minimised. ``{"fp": 1, "fn": 1}``
-        is the same as ``"accuracy"``.
+        is the same as ``"accuracy"``. With multiclass ``y`` the cost matrix
+        is an array ``cost[true class, decision]`` in the order of
+        ``classes_`` (``1 - np.eye(n_classes)`` is ``"accuracy"``).
 
     tolerance : float, default=0.0
         Largest allowed difference of each constrained rate between any two
@@ -153,8 +167,9 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     estimator_ : estimator object
         The fitted wrapped estimator (``estimator`` itself if ``prefit``).
 
-    classes_ : ndarray of shape (2,)
-        The class labels seen in fit; ``classes_[1]`` is the positive class.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels seen in fit, sorted; for binary ``y``,
+        ``classes_[1]`` is the positive class.
 
     groups_ : ndarray of shape (n_groups,)
         The group labels seen in fit, sorted (tuples for intersectional
@@ -185,6 +200,22 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     selection_rates_ : ndarray of shape (n_groups,)
         Expected rate of positive decisions of each group on the training
         data.
+
+        ``roc_hulls_``, ``decision_rules_``, ``operating_points_`` and
+        ``selection_rates_`` exist for binary ``y`` only; the next three for
+        multiclass ``y`` only.
+
+    decision_maps_ : ndarray of shape (n_groups, n_classes, n_classes)
+        ``decision_maps_[g, a, d]`` is the probability of deciding
+        ``classes_[d]`` for a row of group ``groups_[g]`` that the model
+        predicts ``classes_[a]``; each ``[g, a]`` row sums to 1.
+
+    decision_rates_ : ndarray of shape (n_groups, n_classes)
+        Expected rate of each decision in each group on the training data.
+
+    class_decision_rates_ : ndarray of shape (n_groups, n_classes, n_classes)
+        ``class_decision_rates_[g, y, d]``: expected rate of decision ``d``
+        among the group's training rows of true class ``y``.
 
     n_features_in_ : int
         Number of columns of ``X`` seen in fit (sensitive columns included).
@@ -240,10 +271,28 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     of :meth:`predict_proba`. Rows whose probability is 0 or 1 need no draw.
     :meth:`score` returns the expected accuracy of the randomized decisions.
 
+    **Multiclass.** With ``K > 2`` classes, the model's output is discretised
+    to its predicted class ``a`` and each group ``g`` gets a row-stochastic
+    ``K x K`` matrix ``P_g[a, d]`` (Hardt et al.'s derived predictor, as
+    generalised by Putzel & Lee, 2022). Every rate and the expected
+    objective are linear in these matrices given the weighted training
+    counts of (group, true class, predicted class), so one linear program
+    finds the exact optimum over all such randomized maps; "exact" means
+    optimal among post-processors that see only the group and the model's
+    predicted class, with the constraints holding in expected rates on the
+    training data to solver precision (about 1e-9). A predicted class that
+    a group never had in training decides with the group's overall decision
+    rates. :meth:`predict` draws decision ``d`` for a row with probabilities
+    ``p`` as the first ``d`` with ``u < p_0 + ... + p_d``, with the same
+    per-row ``u`` as in the binary case.
+
     References
     ----------
     M. Hardt, E. Price and N. Srebro, "Equality of Opportunity in Supervised
     Learning", Advances in Neural Information Processing Systems 29, 2016.
+
+    P. Putzel and S. Lee, "Blackbox Post-Processing for Multiclass Fairness",
+    AAAI Workshop on Artificial Intelligence Safety, 2022.
 
     Examples
     --------
@@ -264,6 +313,15 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     [0.64895, 0.64895]
     >>> opt.predict(X[:5], sensitive_features=group[:5])
     array([1, 0, 0, 0, 0])
+
+    Three classes: demographic parity equalises the rate of every decision.
+
+    >>> y3 = np.digitize(3 * X[:, 0] + rng.normal(size=400), [0.0, 2.0])
+    >>> mc = ThresholdOptimizer(LogisticRegression(), constraints="demographic_parity")
+    >>> mc = mc.fit(X, y3, sensitive_features=group)
+    >>> mc.decision_rates_.round(3)  # rate of each decision per group
+    array([[0.298, 0.202, 0.5  ],
+           [0.298, 0.202, 0.5  ]])
     """
 
     _parameter_constraints: dict = {
@@ -318,7 +376,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             ``sensitive_cols`` columns, if set).
 
         y : array-like of shape (n_samples,)
-            Binary target, any two labels.
+            Target: binary or multiclass, any labels.
 
         sensitive_features : array-like of shape (n_samples,) or \
                 (n_samples, n_sensitive), default=None
