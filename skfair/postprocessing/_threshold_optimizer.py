@@ -1,19 +1,11 @@
 """ThresholdOptimizer: group-specific randomized thresholds found by an exact LP."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.exceptions import NotFittedError
-from sklearn.utils import check_random_state
-from sklearn.utils.metadata_routing import (
-    MetadataRouter,
-    MethodMapping,
-    process_routing,
-)
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (
     check_binary_labels,
@@ -31,8 +23,6 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     _num_samples,
-    _raise_for_params,
-    _routing_enabled,
 )
 from ..utils._validation import (
     _check_labels_present,
@@ -52,6 +42,7 @@ from ._multiclass import (
 )
 from ._roc import group_roc_hulls
 from ._split_lp import optimal_vertex_weights
+from ._wrapped import WrappedEstimatorMixin
 
 # The wrapped estimator's methods that can give a score, in order of preference.
 _SCORE_METHODS = ("predict_proba", "decision_function", "predict")
@@ -85,7 +76,9 @@ def _labels_1d(y):
     return y_arr
 
 
-class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class ThresholdOptimizer(
+    WrappedEstimatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+):
     """Group-specific randomized thresholds under a fairness constraint.
 
     Post-processing of Hardt, Price & Srebro (2016): a score from the wrapped
@@ -341,6 +334,8 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         "sensitive_cols": [str, Integral, "array-like", callable, None],
         "random_state": ["random_state"],
     }
+
+    _weighted_part = "the thresholds"
 
     def __init__(
         self,
@@ -617,81 +612,6 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                     "need this rate."
                 )
 
-    def _fit_estimator(self, X, X_model, y, sample_weight, sensitive_features, params):
-        if self.prefit:
-            if params:
-                raise ValueError(
-                    "prefit=True: the estimator is not refitted, so fit "
-                    f"parameters {sorted(params)} would be ignored."
-                )
-            self._check_prefit_estimator(X, X_model)
-            return self.estimator
-        if not hasattr(self.estimator, "fit"):
-            raise ValueError(
-                f"estimator {self.estimator!r} has no fit method; fit it first "
-                "and pass prefit=True."
-            )
-        if _routing_enabled():
-            metadata = {"sample_weight": sample_weight}
-            metadata["sensitive_features"] = sensitive_features
-            metadata = {k: v for k, v in metadata.items() if v is not None}
-            routed = process_routing(self, "fit", **metadata, **params)
-            fit_params = routed.estimator.fit
-        else:
-            _raise_for_params(params, self, "fit")
-            fit_params = {}
-            if sample_weight is not None:
-                if has_fit_parameter(self.estimator, "sample_weight"):
-                    fit_params["sample_weight"] = sample_weight
-                else:
-                    warnings.warn(
-                        f"{type(self.estimator).__name__}.fit does not accept "
-                        "sample_weight; the estimator is fitted without "
-                        "weights (the thresholds still use them).",
-                        UserWarning,
-                    )
-        return clone(self.estimator).fit(X_model, y, **fit_params)
-
-    def _check_prefit_estimator(self, X, X_model):
-        """A prefit estimator must be fitted, on X without the sensitive columns."""
-        try:
-            check_is_fitted(self.estimator)
-        except NotFittedError as exc:
-            raise NotFittedError(
-                f"{exc} ThresholdOptimizer has prefit=True, so its estimator "
-                "must be fitted. If this ThresholdOptimizer was cloned (by "
-                "GridSearchCV, cross_val_score or clone), the clone holds an "
-                "unfitted copy of the estimator: wrap the fitted estimator in "
-                "sklearn.frozen.FrozenEstimator and "
-                "leave prefit=False, i.e. ThresholdOptimizer(FrozenEstimator("
-                "fitted_model)), which clones to the fitted model."
-            ) from exc
-        if self.sensitive_cols is None or callable(self.sensitive_cols):
-            return  # X is passed to the estimator as it is
-        n_columns = X.shape[1] if hasattr(X, "shape") else len(X[0])
-        expected = getattr(self.estimator, "feature_names_in_", None)
-        if hasattr(X, "columns"):
-            kept = set(X_model.columns)
-            sensitive = [col for col in X.columns if col not in kept]
-        else:
-            sensitive = np.atleast_1d(self.sensitive_cols).tolist()
-        if expected is not None and hasattr(X, "columns"):
-            clash = [col for col in sensitive if col in set(expected)]
-        else:
-            n_expected = getattr(self.estimator, "n_features_in_", None)
-            clash = sensitive if n_expected == n_columns else []
-        if clash:
-            raise ValueError(
-                "The prefit estimator was trained with the sensitive column(s) "
-                f"{list(clash)} as features, but skfair removed them from X "
-                "before calling it: columns named by sensitive_cols are group "
-                "labels, not features, so the wrapped estimator sees X without "
-                f"them ({X_model.shape[1]} of {n_columns} columns). Refit the "
-                "model on X without these columns, or give it a copy of the "
-                "column under another name (e.g. X['sex_feature'] = X['sex']), "
-                "which stays in X."
-            )
-
     def _find_score_method(self):
         for name in _SCORE_METHODS:
             if hasattr(self.estimator_, name):
@@ -925,13 +845,6 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             positive |= randomized & (u < p)
         return self.classes_[positive.astype(np.intp)]
 
-    def _prediction_seed(self):
-        """The seed of one call to predict: the int itself, else a fresh draw."""
-        if isinstance(self.random_state, Integral):
-            return int(self.random_state)
-        rng = check_random_state(self.random_state)
-        return int(rng.randint(np.iinfo(np.int32).max))
-
     def score(self, X, y, sample_weight=None, *, sensitive_features=None):
         """Expected accuracy of the randomized decisions on ``(X, y)``.
 
@@ -997,29 +910,6 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         from ._plot import plot_threshold_optimizer
 
         return plot_threshold_optimizer(self, ax=ax)
-
-    def get_metadata_routing(self):
-        """Get the metadata routing of this object.
-
-        ``sample_weight`` and ``sensitive_features`` given to :meth:`fit` are
-        used by this estimator and also routed to the wrapped estimator's
-        ``fit`` if it requests them; other fit parameters go to the wrapped
-        estimator's ``fit`` only.
-
-        Returns
-        -------
-        routing : MetadataRouter
-            A :class:`~sklearn.utils.metadata_routing.MetadataRouter` with the
-            routing information.
-        """
-        return (
-            MetadataRouter(owner=self)
-            .add_self_request(self)
-            .add(
-                estimator=self.estimator,
-                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
-            )
-        )
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
