@@ -124,7 +124,10 @@ class BarycenterRegressor(
     training data ``u`` is then exactly uniform within each group, so every
     group's repaired predictions (at ``repair_level=1``) follow the
     barycenter exactly, however many ties the model's predictions have. A
-    prediction not seen in training gets ``u = F_g(s)``, with no draw. As in
+    prediction not seen in training gets ``u = F_g(s)``, with no draw (a
+    prediction within a relative 1e-9 of one seen in training counts as
+    seen, so that last-bit differences of the model's output between
+    batches change nothing). As in
     :class:`ThresholdOptimizer`, ``v`` is a hash of the row (as the wrapped
     model sees it) and the seed, so a row's prediction never depends on the
     batch it comes in.
@@ -291,9 +294,10 @@ class BarycenterRegressor(
             zip(self.group_values_, self.group_cdfs_, strict=True)
         ):
             rows = np.flatnonzero(codes == g)
+            s = _snap_to_values(pred[rows], values)
             cdf0 = np.concatenate(([0.0], cdf))
-            lower[rows] = cdf0[np.searchsorted(values, pred[rows], side="left")]
-            upper[rows] = cdf0[np.searchsorted(values, pred[rows], side="right")]
+            lower[rows] = cdf0[np.searchsorted(values, s, side="left")]
+            upper[rows] = cdf0[np.searchsorted(values, s, side="right")]
         tied = upper > lower
         if tied.any():
             v = row_uniforms(X_model, self._prediction_seed())
@@ -375,6 +379,26 @@ class BarycenterRegressor(
             and inner_estimator_tags(self.estimator).input_tags.sparse
         )
         return tags
+
+
+# Predictions this close (relatively) to a training prediction are that
+# prediction: the same model on the same row can differ in the last bits
+# between batches (BLAS blocking), which must not decide whether a tie is
+# split.
+_SNAP_RTOL = 1e-9
+
+
+def _snap_to_values(pred, values):
+    """``pred`` with entries within ``_SNAP_RTOL`` of a training value set to it."""
+    tolerance = _SNAP_RTOL * max(np.abs(values).max(), np.finfo(np.float64).tiny)
+    right = np.minimum(np.searchsorted(values, pred), values.size - 1)
+    left = np.maximum(right - 1, 0)
+    nearest = np.where(
+        np.abs(values[left] - pred) < np.abs(values[right] - pred),
+        values[left],
+        values[right],
+    )
+    return np.where(np.abs(nearest - pred) <= tolerance, nearest, pred)
 
 
 def _weighted_cdf(pred, weights):
