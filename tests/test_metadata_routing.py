@@ -23,13 +23,13 @@ import pytest
 import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skfair.inprocessing import ConstrainedLogisticRegression
-from skfair.postprocessing import ThresholdOptimizer
+from skfair.postprocessing import BarycenterRegressor, ThresholdOptimizer
 from skfair.preprocessing import DisparateImpactRemover, Reweighing, reweighing_weights
 
 CV = KFold(n_splits=3, shuffle=True, random_state=0)
@@ -270,6 +270,9 @@ def _mitigators():
             LogisticRegression(), constraints="demographic_parity", random_state=0
         ),
         "DisparateImpactRemover": DisparateImpactRemover(random_state=0),
+        "BarycenterRegressor": BarycenterRegressor(
+            Ridge().set_fit_request(sample_weight=True), random_state=0
+        ),
     }
 
 
@@ -278,6 +281,7 @@ MITIGATORS = [
     "ConstrainedLogisticRegression",
     "ThresholdOptimizer",
     "DisparateImpactRemover",
+    "BarycenterRegressor",
 ]
 
 
@@ -398,6 +402,7 @@ _GRIDS = {
     "ConstrainedLogisticRegression": {"tolerance": [0.01, 0.1]},
     "ThresholdOptimizer": {"tolerance": [0.0, 0.1]},
     "DisparateImpactRemover": {"repair__repair_level": [0.5, 1.0]},
+    "BarycenterRegressor": {"repair_level": [0.5, 1.0]},
 }
 
 

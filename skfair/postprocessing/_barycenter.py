@@ -237,11 +237,11 @@ class BarycenterRegressor(
         group_weight = np.bincount(
             encoding.codes, weights=w, minlength=len(self.groups_)
         )
-        self._check_groups(group_weight)
-
+        # The wrapped model validates X first (empty data, one row, ...).
         self.estimator_ = self._fit_estimator(
             X, X_model, y, sample_weight, sensitive_features, fit_params
         )
+        self._check_groups(group_weight, n_samples)
         pred = self._model_predictions(X_model, n_samples)
         self.group_weights_ = group_weight / group_weight.sum()
         self.group_values_, self.group_cdfs_ = [], []
@@ -255,12 +255,13 @@ class BarycenterRegressor(
         )
         return self
 
-    def _check_groups(self, group_weight):
+    def _check_groups(self, group_weight, n_samples):
         if len(self.groups_) < 2:
             raise ValueError(
                 "sensitive_features hold one group only "
-                f"({format_label(self.groups_[0])}); BarycenterRegressor needs "
-                "at least two groups."
+                f"({format_label(self.groups_[0])}) in n_samples="
+                f"{n_samples} rows; BarycenterRegressor needs at least two "
+                "groups."
             )
         empty = np.flatnonzero(group_weight <= 0)
         if empty.size:

@@ -19,11 +19,11 @@ import narwhals.stable.v2 as nw
 import numpy as np
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy import sparse
-from sklearn.base import clone
-from sklearn.linear_model import LogisticRegression
+from sklearn.base import clone, is_regressor
+from sklearn.linear_model import LogisticRegression, Ridge
 
 from ..inprocessing import ConstrainedLogisticRegression
-from ..postprocessing import ThresholdOptimizer
+from ..postprocessing import BarycenterRegressor, ThresholdOptimizer
 from ..preprocessing import DisparateImpactRemover, Reweighing
 from ._dataframe import as_frame, column_names, convert_frame, is_dataframe, to_numpy
 
@@ -129,6 +129,7 @@ INIT_PARAMS = {
             random_state=0,
         ),
     ],
+    BarycenterRegressor: [dict(estimator=Ridge(), random_state=0)],
 }
 
 
@@ -568,7 +569,10 @@ def check_inputs_not_modified(estimator, data):
     compared with a deep copy taken before the call.
     """
     X, y, sample_weight, X_new = data
-    y_strings = np.where(y == 1, "good", "bad").astype(object)
+    if is_regressor(estimator):
+        y_strings = y * 2.5 - 1.0  # a regressor's y stays numeric
+    else:
+        y_strings = np.where(y == 1, "good", "bad").astype(object)
     cases = [
         (
             clone(estimator).set_params(sensitive_cols=SENSITIVE),
