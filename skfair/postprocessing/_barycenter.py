@@ -11,7 +11,6 @@ from ..utils import (
     check_n_samples,
     check_sample_weight_1d,
     encode_groups,
-    encode_known_groups,
     resolve_sensitive_features,
 )
 from ..utils._row_hash import row_uniforms
@@ -22,7 +21,7 @@ from ..utils._sklearn_compat import (
     _fit_context,
     _num_samples,
 )
-from ..utils._validation import inner_estimator_tags, keep_state_on_error
+from ..utils._validation import keep_state_on_error
 from ._wrapped import WrappedEstimatorMixin
 
 
@@ -325,15 +324,8 @@ class BarycenterRegressor(
             prediction ``s`` and its level ``u`` in the group's CDF.
         """
         check_is_fitted(self)
-        X_model, raw_groups = resolve_sensitive_features(
-            X,
-            sensitive_cols=self.sensitive_cols,
-            sensitive_features=sensitive_features,
-            method="predict",
-        )
-        validate_data(self, X, skip_check_array=True, reset=False)
+        X_model, codes = self._model_input_and_groups(X, sensitive_features, "predict")
         n_samples = _num_samples(X)
-        codes = encode_known_groups(raw_groups, self.groups_)
         pred = self._model_predictions(X_model, n_samples)
         level = self.repair_level
         if level == 0:
@@ -371,15 +363,6 @@ class BarycenterRegressor(
         """
         pred = self.predict(X, sensitive_features=sensitive_features)
         return float(r2_score(y, pred, sample_weight=sample_weight))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.non_deterministic = not isinstance(self.random_state, Integral)
-        tags.input_tags.sparse = (
-            self.sensitive_cols is None
-            and inner_estimator_tags(self.estimator).input_tags.sparse
-        )
-        return tags
 
 
 # Predictions this close (relatively) to a training prediction are that

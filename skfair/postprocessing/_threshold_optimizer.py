@@ -12,7 +12,6 @@ from ..utils import (
     check_n_samples,
     check_sample_weight_1d,
     encode_groups,
-    encode_known_groups,
     resolve_sensitive_features,
 )
 from ..utils._row_hash import row_uniforms
@@ -26,7 +25,6 @@ from ..utils._sklearn_compat import (
 )
 from ..utils._validation import (
     _check_labels_present,
-    inner_estimator_tags,
     keep_state_on_error,
 )
 from ._lp import CONSTRAINT_RATES, canonical_vertex_weights, rate_coefficients
@@ -736,15 +734,8 @@ class ThresholdOptimizer(
     def _positive_probability(self, X, sensitive_features, method):
         """The probability of a positive decision of each row, and the model's X."""
         check_is_fitted(self)
-        X_model, raw_groups = resolve_sensitive_features(
-            X,
-            sensitive_cols=self.sensitive_cols,
-            sensitive_features=sensitive_features,
-            method=method,
-        )
-        validate_data(self, X, skip_check_array=True, reset=False)
+        X_model, codes = self._model_input_and_groups(X, sensitive_features, method)
         n_samples = _num_samples(X)
-        codes = encode_known_groups(raw_groups, self.groups_)
         scores = self._scores(X_model)
         check_n_samples(scores, n_samples, name="the wrapped estimator's scores")
         proba = np.zeros(n_samples)
@@ -761,14 +752,7 @@ class ThresholdOptimizer(
 
     def _decision_probabilities(self, X, sensitive_features, method):
         """Multiclass: each row's probability of each decision, and the model's X."""
-        X_model, raw_groups = resolve_sensitive_features(
-            X,
-            sensitive_cols=self.sensitive_cols,
-            sensitive_features=sensitive_features,
-            method=method,
-        )
-        validate_data(self, X, skip_check_array=True, reset=False)
-        codes = encode_known_groups(raw_groups, self.groups_)
+        X_model, codes = self._model_input_and_groups(X, sensitive_features, method)
         cells = self._predicted_cells(X_model)
         check_n_samples(
             cells, _num_samples(X), name="the wrapped estimator's predictions"
@@ -910,14 +894,3 @@ class ThresholdOptimizer(
         from ._plot import plot_threshold_optimizer
 
         return plot_threshold_optimizer(self, ax=ax)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        # A row's decision is a function of the row and the seed: fixed for
-        # an int random_state, a fresh seed per call otherwise.
-        tags.non_deterministic = not isinstance(self.random_state, Integral)
-        tags.input_tags.sparse = (
-            self.sensitive_cols is None
-            and inner_estimator_tags(self.estimator).input_tags.sparse
-        )
-        return tags

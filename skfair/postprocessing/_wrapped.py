@@ -18,9 +18,11 @@ from sklearn.utils.metadata_routing import (
     MethodMapping,
     process_routing,
 )
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
 
+from ..utils import encode_known_groups, resolve_sensitive_features
 from ..utils._sklearn_compat import _raise_for_params, _routing_enabled
+from ..utils._validation import inner_estimator_tags
 
 
 class WrappedEstimatorMixin:
@@ -112,6 +114,20 @@ class WrappedEstimatorMixin:
         rng = check_random_state(self.random_state)
         return int(rng.randint(np.iinfo(np.int32).max))
 
+    def _model_input_and_groups(self, X, sensitive_features, method):
+        """``X`` as the wrapped model sees it, and the code of each row's group.
+
+        A group not seen in fit is a ValueError naming it.
+        """
+        X_model, raw_groups = resolve_sensitive_features(
+            X,
+            sensitive_cols=self.sensitive_cols,
+            sensitive_features=sensitive_features,
+            method=method,
+        )
+        validate_data(self, X, skip_check_array=True, reset=False)
+        return X_model, encode_known_groups(raw_groups, self.groups_)
+
     def get_metadata_routing(self):
         """Get the metadata routing of this object.
 
@@ -134,3 +150,14 @@ class WrappedEstimatorMixin:
                 method_mapping=MethodMapping().add(caller="fit", callee="fit"),
             )
         )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # A row's randomized output is a function of the row and the seed:
+        # fixed for an int random_state, a fresh seed per call otherwise.
+        tags.non_deterministic = not isinstance(self.random_state, Integral)
+        tags.input_tags.sparse = (
+            self.sensitive_cols is None
+            and inner_estimator_tags(self.estimator).input_tags.sparse
+        )
+        return tags
