@@ -386,6 +386,13 @@ def test_bad_input_gets_a_clear_value_error(data, case, match):
         est.fit(X, y, **fit_args)
 
 
+def test_plot_is_for_binary_y_only(data):
+    X, y, groups = data
+    opt = ThresholdOptimizer(LogisticRegression()).fit(X, y, sensitive_features=groups)
+    with pytest.raises(ValueError, match="binary y only"):
+        opt.plot()
+
+
 def test_class_missing_from_a_group_is_fine_for_demographic_parity(data):
     X, y, groups = data
     keep = ~((groups == 1) & (y == 2))

@@ -890,7 +890,12 @@ class ThresholdOptimizer(
         ax : matplotlib Axes
             The axes drawn on.
         """
-        check_is_fitted(self)
+        if self._multiclass_fitted():
+            raise ValueError(
+                "plot draws the groups' ROC hulls, which exist for binary y "
+                "only; with multiclass y, inspect decision_maps_ and "
+                "class_decision_rates_ instead."
+            )
         from ._plot import plot_threshold_optimizer
 
         return plot_threshold_optimizer(self, ax=ax)
