@@ -78,6 +78,7 @@ for ax, (name, proba) in zip(axes, outputs.items(), strict=True):
     ax.set_title(name.replace("_", " "))
     ax.set_xticks(range(3), [f"class {c}" for c in range(3)])
 axes[0].set_ylabel("rate of decision")
+axes[0].set_ylim(0, 0.8)  # room for the legend above the bars
 axes[0].legend(loc="upper left")
 fig.tight_layout()
 
