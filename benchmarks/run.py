@@ -82,6 +82,13 @@ BENCHMARKS = [
         "ThresholdOptimizer on Adult and 1M rows vs fairlearn",
     ),
     Benchmark(
+        "beyond_binary",
+        "beyond_binary.py",
+        "BarycenterRegressor on Adult hours-per-week; multiclass "
+        "ThresholdOptimizer (label shift acceptance, LP scaling)",
+        quick_argv=["--quick"],
+    ),
+    Benchmark(
         "constrained_logistic",
         "constrained_logistic.py",
         "ConstrainedLogisticRegression on Adult and German Credit: decisions' "

@@ -23,13 +23,13 @@ import pytest
 import sklearn
 from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skfair.inprocessing import ConstrainedLogisticRegression
-from skfair.postprocessing import ThresholdOptimizer
+from skfair.postprocessing import BarycenterRegressor, ThresholdOptimizer
 from skfair.preprocessing import DisparateImpactRemover, Reweighing, reweighing_weights
 from skfair.reductions import ExponentiatedGradient, GridSearch
 
@@ -275,6 +275,9 @@ def _mitigators():
             LogisticRegression(), constraints="demographic_parity", random_state=0
         ),
         "GridSearch": GridSearch(LogisticRegression(), grid_size=5),
+        "BarycenterRegressor": BarycenterRegressor(
+            Ridge().set_fit_request(sample_weight=True), random_state=0
+        ),
     }
 
 
@@ -285,6 +288,7 @@ MITIGATORS = [
     "DisparateImpactRemover",
     "ExponentiatedGradient",
     "GridSearch",
+    "BarycenterRegressor",
 ]
 
 
@@ -407,6 +411,7 @@ _GRIDS = {
     "DisparateImpactRemover": {"repair__repair_level": [0.5, 1.0]},
     "ExponentiatedGradient": {"tolerance": [0.01, 0.1]},
     "GridSearch": {"grid_size": [3, 5]},
+    "BarycenterRegressor": {"repair_level": [0.5, 1.0]},
 }
 
 

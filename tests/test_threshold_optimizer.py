@@ -1158,8 +1158,8 @@ def test_bad_parameters(params, match):
 def test_bad_targets_and_groups():
     X, y, groups = make_data(seed=18)
     est = ThresholdOptimizer(LogisticRegression())
-    with pytest.raises(ValueError, match="Only binary classification"):
-        est.fit(X, y + (groups == 2), sensitive_features=groups)
+    with pytest.raises(ValueError, match="Only binary and multiclass"):
+        est.fit(X, y + 0.5 * (groups == 2), sensitive_features=groups)
     with pytest.raises(ValueError, match="one class"):
         est.fit(X, np.ones_like(y), sensitive_features=groups)
     with pytest.raises(ValueError, match="zero total sample_weight"):

@@ -31,7 +31,17 @@ from ._fairness import (
     true_positive_rate,
 )
 from ._metric_frame import MetricFrame, make_derived_metric
+from ._multiclass import (
+    multiclass_demographic_parity_difference,
+    multiclass_equalized_odds_difference,
+)
 from ._plot import plot_metric_frame
+from ._regression import (
+    ks_distance_between_groups,
+    loss_gap_between_groups,
+    mean_difference_between_groups,
+    wasserstein_distance_between_groups,
+)
 from ._report import group_report
 
 __all__ = [
@@ -50,13 +60,19 @@ __all__ = [
     "false_negative_rate",
     "false_positive_rate",
     "group_report",
+    "ks_distance_between_groups",
+    "loss_gap_between_groups",
     "make_derived_metric",
     "make_fairness_scorer",
+    "mean_difference_between_groups",
     "mean_prediction",
     "plot_metric_frame",
+    "multiclass_demographic_parity_difference",
+    "multiclass_equalized_odds_difference",
     "selection_rate",
     "true_negative_rate",
     "true_positive_rate",
+    "wasserstein_distance_between_groups",
 ]
 
 

@@ -1,24 +1,21 @@
 """ThresholdOptimizer: group-specific randomized thresholds found by an exact LP."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
-from sklearn.exceptions import NotFittedError
-from sklearn.utils.metadata_routing import process_routing
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, has_fit_parameter, validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (
     check_binary_labels,
     check_n_samples,
     check_sample_weight_1d,
     encode_groups,
-    encode_known_groups,
     resolve_sensitive_features,
 )
 from ..utils._randomized import expected_accuracy, randomized_decisions
+from ..utils._row_hash import row_uniforms
 from ..utils._sensitive import format_label
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -26,18 +23,25 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     _num_samples,
-    _raise_for_params,
-    _routing_enabled,
 )
 from ..utils._validation import (
     _check_labels_present,
-    fit_routing,
-    inner_estimator_tags,
     keep_state_on_error,
 )
 from ._lp import CONSTRAINT_RATES, canonical_vertex_weights, rate_coefficients
+from ._multiclass import (
+    MULTICLASS_CONSTRAINTS,
+    check_multiclass_groups,
+    confusion_counts,
+    decision_rates,
+    draw_decisions,
+    fill_unseen_cells,
+    multiclass_costs,
+    solve_multiclass_lp,
+)
 from ._roc import group_roc_hulls
 from ._split_lp import optimal_vertex_weights
+from ._wrapped import WrappedEstimatorMixin
 
 # The wrapped estimator's methods that can give a score, in order of preference.
 _SCORE_METHODS = ("predict_proba", "decision_function", "predict")
@@ -52,17 +56,29 @@ _RATE_NEEDS = {
 
 _COST_KEYS = ("tp", "fp", "tn", "fn")
 
+# The fitted rules of each path; a fit forgets the other path's.
+_BINARY_RULES = (
+    "roc_hulls_",
+    "decision_rules_",
+    "operating_points_",
+    "selection_rates_",
+    "_rule_thresholds",
+    "_rule_weights",
+)
+_MULTICLASS_RULES = ("decision_maps_", "decision_rates_", "class_decision_rates_")
 
-def check_binary_target(y, n_samples, owner):
+
+def check_binary_target(y, n_samples, owner, supported="binary"):
     """``y`` as 0/1 and its two classes; a ValueError unless binary with both.
 
-    ``owner`` names the estimator in the message for a single class.
+    ``owner`` names the estimator in the message for a single class;
+    ``supported`` says which targets it takes, for the message of another type.
     """
     _check_labels_present(y)  # before type_of_target (see there)
     y_type = type_of_target(y, input_name="y", raise_unknown=True)
     if y_type != "binary":
         raise ValueError(
-            "Only binary classification is supported. The type of the "
+            f"Only {supported} classification is supported. The type of the "
             f"target is {y_type}."
         )
     y01, classes = check_binary_labels(y)
@@ -74,7 +90,16 @@ def check_binary_target(y, n_samples, owner):
     return y01, classes
 
 
-class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+def _labels_1d(y):
+    y_arr = np.asarray(y)
+    if y_arr.ndim == 2 and y_arr.shape[1] == 1:
+        y_arr = y_arr[:, 0]
+    return y_arr
+
+
+class ThresholdOptimizer(
+    WrappedEstimatorMixin, ClassifierMixin, MetaEstimatorMixin, BaseEstimator
+):
     """Group-specific randomized thresholds under a fairness constraint.
 
     Post-processing of Hardt, Price & Srebro (2016): a score from the wrapped
@@ -85,28 +110,42 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     to ``tolerance``. They are found by a linear program (scipy's HiGHS) over
     each group's ROC convex hull, not by a grid search.
 
+    With more than two classes in ``y`` the rule is a randomized map, per
+    group, from the wrapped model's predicted class to a decision (see
+    Multiclass in Notes and the user guide's "Beyond binary" page).
+
     Parameters
     ----------
     estimator : estimator object
         The scoring model. Its score is ``predict_proba(X)[:, k]`` for the
         column ``k`` of the positive class, else ``decision_function(X)``, else
         ``predict(X)`` (class labels become 0/1, numbers are used as they are).
+        With multiclass ``y`` the model's output is its predicted class: the
+        argmax of ``predict_proba`` (else ``decision_function``), else
+        ``predict``.
 
     constraints : {"equalized_odds", "equal_opportunity", \
             "false_positive_rate_parity", "demographic_parity"}, \
             default="equalized_odds"
         The rates made equal across groups: true and false positive rates,
         the true positive rate, the false positive rate, or the selection
-        rate (rate of positive decisions).
+        rate (rate of positive decisions). With multiclass ``y``:
+        "demographic_parity" equalises the rate of every decision,
+        "equalized_odds" the distribution of decisions among every true
+        class, "equal_opportunity" every class's recall;
+        "false_positive_rate_parity" is binary only.
 
-    objective : {"accuracy", "balanced_accuracy"} or dict, default="accuracy"
+    objective : {"accuracy", "balanced_accuracy"}, dict or array-like of \
+            shape (n_classes, n_classes), default="accuracy"
         What the rules optimise on the training data (all with
         ``sample_weight``): expected accuracy, expected balanced accuracy, or
         a cost matrix given as a dict ``{"fp": c_fp, "fn": c_fn}`` of the cost
         of a false positive and of a false negative, optionally with costs
         ``"tp"`` and ``"tn"`` (missing entries cost 0; negative costs are
         gains). The expected total cost is minimised. ``{"fp": 1, "fn": 1}``
-        is the same as ``"accuracy"``.
+        is the same as ``"accuracy"``. With multiclass ``y`` the cost matrix
+        is an array ``cost[true class, decision]`` in the order of
+        ``classes_`` (``1 - np.eye(n_classes)`` is ``"accuracy"``).
 
     tolerance : float, default=0.0
         Largest allowed difference of each constrained rate between any two
@@ -142,8 +181,9 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     estimator_ : estimator object
         The fitted wrapped estimator (``estimator`` itself if ``prefit``).
 
-    classes_ : ndarray of shape (2,)
-        The class labels seen in fit; ``classes_[1]`` is the positive class.
+    classes_ : ndarray of shape (n_classes,)
+        The class labels seen in fit, sorted; for binary ``y``,
+        ``classes_[1]`` is the positive class.
 
     groups_ : ndarray of shape (n_groups,)
         The group labels seen in fit, sorted (tuples for intersectional
@@ -174,6 +214,22 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     selection_rates_ : ndarray of shape (n_groups,)
         Expected rate of positive decisions of each group on the training
         data.
+
+        ``roc_hulls_``, ``decision_rules_``, ``operating_points_`` and
+        ``selection_rates_`` exist for binary ``y`` only; the next three for
+        multiclass ``y`` only.
+
+    decision_maps_ : ndarray of shape (n_groups, n_classes, n_classes)
+        ``decision_maps_[g, a, d]`` is the probability of deciding
+        ``classes_[d]`` for a row of group ``groups_[g]`` that the model
+        predicts ``classes_[a]``; each ``[g, a]`` row sums to 1.
+
+    decision_rates_ : ndarray of shape (n_groups, n_classes)
+        Expected rate of each decision in each group on the training data.
+
+    class_decision_rates_ : ndarray of shape (n_groups, n_classes, n_classes)
+        ``class_decision_rates_[g, y, d]``: expected rate of decision ``d``
+        among the group's training rows of true class ``y``.
 
     n_features_in_ : int
         Number of columns of ``X`` seen in fit (sensitive columns included).
@@ -229,10 +285,28 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     of :meth:`predict_proba`. Rows whose probability is 0 or 1 need no draw.
     :meth:`score` returns the expected accuracy of the randomized decisions.
 
+    **Multiclass.** With ``K > 2`` classes, the model's output is discretised
+    to its predicted class ``a`` and each group ``g`` gets a row-stochastic
+    ``K x K`` matrix ``P_g[a, d]`` (Hardt et al.'s derived predictor, as
+    generalised by Putzel & Lee, 2022). Every rate and the expected
+    objective are linear in these matrices given the weighted training
+    counts of (group, true class, predicted class), so one linear program
+    finds the exact optimum over all such randomized maps; "exact" means
+    optimal among post-processors that see only the group and the model's
+    predicted class, with the constraints holding in expected rates on the
+    training data to solver precision (about 1e-9). A predicted class that
+    a group never had in training decides with the group's overall decision
+    rates. :meth:`predict` draws decision ``d`` for a row with probabilities
+    ``p`` as the first ``d`` with ``u < p_0 + ... + p_d``, with the same
+    per-row ``u`` as in the binary case.
+
     References
     ----------
     M. Hardt, E. Price and N. Srebro, "Equality of Opportunity in Supervised
     Learning", Advances in Neural Information Processing Systems 29, 2016.
+
+    P. Putzel and S. Lee, "Blackbox Post-Processing for Multiclass Fairness",
+    AAAI Workshop on Artificial Intelligence Safety, 2022.
 
     Examples
     --------
@@ -253,6 +327,15 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     [0.64895, 0.64895]
     >>> opt.predict(X[:5], sensitive_features=group[:5])
     array([1, 0, 0, 0, 0])
+
+    Three classes: demographic parity equalises the rate of every decision.
+
+    >>> y3 = np.digitize(3 * X[:, 0] + rng.normal(size=400), [0.0, 2.0])
+    >>> mc = ThresholdOptimizer(LogisticRegression(), constraints="demographic_parity")
+    >>> mc = mc.fit(X, y3, sensitive_features=group)
+    >>> mc.decision_rates_.round(3)  # rate of each decision per group
+    array([[0.282, 0.176, 0.542],
+           [0.282, 0.176, 0.542]])
     """
 
     _parameter_constraints: dict = {
@@ -262,12 +345,18 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             HasMethods(["predict"]),
         ],
         "constraints": [StrOptions(set(CONSTRAINT_RATES))],
-        "objective": [StrOptions({"accuracy", "balanced_accuracy"}), dict],
+        "objective": [
+            StrOptions({"accuracy", "balanced_accuracy"}),
+            dict,
+            "array-like",
+        ],
         "tolerance": [Interval(Real, 0, None, closed="left")],
         "prefit": ["boolean"],
         "sensitive_cols": [str, Integral, "array-like", callable, None],
         "random_state": ["random_state"],
     }
+
+    _weighted_part = "the thresholds"
 
     def __init__(
         self,
@@ -303,7 +392,7 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             ``sensitive_cols`` columns, if set).
 
         y : array-like of shape (n_samples,)
-            Binary target, any two labels.
+            Target: binary or multiclass, any labels.
 
         sensitive_features : array-like of shape (n_samples,) or \
                 (n_samples, n_sensitive), default=None
@@ -333,6 +422,11 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         )
         validate_data(self, X, skip_check_array=True, reset=True)
         n_samples = _num_samples(X)
+        self._forget_fitted_rules()
+        if self._is_multiclass(y):
+            return self._fit_multiclass(
+                X, X_model, raw_groups, y, sample_weight, sensitive_features, fit_params
+            )
         y01, self.classes_ = self._check_targets(y, n_samples)
         weights = check_sample_weight_1d(sample_weight, n_samples)
         costs = self._objective_costs(y01, weights)
@@ -359,8 +453,105 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         self._store_rules(hulls, vertex_weights)
         return self
 
+    def _forget_fitted_rules(self):
+        # A refit on the other kind of target must not keep stale rules.
+        for name in (*_BINARY_RULES, *_MULTICLASS_RULES):
+            vars(self).pop(name, None)
+
+    @staticmethod
+    def _is_multiclass(y):
+        _check_labels_present(y)  # before type_of_target (see there)
+        return type_of_target(y, input_name="y", raise_unknown=True) == "multiclass"
+
+    def _fit_multiclass(
+        self, X, X_model, raw_groups, y, sample_weight, sensitive_features, fit_params
+    ):
+        """Fit the per-group randomized maps of the multiclass case."""
+        if self.constraints not in MULTICLASS_CONSTRAINTS:
+            raise ValueError(
+                f"constraints={self.constraints!r} is for binary y; with "
+                f"multiclass y use one of {list(MULTICLASS_CONSTRAINTS)}."
+            )
+        n_samples = _num_samples(X)
+        y_arr = _labels_1d(y)
+        check_n_samples(y_arr, n_samples, name="y")
+        self.classes_, y_codes = np.unique(y_arr, return_inverse=True)
+        weights = check_sample_weight_1d(sample_weight, n_samples)
+        encoding = encode_groups(raw_groups)
+        self.groups_ = encoding.groups
+        n_groups, n_classes = len(self.groups_), self.classes_.size
+        class_weight = np.bincount(y_codes, weights=weights, minlength=n_classes)
+        for label, total in zip(self.classes_, class_weight, strict=True):
+            if total <= 0:
+                raise ValueError(
+                    f"class {format_label(label)} of y has zero total "
+                    "sample_weight; ThresholdOptimizer needs every class with "
+                    "positive weight."
+                )
+        cost = multiclass_costs(self.objective, class_weight, self.classes_)
+        # Groups and rates are checked on y alone, before the model is fitted.
+        label_counts = confusion_counts(
+            encoding.codes, y_codes, y_codes, weights, n_groups, n_classes
+        )
+        check_multiclass_groups(
+            label_counts, self.groups_, self.classes_, self.constraints
+        )
+
+        self.estimator_ = self._fit_estimator(
+            X, X_model, y, sample_weight, sensitive_features, fit_params
+        )
+        self.score_method_ = self._find_score_method()
+        cells = self._predicted_cells(X_model)
+        check_n_samples(cells, n_samples, name="the wrapped estimator's predictions")
+        counts = confusion_counts(
+            encoding.codes, y_codes, cells, weights, n_groups, n_classes
+        )
+        maps = solve_multiclass_lp(
+            counts, cost, self.constraints, float(self.tolerance)
+        )
+        self.decision_maps_ = fill_unseen_cells(maps, counts)
+        self.decision_rates_, self.class_decision_rates_ = decision_rates(
+            self.decision_maps_, counts
+        )
+        return self
+
+    def _predicted_cells(self, X_model):
+        """The wrapped model's predicted class of each row, as a code."""
+        method = self.score_method_
+        output = np.asarray(getattr(self.estimator_, method)(X_model))
+        est_classes = getattr(self.estimator_, "classes_", None)
+        n_classes = self.classes_.size
+        if method == "predict":
+            if output.ndim == 2 and output.shape[1] == 1:
+                output = output[:, 0]
+            labels = output
+        else:
+            if output.ndim != 2 or output.shape[1] != n_classes:
+                raise ValueError(
+                    f"the wrapped estimator's {method} must return one column "
+                    f"per class ({n_classes}: {self.classes_.tolist()}); got "
+                    f"shape {output.shape}."
+                )
+            if not np.isfinite(output).all():
+                raise ValueError(
+                    f"the wrapped estimator's {method} returned NaN or infinite scores."
+                )
+            columns = np.arange(n_classes) if est_classes is None else est_classes
+            labels = np.asarray(columns)[np.argmax(output, axis=1)]
+            if est_classes is None:
+                labels = self.classes_[labels]
+        unknown = ~np.isin(labels, self.classes_)
+        if unknown.any():
+            raise ValueError(
+                f"the wrapped estimator predicts {format_label(labels[unknown][0])}, "
+                f"which is not one of the classes of y {self.classes_.tolist()}."
+            )
+        return np.searchsorted(self.classes_, labels)
+
     def _check_targets(self, y, n_samples):
-        return check_binary_target(y, n_samples, "ThresholdOptimizer")
+        return check_binary_target(
+            y, n_samples, "ThresholdOptimizer", supported="binary and multiclass"
+        )
 
     def _objective_costs(self, y01, weights):
         """Cost per unit weight of each outcome, normalised by the total weight."""
@@ -374,6 +565,11 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                     f"class {format_label(label)} of y has zero total sample_weight; "
                     "ThresholdOptimizer needs both classes with positive weight."
                 )
+        if not isinstance(self.objective, (str, dict)):
+            raise ValueError(
+                "objective as a cost matrix array is for multiclass y; for "
+                "binary y give a dict such as {'fp': 1.0, 'fn': 5.0}."
+            )
         if self.objective == "accuracy":
             return {"tp": 0.0, "fp": 1.0 / total, "tn": 0.0, "fn": 1.0 / total}
         if self.objective == "balanced_accuracy":
@@ -424,81 +620,6 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
                     "or drop the group, or choose a constraint that does not "
                     "need this rate."
                 )
-
-    def _fit_estimator(self, X, X_model, y, sample_weight, sensitive_features, params):
-        if self.prefit:
-            if params:
-                raise ValueError(
-                    "prefit=True: the estimator is not refitted, so fit "
-                    f"parameters {sorted(params)} would be ignored."
-                )
-            self._check_prefit_estimator(X, X_model)
-            return self.estimator
-        if not hasattr(self.estimator, "fit"):
-            raise ValueError(
-                f"estimator {self.estimator!r} has no fit method; fit it first "
-                "and pass prefit=True."
-            )
-        if _routing_enabled():
-            metadata = {"sample_weight": sample_weight}
-            metadata["sensitive_features"] = sensitive_features
-            metadata = {k: v for k, v in metadata.items() if v is not None}
-            routed = process_routing(self, "fit", **metadata, **params)
-            fit_params = routed.estimator.fit
-        else:
-            _raise_for_params(params, self, "fit")
-            fit_params = {}
-            if sample_weight is not None:
-                if has_fit_parameter(self.estimator, "sample_weight"):
-                    fit_params["sample_weight"] = sample_weight
-                else:
-                    warnings.warn(
-                        f"{type(self.estimator).__name__}.fit does not accept "
-                        "sample_weight; the estimator is fitted without "
-                        "weights (the thresholds still use them).",
-                        UserWarning,
-                    )
-        return clone(self.estimator).fit(X_model, y, **fit_params)
-
-    def _check_prefit_estimator(self, X, X_model):
-        """A prefit estimator must be fitted, on X without the sensitive columns."""
-        try:
-            check_is_fitted(self.estimator)
-        except NotFittedError as exc:
-            raise NotFittedError(
-                f"{exc} ThresholdOptimizer has prefit=True, so its estimator "
-                "must be fitted. If this ThresholdOptimizer was cloned (by "
-                "GridSearchCV, cross_val_score or clone), the clone holds an "
-                "unfitted copy of the estimator: wrap the fitted estimator in "
-                "sklearn.frozen.FrozenEstimator and "
-                "leave prefit=False, i.e. ThresholdOptimizer(FrozenEstimator("
-                "fitted_model)), which clones to the fitted model."
-            ) from exc
-        if self.sensitive_cols is None or callable(self.sensitive_cols):
-            return  # X is passed to the estimator as it is
-        n_columns = X.shape[1] if hasattr(X, "shape") else len(X[0])
-        expected = getattr(self.estimator, "feature_names_in_", None)
-        if hasattr(X, "columns"):
-            kept = set(X_model.columns)
-            sensitive = [col for col in X.columns if col not in kept]
-        else:
-            sensitive = np.atleast_1d(self.sensitive_cols).tolist()
-        if expected is not None and hasattr(X, "columns"):
-            clash = [col for col in sensitive if col in set(expected)]
-        else:
-            n_expected = getattr(self.estimator, "n_features_in_", None)
-            clash = sensitive if n_expected == n_columns else []
-        if clash:
-            raise ValueError(
-                "The prefit estimator was trained with the sensitive column(s) "
-                f"{list(clash)} as features, but skfair removed them from X "
-                "before calling it: columns named by sensitive_cols are group "
-                "labels, not features, so the wrapped estimator sees X without "
-                f"them ({X_model.shape[1]} of {n_columns} columns). Refit the "
-                "model on X without these columns, or give it a copy of the "
-                "column under another name (e.g. X['sex_feature'] = X['sex']), "
-                "which stays in X."
-            )
 
     def _find_score_method(self):
         for name in _SCORE_METHODS:
@@ -624,15 +745,8 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     def _positive_probability(self, X, sensitive_features, method):
         """The probability of a positive decision of each row, and the model's X."""
         check_is_fitted(self)
-        X_model, raw_groups = resolve_sensitive_features(
-            X,
-            sensitive_cols=self.sensitive_cols,
-            sensitive_features=sensitive_features,
-            method=method,
-        )
-        validate_data(self, X, skip_check_array=True, reset=False)
+        X_model, codes = self._model_input_and_groups(X, sensitive_features, method)
         n_samples = _num_samples(X)
-        codes = encode_known_groups(raw_groups, self.groups_)
         scores = self._scores(X_model)
         check_n_samples(scores, n_samples, name="the wrapped estimator's scores")
         proba = np.zeros(n_samples)
@@ -642,6 +756,19 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             proba += np.where(scores >= thresholds, weights, 0.0)
         # Sums of weights that add up to 1 may overshoot by an ulp.
         return np.clip(proba, 0.0, 1.0), X_model
+
+    def _multiclass_fitted(self):
+        check_is_fitted(self)
+        return hasattr(self, "decision_maps_")
+
+    def _decision_probabilities(self, X, sensitive_features, method):
+        """Multiclass: each row's probability of each decision, and the model's X."""
+        X_model, codes = self._model_input_and_groups(X, sensitive_features, method)
+        cells = self._predicted_cells(X_model)
+        check_n_samples(
+            cells, _num_samples(X), name="the wrapped estimator's predictions"
+        )
+        return self.decision_maps_[codes, cells], X_model
 
     def predict_proba(self, X, *, sensitive_features=None):
         """Probability of each class under the groups' randomized rules.
@@ -662,6 +789,11 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             Column 1 is the probability that the row is predicted
             ``classes_[1]`` (the positive class), column 0 its complement.
         """
+        if self._multiclass_fitted():
+            proba, _ = self._decision_probabilities(
+                X, sensitive_features, "predict_proba"
+            )
+            return proba
         p, _ = self._positive_probability(X, sensitive_features, "predict_proba")
         return np.column_stack([1.0 - p, p])
 
@@ -686,6 +818,15 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             of row ``i`` and the seed (see Notes): the same row gets the same
             decision in any batch.
         """
+        if self._multiclass_fitted():
+            proba, X_model = self._decision_probabilities(
+                X, sensitive_features, "predict"
+            )
+            u = np.zeros(proba.shape[0])
+            if (proba.max(axis=1) < 1.0).any():
+                # The same per-row draw as the binary case (see there).
+                u = row_uniforms(X_model, self._prediction_seed())
+            return self.classes_[draw_decisions(proba, u)]
         p, X_model = self._positive_probability(X, sensitive_features, "predict")
         # Each row's draw is a function of the row, never of its position in
         # the batch. The row is what the wrapped model sees (without the
@@ -722,8 +863,11 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         score : float
             Weighted expected accuracy.
         """
-        p, _ = self._positive_probability(X, sensitive_features, "score")
-        return expected_accuracy(p, y, self.classes_, sample_weight)
+        if self._multiclass_fitted():
+            proba, _ = self._decision_probabilities(X, sensitive_features, "score")
+        else:
+            proba, _ = self._positive_probability(X, sensitive_features, "score")
+        return expected_accuracy(proba, y, self.classes_, sample_weight)
 
     def plot(self, ax=None):
         """Draw each group's ROC hull and its chosen operating point.
@@ -740,35 +884,12 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         ax : matplotlib Axes
             The axes drawn on.
         """
-        check_is_fitted(self)
+        if self._multiclass_fitted():
+            raise ValueError(
+                "plot draws the groups' ROC hulls, which exist for binary y "
+                "only; with multiclass y, inspect decision_maps_ and "
+                "class_decision_rates_ instead."
+            )
         from ._plot import plot_threshold_optimizer
 
         return plot_threshold_optimizer(self, ax=ax)
-
-    def get_metadata_routing(self):
-        """Get the metadata routing of this object.
-
-        ``sample_weight`` and ``sensitive_features`` given to :meth:`fit` are
-        used by this estimator and also routed to the wrapped estimator's
-        ``fit`` if it requests them; other fit parameters go to the wrapped
-        estimator's ``fit`` only.
-
-        Returns
-        -------
-        routing : MetadataRouter
-            A :class:`~sklearn.utils.metadata_routing.MetadataRouter` with the
-            routing information.
-        """
-        return fit_routing(self, self.estimator)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        # A row's decision is a function of the row and the seed: fixed for
-        # an int random_state, a fresh seed per call otherwise.
-        tags.non_deterministic = not isinstance(self.random_state, Integral)
-        tags.input_tags.sparse = (
-            self.sensitive_cols is None
-            and inner_estimator_tags(self.estimator).input_tags.sparse
-        )
-        return tags

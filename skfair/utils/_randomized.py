@@ -41,21 +41,27 @@ def randomized_decisions(p, X, random_state):
 
 
 def expected_accuracy(p, y, classes, sample_weight=None):
-    """Expected accuracy of decisions positive with probabilities ``p``.
+    """Expected accuracy of randomized decisions.
 
-    ``classes[1]`` is the positive class; ``y`` must hold labels of
+    ``p`` is either 1-D, each row's probability of the positive class
+    ``classes[1]`` (binary decisions), or 2-D, each row's probability of
+    each of ``classes`` (columns in that order). ``y`` must hold labels of
     ``classes`` (a ValueError names the first other one).
     """
     y_arr = np.asarray(y)
     if y_arr.ndim == 2 and y_arr.shape[1] == 1:
         y_arr = y_arr[:, 0]
-    check_n_samples(y_arr, p.size, name="y")
+    n_samples = p.shape[0]
+    check_n_samples(y_arr, n_samples, name="y")
     unknown = ~np.isin(y_arr, classes)
     if unknown.any():
         raise ValueError(
             f"y holds label {format_label(y_arr[unknown][0])}, which is not "
             f"one of the classes seen in fit {classes.tolist()}."
         )
-    weights = check_sample_weight_1d(sample_weight, p.size)
-    correct = np.where(y_arr == classes[1], p, 1.0 - p)
+    weights = check_sample_weight_1d(sample_weight, n_samples)
+    if p.ndim == 1:
+        correct = np.where(y_arr == classes[1], p, 1.0 - p)
+    else:
+        correct = p[np.arange(n_samples), np.searchsorted(classes, y_arr)]
     return float(np.average(correct, weights=weights))
