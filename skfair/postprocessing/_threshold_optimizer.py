@@ -68,18 +68,18 @@ _BINARY_RULES = (
 _MULTICLASS_RULES = ("decision_maps_", "decision_rates_", "class_decision_rates_")
 
 
-def check_binary_target(y, n_samples, owner, supported="binary"):
+def check_binary_target(y, n_samples, owner, supported="binary classification is"):
     """``y`` as 0/1 and its two classes; a ValueError unless binary with both.
 
     ``owner`` names the estimator in the message for a single class;
-    ``supported`` says which targets it takes, for the message of another type.
+    ``supported`` says which targets it takes (subject and verb of the
+    message for another type of target).
     """
     _check_labels_present(y)  # before type_of_target (see there)
     y_type = type_of_target(y, input_name="y", raise_unknown=True)
     if y_type != "binary":
         raise ValueError(
-            f"Only {supported} classification is supported. The type of the "
-            f"target is {y_type}."
+            f"Only {supported} supported. The type of the target is {y_type}."
         )
     y01, classes = check_binary_labels(y)
     check_n_samples(y01, n_samples, name="y")
@@ -550,7 +550,10 @@ class ThresholdOptimizer(
 
     def _check_targets(self, y, n_samples):
         return check_binary_target(
-            y, n_samples, "ThresholdOptimizer", supported="binary and multiclass"
+            y,
+            n_samples,
+            "ThresholdOptimizer",
+            supported="binary and multiclass classification are",
         )
 
     def _objective_costs(self, y01, weights):
