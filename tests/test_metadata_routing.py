@@ -30,7 +30,12 @@ from sklearn.preprocessing import StandardScaler
 
 from skfair.inprocessing import ConstrainedLogisticRegression
 from skfair.postprocessing import ThresholdOptimizer
-from skfair.preprocessing import DisparateImpactRemover, Reweighing, reweighing_weights
+from skfair.preprocessing import (
+    CorrelationRemover,
+    DisparateImpactRemover,
+    Reweighing,
+    reweighing_weights,
+)
 
 CV = KFold(n_splits=3, shuffle=True, random_state=0)
 
@@ -270,6 +275,7 @@ def _mitigators():
             LogisticRegression(), constraints="demographic_parity", random_state=0
         ),
         "DisparateImpactRemover": DisparateImpactRemover(random_state=0),
+        "CorrelationRemover": CorrelationRemover(),
     }
 
 
@@ -278,7 +284,10 @@ MITIGATORS = [
     "ConstrainedLogisticRegression",
     "ThresholdOptimizer",
     "DisparateImpactRemover",
+    "CorrelationRemover",
 ]
+# The transformers, cross-validated with a classifier after them.
+TRANSFORMERS = ("DisparateImpactRemover", "CorrelationRemover")
 
 
 def _make(name):
@@ -342,7 +351,7 @@ def test_pipeline_routes_groups(name):
 def _scored(name):
     """The estimator as cross-validated: a transformer gets a classifier after it."""
     estimator = _make(name)
-    if name == "DisparateImpactRemover":
+    if name in TRANSFORMERS:
         return Pipeline([("repair", estimator), ("clf", LogisticRegression())])
     return estimator
 
@@ -353,7 +362,7 @@ def _direct_score(name, train, test, params=None):
     X = X[:, 1:]
     params = {k.removeprefix("repair__"): v for k, v in (params or {}).items()}
     estimator = _mitigators()[name].set_params(**params)
-    if name == "DisparateImpactRemover":
+    if name in TRANSFORMERS:
         estimator.fit(X[train], y[train], sensitive_features=groups[train])
         clf = LogisticRegression().fit(
             estimator.transform(X[train], sensitive_features=groups[train]), y[train]
@@ -398,6 +407,7 @@ _GRIDS = {
     "ConstrainedLogisticRegression": {"tolerance": [0.01, 0.1]},
     "ThresholdOptimizer": {"tolerance": [0.0, 0.1]},
     "DisparateImpactRemover": {"repair__repair_level": [0.5, 1.0]},
+    "CorrelationRemover": {"repair__alpha": [0.5, 1.0]},
 }
 
 

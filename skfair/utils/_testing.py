@@ -24,7 +24,7 @@ from sklearn.linear_model import LogisticRegression
 
 from ..inprocessing import ConstrainedLogisticRegression
 from ..postprocessing import ThresholdOptimizer
-from ..preprocessing import DisparateImpactRemover, Reweighing
+from ..preprocessing import CorrelationRemover, DisparateImpactRemover, Reweighing
 from ._dataframe import as_frame, column_names, convert_frame, is_dataframe, to_numpy
 
 # --------------------------------------------------------------------------
@@ -113,6 +113,7 @@ row_hash_groups = _RowHashGroups()
 INIT_PARAMS = {
     Reweighing: [dict(estimator=LogisticRegression())],
     DisparateImpactRemover: [dict(random_state=0)],
+    CorrelationRemover: [dict(alpha=1.0)],
     ConstrainedLogisticRegression: [
         dict(constraints="demographic_parity", tolerance=0.05),
         dict(constraints="equalized_odds", tolerance=0.05),
@@ -363,10 +364,23 @@ def _as_array(output):
     return to_numpy(output) if is_dataframe(output) else np.asarray(output)
 
 
+def _float_if_numeric(column):
+    """An object column as float64 if its values are all real numbers."""
+    try:
+        return column.astype(np.float64)
+    except (TypeError, ValueError):
+        return column
+
+
 def _assert_same(actual, expected, err_msg="", exact=True):
     actual, expected = _as_array(actual), _as_array(expected)
     assert actual.shape == expected.shape, err_msg
-    if actual.dtype.kind in "OUSb" or expected.dtype.kind in "OUSb":
+    if not exact and actual.ndim == 2 and "O" in actual.dtype.kind:
+        # A transformer's output with a passed-through group column: the
+        # numeric columns may differ in the last digits like any other.
+        for a, e in zip(actual.T, expected.T, strict=True):
+            _assert_same(_float_if_numeric(a), _float_if_numeric(e), err_msg, exact)
+    elif actual.dtype.kind in "OUSb" or expected.dtype.kind in "OUSb":
         assert_array_equal(actual, expected, err_msg=err_msg)
     elif exact:
         assert_array_equal(actual, expected, err_msg=err_msg)
