@@ -82,6 +82,11 @@ BENCHMARKS = [
         "ThresholdOptimizer on Adult and 1M rows vs fairlearn",
     ),
     Benchmark(
+        "mitigators",
+        "mitigators.py",
+        "the classic mitigators of issue 16 on Adult vs fairlearn and AIF360",
+    ),
+    Benchmark(
         "constrained_logistic",
         "constrained_logistic.py",
         "ConstrainedLogisticRegression on Adult and German Credit: decisions' "
