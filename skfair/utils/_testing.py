@@ -24,7 +24,12 @@ from sklearn.linear_model import LogisticRegression
 
 from ..inprocessing import ConstrainedLogisticRegression
 from ..postprocessing import ThresholdOptimizer
-from ..preprocessing import CorrelationRemover, DisparateImpactRemover, Reweighing
+from ..preprocessing import (
+    CorrelationRemover,
+    DisparateImpactRemover,
+    FairResampler,
+    Reweighing,
+)
 from ._dataframe import as_frame, column_names, convert_frame, is_dataframe, to_numpy
 
 # --------------------------------------------------------------------------
@@ -114,6 +119,10 @@ INIT_PARAMS = {
     Reweighing: [dict(estimator=LogisticRegression())],
     DisparateImpactRemover: [dict(random_state=0)],
     CorrelationRemover: [dict(alpha=1.0)],
+    FairResampler: [
+        dict(sampling="uniform", random_state=0),
+        dict(sampling="preferential"),
+    ],
     ConstrainedLogisticRegression: [
         dict(constraints="demographic_parity", tolerance=0.05),
         dict(constraints="equalized_odds", tolerance=0.05),
@@ -175,8 +184,16 @@ _RANDOMIZED_PREDICT = (
     "this dataset is deterministic."
 )
 
+_EMPTY_CELL = (
+    "on the check's 3-class dataset one group has no row of one class, and "
+    "resampling cannot create rows of an empty (group, class) cell whose size "
+    "under independence is positive: fit raises the documented ValueError "
+    "naming the cell (tests/test_resampler.py)."
+)
+
 # (estimator class, parameters the instance must have, {check name: reason}).
 EXPECTED_FAILED_CHECKS = [
+    (FairResampler, {}, {"check_n_features_in_after_fitting": _EMPTY_CELL}),
     (
         DisparateImpactRemover,
         {},
@@ -420,8 +437,10 @@ def check_sensitive_cols_equals_keyword(estimator, data):
     groups, groups_new = _column(X, SENSITIVE), _column(X_new, SENSITIVE)
     by_cols = clone(estimator).set_params(sensitive_cols=SENSITIVE)
     by_keyword = clone(estimator).set_params(sensitive_cols=None)
-    by_cols.fit(X, y, sample_weight=sample_weight)
-    by_keyword.fit(X_rest, y, sample_weight=sample_weight, sensitive_features=groups)
+    by_cols.fit(X, y, **_weights(by_cols, sample_weight))
+    by_keyword.fit(
+        X_rest, y, **_weights(by_keyword, sample_weight), sensitive_features=groups
+    )
     assert_array_equal(by_cols.groups_, by_keyword.groups_)
     expected = _outputs_with_cols(by_cols, X_new)
     for name, out in expected.items():
@@ -448,8 +467,8 @@ def check_numpy_position_equals_frame_name(estimator, data):
     )
     by_name = clone(estimator).set_params(sensitive_cols=SENSITIVE)
     by_position = clone(estimator).set_params(sensitive_cols=SENSITIVE_POSITION)
-    by_name.fit(X_num, y, sample_weight=sample_weight)
-    by_position.fit(as_numpy_data(X), y, sample_weight=sample_weight)
+    by_name.fit(X_num, y, **_weights(by_name, sample_weight))
+    by_position.fit(as_numpy_data(X), y, **_weights(by_position, sample_weight))
     for name in _methods(by_name):
         _assert_same(
             _call(by_position, name, as_numpy_data(X_new)),
@@ -469,9 +488,9 @@ def check_row_permutation(estimator, data):
     perm = np.random.default_rng(1).permutation(len(X))
     perm_new = np.random.default_rng(2).permutation(len(X_new))
     est = clone(estimator).set_params(sensitive_cols=SENSITIVE)
-    est.fit(X, y, sample_weight=sample_weight)
+    est.fit(X, y, **_weights(est, sample_weight))
     est_perm = clone(estimator).set_params(sensitive_cols=SENSITIVE)
-    est_perm.fit(_take_rows(X, perm), y[perm], sample_weight=sample_weight[perm])
+    est_perm.fit(_take_rows(X, perm), y[perm], **_weights(est, sample_weight[perm]))
     for name in _methods(est):
         out = _call(est, name, X_new)
         # Sums over the rows in another order differ in the last bits.
@@ -505,9 +524,9 @@ def check_group_relabelling(estimator, data):
         for frame in (X, X_new)
     )
     est = clone(estimator).set_params(sensitive_cols=SENSITIVE)
-    est.fit(X, y, sample_weight=sample_weight)
+    est.fit(X, y, **_weights(est, sample_weight))
     est_re = clone(estimator).set_params(sensitive_cols=SENSITIVE)
-    est_re.fit(X_re, y, sample_weight=sample_weight)
+    est_re.fit(X_re, y, **_weights(est, sample_weight))
     assert sorted(est_re.groups_.tolist()) == sorted(
         relabel[g] for g in est.groups_.tolist()
     )
@@ -525,9 +544,9 @@ def check_pickle_and_clone(estimator, data):
     """
     X, y, sample_weight, X_new = data
     est = clone(estimator).set_params(sensitive_cols=SENSITIVE)
-    est.fit(X, y, sample_weight=sample_weight)
+    est.fit(X, y, **_weights(est, sample_weight))
     unpickled = pickle.loads(pickle.dumps(est))
-    refitted = clone(est).fit(X, y, sample_weight=sample_weight)
+    refitted = clone(est).fit(X, y, **_weights(est, sample_weight))
     for rows in (X, X_new):
         for name in _methods(est):
             out = _call(est, name, rows)
@@ -548,15 +567,25 @@ def check_random_state(estimator, data):
     params = {"sensitive_cols": SENSITIVE}
     if "random_state" in estimator.get_params():
         params["random_state"] = 42
-    first = clone(estimator).set_params(**params).fit(X, y, sample_weight=sample_weight)
-    second = (
-        clone(estimator).set_params(**params).fit(X, y, sample_weight=sample_weight)
-    )
+    weights = _weights(estimator, sample_weight)
+    first = clone(estimator).set_params(**params).fit(X, y, **weights)
+    second = clone(estimator).set_params(**params).fit(X, y, **weights)
     for rows in (X, X_new):
         for name in _methods(first):
             out = _call(first, name, rows)
             _assert_same(_call(first, name, rows), out, err_msg=f"repeated {name}")
             _assert_same(_call(second, name, rows), out, err_msg=f"refitted {name}")
+
+
+def _weights(estimator, sample_weight):
+    """``{"sample_weight": sample_weight}`` if ``estimator.fit`` takes weights.
+
+    A resampler (FairResampler) takes none: it resamples rows, as
+    imbalanced-learn's samplers do.
+    """
+    if "sample_weight" in inspect.signature(estimator.fit).parameters:
+        return {"sample_weight": sample_weight}
+    return {}
 
 
 def _fit_params(estimator):
@@ -602,6 +631,8 @@ def check_inputs_not_modified(estimator, data):
             method = getattr(est, name)
             if "sensitive_features" in args and not _takes_groups(method):
                 args = {k: v for k, v in args.items() if k != "sensitive_features"}
+            if name == "fit" and not _weights(est, 1.0):
+                args = {k: v for k, v in args.items() if k != "sample_weight"}
             method(**args)
             for key, value in args.items():
                 _assert_frame_equal(value, before[key], err_msg=f"{name}: {key}")
