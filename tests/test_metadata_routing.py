@@ -29,7 +29,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skfair.inprocessing import ConstrainedLogisticRegression
-from skfair.postprocessing import ThresholdOptimizer
+from skfair.postprocessing import RejectOptionClassifier, ThresholdOptimizer
 from skfair.preprocessing import (
     CorrelationRemover,
     DisparateImpactRemover,
@@ -276,6 +276,7 @@ def _mitigators():
         ),
         "DisparateImpactRemover": DisparateImpactRemover(random_state=0),
         "CorrelationRemover": CorrelationRemover(),
+        "RejectOptionClassifier": RejectOptionClassifier(LogisticRegression()),
     }
 
 
@@ -285,6 +286,7 @@ MITIGATORS = [
     "ThresholdOptimizer",
     "DisparateImpactRemover",
     "CorrelationRemover",
+    "RejectOptionClassifier",
 ]
 # The transformers, cross-validated with a classifier after them.
 TRANSFORMERS = ("DisparateImpactRemover", "CorrelationRemover")
@@ -408,6 +410,7 @@ _GRIDS = {
     "ThresholdOptimizer": {"tolerance": [0.0, 0.1]},
     "DisparateImpactRemover": {"repair__repair_level": [0.5, 1.0]},
     "CorrelationRemover": {"repair__alpha": [0.5, 1.0]},
+    "RejectOptionClassifier": {"tolerance": [0.01, 0.1]},
 }
 
 

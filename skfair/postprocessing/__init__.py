@@ -2,8 +2,11 @@
 
 :class:`ThresholdOptimizer` finds group-specific randomized thresholds under a
 fairness constraint (Hardt, Price & Srebro, 2016) by an exact linear program.
+:class:`RejectOptionClassifier` (Kamiran, Karim & Zhang, 2012) favours the
+deprived group in a critical region around the decision boundary.
 """
 
+from ._reject_option import RejectOptionClassifier
 from ._threshold_optimizer import ThresholdOptimizer
 
-__all__ = ["ThresholdOptimizer"]
+__all__ = ["RejectOptionClassifier", "ThresholdOptimizer"]

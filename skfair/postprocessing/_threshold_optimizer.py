@@ -462,13 +462,14 @@ class ThresholdOptimizer(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         try:
             check_is_fitted(self.estimator)
         except NotFittedError as exc:
+            name = type(self).__name__  # also RejectOptionClassifier's, ...
             raise NotFittedError(
-                f"{exc} ThresholdOptimizer has prefit=True, so its estimator "
-                "must be fitted. If this ThresholdOptimizer was cloned (by "
+                f"{exc} {name} has prefit=True, so its estimator "
+                f"must be fitted. If this {name} was cloned (by "
                 "GridSearchCV, cross_val_score or clone), the clone holds an "
                 "unfitted copy of the estimator: wrap the fitted estimator in "
                 "sklearn.frozen.FrozenEstimator and "
-                "leave prefit=False, i.e. ThresholdOptimizer(FrozenEstimator("
+                f"leave prefit=False, i.e. {name}(FrozenEstimator("
                 "fitted_model)), which clones to the fitted model."
             ) from exc
         if self.sensitive_cols is None or callable(self.sensitive_cols):

@@ -23,7 +23,7 @@ from sklearn.base import clone
 from sklearn.linear_model import LogisticRegression
 
 from ..inprocessing import ConstrainedLogisticRegression
-from ..postprocessing import ThresholdOptimizer
+from ..postprocessing import RejectOptionClassifier, ThresholdOptimizer
 from ..preprocessing import (
     CorrelationRemover,
     DisparateImpactRemover,
@@ -116,6 +116,10 @@ row_hash_groups = _RowHashGroups()
 # give (see EXPECTED_FAILED_CHECKS). All fit in well under a second on the
 # checks' small datasets with the default solvers.
 INIT_PARAMS = {
+    RejectOptionClassifier: [
+        dict(estimator=LogisticRegression(), constraints="demographic_parity"),
+        dict(estimator=LogisticRegression(), constraints="equalized_odds"),
+    ],
     Reweighing: [dict(estimator=LogisticRegression())],
     DisparateImpactRemover: [dict(random_state=0)],
     CorrelationRemover: [dict(alpha=1.0)],
@@ -194,6 +198,11 @@ _EMPTY_CELL = (
 # (estimator class, parameters the instance must have, {check name: reason}).
 EXPECTED_FAILED_CHECKS = [
     (FairResampler, {}, {"check_n_features_in_after_fitting": _EMPTY_CELL}),
+    (
+        RejectOptionClassifier,
+        {"constraints": "equalized_odds"},
+        {"check_sample_weight_equivalence_on_dense_data": _NO_NEGATIVE_IN_A_GROUP},
+    ),
     (
         DisparateImpactRemover,
         {},
