@@ -29,7 +29,11 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
 from skfair.inprocessing import ConstrainedLogisticRegression
-from skfair.postprocessing import RejectOptionClassifier, ThresholdOptimizer
+from skfair.postprocessing import (
+    CalibratedEqualizedOdds,
+    RejectOptionClassifier,
+    ThresholdOptimizer,
+)
 from skfair.preprocessing import (
     CorrelationRemover,
     DisparateImpactRemover,
@@ -277,6 +281,9 @@ def _mitigators():
         "DisparateImpactRemover": DisparateImpactRemover(random_state=0),
         "CorrelationRemover": CorrelationRemover(),
         "RejectOptionClassifier": RejectOptionClassifier(LogisticRegression()),
+        "CalibratedEqualizedOdds": CalibratedEqualizedOdds(
+            LogisticRegression(), random_state=0
+        ),
     }
 
 
@@ -287,6 +294,7 @@ MITIGATORS = [
     "DisparateImpactRemover",
     "CorrelationRemover",
     "RejectOptionClassifier",
+    "CalibratedEqualizedOdds",
 ]
 # The transformers, cross-validated with a classifier after them.
 TRANSFORMERS = ("DisparateImpactRemover", "CorrelationRemover")
@@ -411,6 +419,7 @@ _GRIDS = {
     "DisparateImpactRemover": {"repair__repair_level": [0.5, 1.0]},
     "CorrelationRemover": {"repair__alpha": [0.5, 1.0]},
     "RejectOptionClassifier": {"tolerance": [0.01, 0.1]},
+    "CalibratedEqualizedOdds": {"cost_constraint": ["fnr", "fpr"]},
 }
 
 

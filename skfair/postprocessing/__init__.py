@@ -4,9 +4,12 @@
 fairness constraint (Hardt, Price & Srebro, 2016) by an exact linear program.
 :class:`RejectOptionClassifier` (Kamiran, Karim & Zhang, 2012) favours the
 deprived group in a critical region around the decision boundary.
+:class:`CalibratedEqualizedOdds` (Pleiss et al., 2017) equalizes a
+generalized error rate while keeping the scores calibrated.
 """
 
+from ._calibrated_eq_odds import CalibratedEqualizedOdds
 from ._reject_option import RejectOptionClassifier
 from ._threshold_optimizer import ThresholdOptimizer
 
-__all__ = ["RejectOptionClassifier", "ThresholdOptimizer"]
+__all__ = ["CalibratedEqualizedOdds", "RejectOptionClassifier", "ThresholdOptimizer"]

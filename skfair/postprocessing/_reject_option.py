@@ -80,6 +80,15 @@ def check_class_weights(estimator, y01, sample_weight):
     return weights
 
 
+def accuracy_of_predict(estimator, X, y, sample_weight, sensitive_features):
+    """(Weighted) accuracy of ``estimator.predict`` given the groups."""
+    y_pred = estimator.predict(X, sensitive_features=sensitive_features)
+    y_true = np.asarray(y)
+    check_n_samples(y_true, y_pred.size, name="y")
+    weights = check_sample_weight_1d(sample_weight, y_pred.size)
+    return float(np.average(y_pred == y_true.reshape(-1), weights=weights))
+
+
 def _suffix_sums(values):
     """``out[t] = values[t:].sum()`` for t = 0..len(values), non-increasing."""
     out = np.zeros(values.size + 1)
@@ -439,11 +448,7 @@ class RejectOptionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         score : float
             Weighted accuracy.
         """
-        y_pred = self.predict(X, sensitive_features=sensitive_features)
-        y_true = np.asarray(y)
-        check_n_samples(y_true, y_pred.size, name="y")
-        weights = check_sample_weight_1d(sample_weight, y_pred.size)
-        return float(np.average(y_pred == y_true.reshape(-1), weights=weights))
+        return accuracy_of_predict(self, X, y, sample_weight, sensitive_features)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
