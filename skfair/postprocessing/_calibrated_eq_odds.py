@@ -21,12 +21,13 @@ from ..utils._sklearn_compat import (
     _fit_context,
     _num_samples,
 )
-from ..utils._validation import inner_estimator_tags, keep_state_on_error
-from ._reject_option import (
-    accuracy_of_predict,
+from ..utils._validation import (
     binary_targets,
     check_class_weights,
+    inner_estimator_tags,
+    keep_state_on_error,
 )
+from ._reject_option import accuracy_of_predict
 from ._threshold_optimizer import ThresholdOptimizer
 
 __all__ = ["CalibratedEqualizedOdds"]

@@ -175,3 +175,51 @@ def keep_state_on_error(fit):
             raise
 
     return wrapper
+
+
+def binary_targets(estimator, y, n_samples):
+    """``y`` as 0/1 and its two class labels, with errors naming ``estimator``."""
+    from sklearn.utils.multiclass import type_of_target
+
+    from ._sensitive import check_n_samples
+
+    _check_labels_present(y)  # before type_of_target (see there)
+    y_type = type_of_target(y, input_name="y", raise_unknown=True)
+    if y_type != "binary":
+        raise ValueError(
+            "Only binary classification is supported. The type of the target "
+            f"is {y_type}."
+        )
+    y01, classes = check_binary_labels(y)
+    check_n_samples(y01, n_samples, name="y")
+    if classes.size != 2:
+        raise ValueError(
+            f"y holds one class only ({classes.tolist()}); "
+            f"{type(estimator).__name__} needs both classes."
+        )
+    return y01, classes
+
+
+def check_class_weights(estimator, y01, sample_weight):
+    """Validated weights; both classes and their features must carry weight."""
+    n_features = getattr(estimator, "n_features_in_", 1)
+    if n_features == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape=({y01.size}, 0)) while a "
+            "minimum of 1 is required."
+        )
+    from ._sensitive import format_label
+
+    weights = check_sample_weight_1d(sample_weight, y01.size)
+    if weights is None:
+        return None
+    if not weights.sum() > 0:
+        raise ValueError("sample_weight is zero for every row; some weight is needed.")
+    for label, value in zip(estimator.classes_, (0, 1), strict=True):
+        if not weights[y01 == value].sum() > 0:
+            raise ValueError(
+                f"class {format_label(label)} of y has zero total sample_weight; "
+                f"{type(estimator).__name__} needs both classes with positive "
+                "weight."
+            )
+    return weights
