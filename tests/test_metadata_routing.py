@@ -28,7 +28,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skfair.inprocessing import ConstrainedLogisticRegression
+from skfair.inprocessing import AdversarialDebiasing, ConstrainedLogisticRegression
 from skfair.postprocessing import (
     CalibratedEqualizedOdds,
     RejectOptionClassifier,
@@ -284,6 +284,7 @@ def _mitigators():
         "CalibratedEqualizedOdds": CalibratedEqualizedOdds(
             LogisticRegression(), random_state=0
         ),
+        "AdversarialDebiasing": AdversarialDebiasing(random_state=0),
     }
 
 
@@ -295,6 +296,7 @@ MITIGATORS = [
     "CorrelationRemover",
     "RejectOptionClassifier",
     "CalibratedEqualizedOdds",
+    "AdversarialDebiasing",
 ]
 # The transformers, cross-validated with a classifier after them.
 TRANSFORMERS = ("DisparateImpactRemover", "CorrelationRemover")
@@ -420,6 +422,7 @@ _GRIDS = {
     "CorrelationRemover": {"repair__alpha": [0.5, 1.0]},
     "RejectOptionClassifier": {"tolerance": [0.01, 0.1]},
     "CalibratedEqualizedOdds": {"cost_constraint": ["fnr", "fpr"]},
+    "AdversarialDebiasing": {"adversary_loss_weight": [0.1, 1.0]},
 }
 
 
@@ -529,7 +532,9 @@ def test_sensitive_cols_is_the_way_to_score_with_a_scorer():
         )
 
 
-@pytest.mark.parametrize("name", ["Reweighing", "ConstrainedLogisticRegression"])
+@pytest.mark.parametrize(
+    "name", ["Reweighing", "ConstrainedLogisticRegression", "AdversarialDebiasing"]
+)
 def test_scorer_works_for_estimators_that_need_groups_only_in_fit(name):
     X, y, groups = TRAIN
     X = X[:, 1:]
