@@ -9,11 +9,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..preprocessing._reweighing import _check_2d
-from ..utils import encode_groups, resolve_sensitive_features
 from ..utils._row_hash import _mix, _row_sums
 from ..utils._sensitive import split_sensitive_columns
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
-from ..utils._validation import binary_targets, check_class_weights, keep_state_on_error
+from ..utils._validation import keep_state_on_error, prepare_binary_fit
 
 __all__ = ["AdversarialDebiasing"]
 
@@ -383,19 +382,11 @@ class AdversarialDebiasing(ClassifierMixin, BaseEstimator):
         _check_2d(X)
         if y is not None:
             y = column_or_1d(y, warn=True)
-        X_model, raw_groups = resolve_sensitive_features(
-            X,
-            sensitive_cols=self.sensitive_cols,
-            sensitive_features=sensitive_features,
-            method="fit",
+        X_model, y01, weights, groups = prepare_binary_fit(
+            self, X, y, sensitive_features, sample_weight
         )
-        validate_data(self, X, skip_check_array=True, reset=True)
         X_model = self._check_features(X_model)
-        y01, self.classes_ = binary_targets(self, y, X_model.shape[0])
-        weights = check_class_weights(self, y01, sample_weight)
         weight = np.ones(y01.size) if weights is None else weights
-        groups = encode_groups(raw_groups)
-        self.groups_ = groups.groups
         rng = check_random_state(self.random_state)
         predictor = _init_predictor(X_model.shape[1], hidden, rng)
         adversary = _init_adversary(

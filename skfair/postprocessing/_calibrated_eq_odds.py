@@ -4,30 +4,18 @@ import warnings
 from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import (
-    check_n_samples,
-    encode_groups,
-    encode_known_groups,
-    resolve_sensitive_features,
-)
 from ..utils._row_hash import row_uniforms
 from ..utils._sensitive import format_label
 from ..utils._sklearn_compat import (
     HasMethods,
     StrOptions,
     _fit_context,
-    _num_samples,
 )
 from ..utils._validation import (
-    binary_targets,
-    check_class_weights,
-    inner_estimator_tags,
     keep_state_on_error,
 )
-from ._reject_option import accuracy_of_predict
+from ._binary_base import BinaryPostProcessor
 from ._threshold_optimizer import ThresholdOptimizer
 
 __all__ = ["CalibratedEqualizedOdds"]
@@ -70,7 +58,7 @@ def _group_costs(scores, y01, weight, codes, n_groups, cost_constraint):
     return base_rate, cost, trivial
 
 
-class CalibratedEqualizedOdds(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class CalibratedEqualizedOdds(BinaryPostProcessor):
     """Equalize a generalized error rate across groups, keeping calibration.
 
     Post-processing of Pleiss et al. (2017). The wrapped estimator's
@@ -177,15 +165,7 @@ class CalibratedEqualizedOdds(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         "random_state": ["random_state"],
     }
 
-    # Shared with ThresholdOptimizer: fitting (or checking) the wrapped model,
-    # reading its probabilities, routing metadata to its fit, the seed of a
-    # call's draws.
-    _fit_estimator = ThresholdOptimizer._fit_estimator
-    _check_prefit_estimator = ThresholdOptimizer._check_prefit_estimator
-    _scores = ThresholdOptimizer._scores
-    _positive_column = ThresholdOptimizer._positive_column
     _prediction_seed = ThresholdOptimizer._prediction_seed
-    get_metadata_routing = ThresholdOptimizer.get_metadata_routing
 
     def __init__(
         self,
@@ -231,26 +211,14 @@ class CalibratedEqualizedOdds(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         self : CalibratedEqualizedOdds
             The fitted estimator.
         """
-        X_model, raw_groups = resolve_sensitive_features(
-            X,
-            sensitive_cols=self.sensitive_cols,
-            sensitive_features=sensitive_features,
-            method="fit",
+        X_model, y01, weights, encoding = self._start_fit(
+            X, y, sensitive_features, sample_weight
         )
-        validate_data(self, X, skip_check_array=True, reset=True)
-        n_samples = _num_samples(X)
-        y01, self.classes_ = binary_targets(self, y, n_samples)
-        weights = check_class_weights(self, y01, sample_weight)
-        weight = np.ones(n_samples) if weights is None else weights
-        encoding = encode_groups(raw_groups)
-        self.groups_ = encoding.groups
+        weight = np.ones(y01.size) if weights is None else weights
         self._check_groups_have_labels(y01, weight, encoding)
-        self.estimator_ = self._fit_estimator(
+        scores = self._fit_scores(
             X, X_model, y, sample_weight, sensitive_features, fit_params
         )
-        self.score_method_ = "predict_proba"
-        scores = self._scores(X_model)
-        check_n_samples(scores, n_samples, name="the wrapped estimator's scores")
         base_rate, cost, trivial = _group_costs(
             scores, y01, weight, encoding.codes, encoding.n_groups, self.cost_constraint
         )
@@ -295,17 +263,7 @@ class CalibratedEqualizedOdds(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
 
     def _mixed_scores(self, X, sensitive_features, method):
         """Each row's score: its probability, or its group's base rate."""
-        check_is_fitted(self)
-        X_model, raw_groups = resolve_sensitive_features(
-            X,
-            sensitive_cols=self.sensitive_cols,
-            sensitive_features=sensitive_features,
-            method=method,
-        )
-        validate_data(self, X, skip_check_array=True, reset=False)
-        codes = encode_known_groups(raw_groups, self.groups_)
-        scores = self._scores(X_model)
-        check_n_samples(scores, _num_samples(X), name="the wrapped estimator's scores")
+        codes, scores, X_model = self._codes_and_scores(X, sensitive_features, method)
         mix = self.mix_rates_[codes]
         if not mix.any():
             return scores
@@ -351,33 +309,7 @@ class CalibratedEqualizedOdds(ClassifierMixin, MetaEstimatorMixin, BaseEstimator
         p = self._mixed_scores(X, sensitive_features, "predict")
         return self.classes_[(p > 0.5).astype(np.intp)]
 
-    def score(self, X, y, sample_weight=None, *, sensitive_features=None):
-        """Accuracy of :meth:`predict` on ``(X, y)``.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-            Samples.
-        y : array-like of shape (n_samples,)
-            True labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights.
-        sensitive_features : array-like, default=None
-            Group labels, when ``sensitive_cols`` is not set.
-
-        Returns
-        -------
-        score : float
-            Weighted accuracy.
-        """
-        return accuracy_of_predict(self, X, y, sample_weight, sensitive_features)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
         tags.non_deterministic = not isinstance(self.random_state, Integral)
-        tags.input_tags.sparse = (
-            self.sensitive_cols is None
-            and inner_estimator_tags(self.estimator).input_tags.sparse
-        )
         return tags

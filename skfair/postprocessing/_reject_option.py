@@ -3,30 +3,18 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ..utils import (
-    check_n_samples,
-    check_sample_weight_1d,
-    encode_groups,
-    encode_known_groups,
-    resolve_sensitive_features,
-)
 from ..utils._sensitive import format_label
 from ..utils._sklearn_compat import (
     HasMethods,
     Interval,
     StrOptions,
     _fit_context,
-    _num_samples,
 )
 from ..utils._validation import (
-    binary_targets,
-    check_class_weights,
-    inner_estimator_tags,
     keep_state_on_error,
 )
+from ._binary_base import BinaryPostProcessor
 from ._lp import CONSTRAINT_RATES
 from ._threshold_optimizer import ThresholdOptimizer
 
@@ -35,15 +23,6 @@ __all__ = ["RejectOptionClassifier"]
 # Slack on the tolerance for rates that are equal in exact arithmetic but
 # not in floating point.
 _SLACK = 1e-12
-
-
-def accuracy_of_predict(estimator, X, y, sample_weight, sensitive_features):
-    """(Weighted) accuracy of ``estimator.predict`` given the groups."""
-    y_pred = estimator.predict(X, sensitive_features=sensitive_features)
-    y_true = np.asarray(y)
-    check_n_samples(y_true, y_pred.size, name="y")
-    weights = check_sample_weight_1d(sample_weight, y_pred.size)
-    return float(np.average(y_pred == y_true.reshape(-1), weights=weights))
 
 
 def _suffix_sums(values):
@@ -119,7 +98,7 @@ def _best_thresholds(correct, rates, constraint_rates, tolerance, deprived, favo
     return float(value[best]), int(feasible[best]), int(t_f[best])
 
 
-class RejectOptionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
+class RejectOptionClassifier(BinaryPostProcessor):
     """Reject option classification: favour the deprived group near the boundary.
 
     Post-processing of Kamiran, Karim & Zhang (2012). Rows whose score from
@@ -238,16 +217,7 @@ class RejectOptionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         "sensitive_cols": [str, Integral, "array-like", callable, None],
     }
 
-    # Shared with ThresholdOptimizer: fitting (or checking) the wrapped model,
-    # reading its scores, checking that every constrained rate exists, and
-    # routing metadata to the wrapped model's fit.
-    _fit_estimator = ThresholdOptimizer._fit_estimator
-    _check_prefit_estimator = ThresholdOptimizer._check_prefit_estimator
-    _find_score_method = ThresholdOptimizer._find_score_method
-    _scores = ThresholdOptimizer._scores
-    _positive_column = ThresholdOptimizer._positive_column
     _check_groups_have_rates = ThresholdOptimizer._check_groups_have_rates
-    get_metadata_routing = ThresholdOptimizer.get_metadata_routing
 
     def __init__(
         self,
@@ -292,17 +262,9 @@ class RejectOptionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         self : RejectOptionClassifier
             The fitted estimator.
         """
-        X_model, raw_groups = resolve_sensitive_features(
-            X,
-            sensitive_cols=self.sensitive_cols,
-            sensitive_features=sensitive_features,
-            method="fit",
+        X_model, y01, weights, encoding = self._start_fit(
+            X, y, sensitive_features, sample_weight
         )
-        validate_data(self, X, skip_check_array=True, reset=True)
-        n_samples = _num_samples(X)
-        y01, self.classes_ = binary_targets(self, y, n_samples)
-        weights = check_class_weights(self, y01, sample_weight)
-        encoding = encode_groups(raw_groups)
         if encoding.n_groups != 2:
             raise ValueError(
                 f"RejectOptionClassifier needs exactly two groups (deprived and "
@@ -310,15 +272,11 @@ class RejectOptionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
                 f"{[format_label(g) for g in encoding.groups[:10]]}. Merge groups "
                 "into two, or use ThresholdOptimizer."
             )
-        self.groups_ = encoding.groups
         rates = CONSTRAINT_RATES[self.constraints]
         self._check_groups_have_rates(y01, weights, encoding, rates)
-        self.estimator_ = self._fit_estimator(
+        scores = self._fit_scores(
             X, X_model, y, sample_weight, sensitive_features, fit_params
         )
-        self.score_method_ = self._find_score_method()
-        scores = self._scores(X_model)
-        check_n_samples(scores, n_samples, name="the wrapped estimator's scores")
         self._fit_region(scores, y01, weights, encoding.codes, rates)
         return self
 
@@ -355,17 +313,7 @@ class RejectOptionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         self.training_accuracy_ = value / weight.sum()
 
     def _positive(self, X, sensitive_features, method):
-        check_is_fitted(self)
-        X_model, raw_groups = resolve_sensitive_features(
-            X,
-            sensitive_cols=self.sensitive_cols,
-            sensitive_features=sensitive_features,
-            method=method,
-        )
-        validate_data(self, X, skip_check_array=True, reset=False)
-        codes = encode_known_groups(raw_groups, self.groups_)
-        scores = self._scores(X_model)
-        check_n_samples(scores, _num_samples(X), name="the wrapped estimator's scores")
+        codes, scores, _ = self._codes_and_scores(X, sensitive_features, method)
         return scores >= self._group_cuts[codes]
 
     def predict(self, X, *, sensitive_features=None):
@@ -385,33 +333,3 @@ class RejectOptionClassifier(ClassifierMixin, MetaEstimatorMixin, BaseEstimator)
         """
         positive = self._positive(X, sensitive_features, "predict")
         return self.classes_[positive.astype(np.intp)]
-
-    def score(self, X, y, sample_weight=None, *, sensitive_features=None):
-        """Accuracy of :meth:`predict` on ``(X, y)``.
-
-        Parameters
-        ----------
-        X : {array-like, DataFrame} of shape (n_samples, n_features)
-            Samples.
-        y : array-like of shape (n_samples,)
-            True labels.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Row weights.
-        sensitive_features : array-like, default=None
-            Group labels, when ``sensitive_cols`` is not set.
-
-        Returns
-        -------
-        score : float
-            Weighted accuracy.
-        """
-        return accuracy_of_predict(self, X, y, sample_weight, sensitive_features)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_class = False
-        tags.input_tags.sparse = (
-            self.sensitive_cols is None
-            and inner_estimator_tags(self.estimator).input_tags.sparse
-        )
-        return tags

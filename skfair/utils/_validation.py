@@ -223,3 +223,40 @@ def check_class_weights(estimator, y01, sample_weight):
                 "weight."
             )
     return weights
+
+
+def prepare_binary_fit(estimator, X, y, sensitive_features, sample_weight):
+    """The start of ``fit`` of a binary classifier that needs the groups.
+
+    Applies the sensitive-feature rule, records the input's columns
+    (``n_features_in_``), checks ``y`` (binary) and the weights, and encodes
+    the groups. Sets ``estimator.classes_`` and ``estimator.groups_``.
+
+    Returns
+    -------
+    X_model : array-like
+        ``X`` without the ``sensitive_cols`` columns.
+    y01 : ndarray of shape (n_samples,)
+        1 for the positive class (``classes_[1]``), else 0.
+    weights : ndarray of shape (n_samples,) or None
+        The validated ``sample_weight``.
+    encoding : GroupEncoding
+        The groups of the rows.
+    """
+    from sklearn.utils.validation import validate_data
+
+    from ._sensitive import encode_groups, resolve_sensitive_features
+    from ._sklearn_compat import _num_samples
+
+    X_model, raw_groups = resolve_sensitive_features(
+        X,
+        sensitive_cols=estimator.sensitive_cols,
+        sensitive_features=sensitive_features,
+        method="fit",
+    )
+    validate_data(estimator, X, skip_check_array=True, reset=True)
+    y01, estimator.classes_ = binary_targets(estimator, y, _num_samples(X))
+    weights = check_class_weights(estimator, y01, sample_weight)
+    encoding = encode_groups(raw_groups)
+    estimator.groups_ = encoding.groups
+    return X_model, y01, weights, encoding
