@@ -133,5 +133,9 @@ def test_bad_input_raises_clear_errors():
         counterfactual_flip_rate(LogisticRegression(), X, sensitive_cols="race")
     with pytest.raises(TypeError, match="predict"):
         counterfactual_flip_rate(object(), X, sensitive_cols="race")
+    with pytest.raises(ValueError, match="'M' cannot be written to column 1"):
+        counterfactual_flip_rate(
+            _Rule().fit(None), np.zeros((3, 2)), sensitive_cols=1, values=["M"]
+        )
     with pytest.raises(ValueError, match="2-D"):
         counterfactual_flip_rate(model, np.arange(3), sensitive_cols=0)

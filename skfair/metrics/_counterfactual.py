@@ -65,7 +65,13 @@ def _substituted(X, positions, value, donor):
     if frame is None:
         out = X.copy()
         for j, part in zip(positions, parts, strict=True):
-            out[:, j] = part
+            try:
+                out[:, j] = part
+            except (TypeError, ValueError):
+                raise ValueError(
+                    f"The value {part!r} cannot be written to column {j} of X "
+                    f"(dtype {X.dtype}); give values of the column's type."
+                ) from None
         return out
     n = len(frame)
     columns = []
