@@ -9,10 +9,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..preprocessing._reweighing import _check_2d
+from ..utils._binary import prepare_binary_fit
 from ..utils._row_hash import _mix, _row_sums
 from ..utils._sensitive import split_sensitive_columns
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
-from ..utils._validation import keep_state_on_error, prepare_binary_fit
+from ..utils._validation import keep_state_on_error
 
 __all__ = ["AdversarialDebiasing"]
 

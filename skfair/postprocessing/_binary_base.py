@@ -10,8 +10,9 @@ from ..utils import (
     encode_known_groups,
     resolve_sensitive_features,
 )
+from ..utils._binary import prepare_binary_fit
 from ..utils._sklearn_compat import _num_samples
-from ..utils._validation import inner_estimator_tags, prepare_binary_fit
+from ..utils._validation import inner_estimator_tags
 from ._threshold_optimizer import ThresholdOptimizer
 
 
