@@ -114,6 +114,29 @@ def test_sensitive_cols_keeps_the_column_and_equals_the_keyword():
         assert_array_equal(y_res.index, X_res.index)
 
 
+def test_sparse_polars_and_list_inputs_keep_their_container():
+    import polars as pl
+    from scipy import sparse
+
+    x, y, group = _data(n=120)
+    sampler = FairResampler(random_state=0)
+    X_res, y_res = sampler.fit_resample(
+        sparse.csr_matrix(x), y, sensitive_features=group
+    )
+    assert sparse.issparse(X_res)
+    assert_array_equal(X_res.toarray(), x[sampler.sample_indices_])
+    frame = pl.DataFrame({"x0": x[:, 0], "sex": group.tolist()})
+    X_res, y_res = FairResampler(sensitive_cols="sex", random_state=0).fit_resample(
+        frame, pl.Series("y", y)
+    )
+    assert isinstance(X_res, pl.DataFrame) and isinstance(y_res, pl.Series)
+    assert_array_equal(y_res.to_numpy(), y[sampler.sample_indices_])
+    X_res, y_res = sampler.fit_resample(
+        x.tolist(), y.tolist(), sensitive_features=group
+    )
+    assert isinstance(X_res, np.ndarray) and isinstance(y_res, np.ndarray)
+
+
 def test_inside_an_imblearn_pipeline_the_classifier_learns_the_resampled_rows():
     x, y, group = _data()
     frame = pd.DataFrame({"x0": x[:, 0], "x1": x[:, 1], "sex": group})

@@ -2,19 +2,34 @@
 
 from collections.abc import Hashable
 
+import narwhals.stable.v2 as nw
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, clone
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
 from ..utils import encode_groups, resolve_sensitive_features
+from ..utils._dataframe import as_frame, as_series
 from ..utils._sensitive import format_label
 from ..utils._sklearn_compat import HasMethods, StrOptions, _fit_context, _num_samples
 from ..utils._validation import keep_state_on_error
 from ._reweighing import _check_2d, _class_codes
 
 __all__ = ["FairResampler"]
+
+
+def _take_rows(data, indices):
+    """Rows ``indices`` of an array, sparse matrix, DataFrame or Series."""
+    if as_frame(data) is not None:
+        return nw.to_native(as_frame(data)[indices])
+    series = as_series(data)
+    if series is not None:
+        return nw.to_native(series[indices])
+    if issparse(data):
+        return data[indices]
+    return np.asarray(data)[indices]
 
 
 def _expected_counts(group_codes, class_codes, n_groups, n_classes):
@@ -290,12 +305,9 @@ class FairResampler(BaseEstimator):
             The labels of those rows.
         """
         self.fit(X, y, sensitive_features=sensitive_features)
-        # Lists come back as arrays, as from imbalanced-learn's samplers.
-        X = X if hasattr(X, "shape") else np.asarray(X)
-        y = y if hasattr(y, "shape") else np.asarray(y)
         return (
-            _safe_indexing(X, self.sample_indices_),
-            _safe_indexing(y, self.sample_indices_),
+            _take_rows(X, self.sample_indices_),
+            _take_rows(y, self.sample_indices_),
         )
 
     def __sklearn_tags__(self):
