@@ -89,6 +89,11 @@ BENCHMARKS = [
         quick_argv=["--quick"],
     ),
     Benchmark(
+        "mitigators",
+        "mitigators.py",
+        "the classic mitigators of issue 16 on Adult vs fairlearn and AIF360",
+    ),
+    Benchmark(
         "constrained_logistic",
         "constrained_logistic.py",
         "ConstrainedLogisticRegression on Adult and German Credit: decisions' "

@@ -169,6 +169,30 @@ def _constrained_logistic(data):
     )
 
 
+def _adversarial(data):
+    from skfair.inprocessing import AdversarialDebiasing
+
+    return make_pipeline(
+        _preprocessor(data, keep_sensitive=True),
+        AdversarialDebiasing(
+            constraints="equalized_odds",
+            sensitive_cols=_SENSITIVE_LAST,
+            random_state=0,
+        ),
+    )
+
+
+def _calibrated_eq_odds(data):
+    from skfair.postprocessing import CalibratedEqualizedOdds
+
+    return make_pipeline(
+        _preprocessor(data, keep_sensitive=True),
+        CalibratedEqualizedOdds(
+            _logistic(), sensitive_cols=_SENSITIVE_LAST, random_state=0
+        ),
+    )
+
+
 # (label, factory) in table order. A factory takes the DemoData and returns an
 # unfitted estimator whose fit(X, y) and predict(X) take the raw rows.
 MODELS = [
@@ -177,6 +201,8 @@ MODELS = [
     ("DisparateImpactRemover + LR", _disparate_impact_remover),
     ("ConstrainedLogisticRegression, EO tolerance 0.01", _constrained_logistic),
     ("ThresholdOptimizer(LR), equalized odds", _threshold_optimizer),
+    ("AdversarialDebiasing, equalized odds", _adversarial),
+    ("CalibratedEqualizedOdds(LR), generalized FNR", _calibrated_eq_odds),
 ]
 
 

@@ -28,9 +28,19 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from skfair.inprocessing import ConstrainedLogisticRegression
-from skfair.postprocessing import BarycenterRegressor, ThresholdOptimizer
-from skfair.preprocessing import DisparateImpactRemover, Reweighing, reweighing_weights
+from skfair.inprocessing import AdversarialDebiasing, ConstrainedLogisticRegression
+from skfair.postprocessing import (
+    BarycenterRegressor,
+    CalibratedEqualizedOdds,
+    RejectOptionClassifier,
+    ThresholdOptimizer,
+)
+from skfair.preprocessing import (
+    CorrelationRemover,
+    DisparateImpactRemover,
+    Reweighing,
+    reweighing_weights,
+)
 from skfair.reductions import ExponentiatedGradient, GridSearch
 
 CV = KFold(n_splits=3, shuffle=True, random_state=0)
@@ -278,6 +288,12 @@ def _mitigators():
         "BarycenterRegressor": BarycenterRegressor(
             Ridge().set_fit_request(sample_weight=True), random_state=0
         ),
+        "CorrelationRemover": CorrelationRemover(),
+        "RejectOptionClassifier": RejectOptionClassifier(LogisticRegression()),
+        "CalibratedEqualizedOdds": CalibratedEqualizedOdds(
+            LogisticRegression(), random_state=0
+        ),
+        "AdversarialDebiasing": AdversarialDebiasing(random_state=0),
     }
 
 
@@ -289,7 +305,13 @@ MITIGATORS = [
     "ExponentiatedGradient",
     "GridSearch",
     "BarycenterRegressor",
+    "CorrelationRemover",
+    "RejectOptionClassifier",
+    "CalibratedEqualizedOdds",
+    "AdversarialDebiasing",
 ]
+# The transformers, cross-validated with a classifier after them.
+TRANSFORMERS = ("DisparateImpactRemover", "CorrelationRemover")
 
 
 def _make(name):
@@ -353,7 +375,7 @@ def test_pipeline_routes_groups(name):
 def _scored(name):
     """The estimator as cross-validated: a transformer gets a classifier after it."""
     estimator = _make(name)
-    if name == "DisparateImpactRemover":
+    if name in TRANSFORMERS:
         return Pipeline([("repair", estimator), ("clf", LogisticRegression())])
     return estimator
 
@@ -364,7 +386,7 @@ def _direct_score(name, train, test, params=None):
     X = X[:, 1:]
     params = {k.removeprefix("repair__"): v for k, v in (params or {}).items()}
     estimator = _mitigators()[name].set_params(**params)
-    if name == "DisparateImpactRemover":
+    if name in TRANSFORMERS:
         estimator.fit(X[train], y[train], sensitive_features=groups[train])
         clf = LogisticRegression().fit(
             estimator.transform(X[train], sensitive_features=groups[train]), y[train]
@@ -412,6 +434,10 @@ _GRIDS = {
     "ExponentiatedGradient": {"tolerance": [0.01, 0.1]},
     "GridSearch": {"grid_size": [3, 5]},
     "BarycenterRegressor": {"repair_level": [0.5, 1.0]},
+    "CorrelationRemover": {"repair__alpha": [0.5, 1.0]},
+    "RejectOptionClassifier": {"tolerance": [0.01, 0.1]},
+    "CalibratedEqualizedOdds": {"cost_constraint": ["fnr", "fpr"]},
+    "AdversarialDebiasing": {"adversary_loss_weight": [0.1, 1.0]},
 }
 
 
@@ -521,7 +547,9 @@ def test_sensitive_cols_is_the_way_to_score_with_a_scorer():
         )
 
 
-@pytest.mark.parametrize("name", ["Reweighing", "ConstrainedLogisticRegression"])
+@pytest.mark.parametrize(
+    "name", ["Reweighing", "ConstrainedLogisticRegression", "AdversarialDebiasing"]
+)
 def test_scorer_works_for_estimators_that_need_groups_only_in_fit(name):
     X, y, groups = TRAIN
     X = X[:, 1:]

@@ -27,6 +27,7 @@ from skfair.utils import encode_groups, split_sensitive_columns
 from skfair.utils._testing import (
     SENSITIVE,
     _methods,
+    _weights,
     as_polars_data,
     estimator_instances,
     make_check_data,
@@ -76,9 +77,9 @@ def test_polars_frame_gives_what_the_pandas_frame_gives(estimator):
     X, y, sample_weight, X_new = DATA
     X_pl, _, _, X_new_pl = POLARS_DATA
     on_pandas = clone(estimator).set_params(sensitive_cols=SENSITIVE)
-    on_pandas.fit(X, y, sample_weight=sample_weight)
+    on_pandas.fit(X, y, **_weights(on_pandas, sample_weight))
     on_polars = clone(estimator).set_params(sensitive_cols=SENSITIVE)
-    on_polars.fit(X_pl, y, sample_weight=sample_weight)
+    on_polars.fit(X_pl, y, **_weights(on_polars, sample_weight))
     assert_array_equal(on_polars.groups_, on_pandas.groups_)
     assert on_polars.n_features_in_ == on_pandas.n_features_in_ == 4
     if SKLEARN_READS_POLARS_NAMES:
@@ -259,9 +260,9 @@ def test_pandas_string_dtypes_give_what_object_gives(estimator, dtype):
     X_str, X_new_str = X.astype(as_dtype), X_new.astype(as_dtype)
     assert X_obj[SENSITIVE].dtype == object and X_str[SENSITIVE].dtype != object
     by_object = clone(estimator).set_params(sensitive_cols=SENSITIVE)
-    by_object.fit(X_obj, y, sample_weight=sample_weight)
+    by_object.fit(X_obj, y, **_weights(by_object, sample_weight))
     by_dtype = clone(estimator).set_params(sensitive_cols=SENSITIVE)
-    by_dtype.fit(X_str, y, sample_weight=sample_weight)
+    by_dtype.fit(X_str, y, **_weights(by_dtype, sample_weight))
     assert_array_equal(by_dtype.groups_, by_object.groups_)
     for name in _methods(by_object):
         assert_array_equal(

@@ -5,6 +5,7 @@ groups' mean predicted probabilities are constrained, solved by sequential
 convex programming with cvxpy.
 """
 
+from ._adversarial import AdversarialDebiasing
 from ._constrained_logistic import ConstrainedLogisticRegression
 
-__all__ = ["ConstrainedLogisticRegression"]
+__all__ = ["AdversarialDebiasing", "ConstrainedLogisticRegression"]

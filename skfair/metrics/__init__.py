@@ -13,6 +13,7 @@ most of it scipy.stats).
 
 from ._audit_report import audit_report
 from ._bootstrap import bootstrap_ci
+from ._counterfactual import counterfactual_flip_rate
 from ._fairness import (
     average_odds_difference,
     count,
@@ -50,6 +51,7 @@ __all__ = [
     "average_odds_difference",
     "bootstrap_ci",
     "count",
+    "counterfactual_flip_rate",
     "demographic_parity_difference",
     "demographic_parity_ratio",
     "disparate_impact_ratio",

@@ -5,9 +5,21 @@
   meta-estimator that fits a classifier with them.
 - :class:`DisparateImpactRemover` (Feldman et al., 2015): repairs numeric
   features so that their distribution is the same in every group.
+- :class:`CorrelationRemover`: removes the features' linear correlation with
+  the (one-hot) groups.
+- :class:`FairResampler` (Kamiran & Calders, 2012): uniform or preferential
+  resampling of the training rows (``fit_resample``).
 """
 
+from ._correlation_remover import CorrelationRemover
 from ._disparate_impact import DisparateImpactRemover
+from ._resampler import FairResampler
 from ._reweighing import Reweighing, reweighing_weights
 
-__all__ = ["DisparateImpactRemover", "Reweighing", "reweighing_weights"]
+__all__ = [
+    "CorrelationRemover",
+    "DisparateImpactRemover",
+    "FairResampler",
+    "Reweighing",
+    "reweighing_weights",
+]

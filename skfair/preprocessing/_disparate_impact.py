@@ -34,13 +34,18 @@ from ..utils._validation import keep_state_on_error
 
 __all__ = ["DisparateImpactRemover"]
 
+_DIR = "DisparateImpactRemover"
 
-def _as_2d_input(X, method):
-    """``X`` as a DataFrame or a 2-D ndarray (object dtype if mixed), never copied."""
+
+def _as_2d_input(X, method, owner=_DIR):
+    """``X`` as a DataFrame or a 2-D ndarray (object dtype if mixed), never copied.
+
+    ``owner`` names the transformer in error messages.
+    """
     check_X_given(X, method)
     if sparse.issparse(X):
         raise TypeError(
-            "DisparateImpactRemover does not accept sparse input: the repair "
+            f"{owner} does not accept sparse input: the repair "
             "changes zeros too. Convert X to a dense array first."
         )
     if is_dataframe(X):
@@ -88,14 +93,14 @@ def _is_numeric_column(X, position):
     return np.asarray(column.tolist()).dtype.kind in "iuf"
 
 
-def _numeric_column(X, position):
+def _numeric_column(X, position, owner=_DIR):
     """One column as float64, with a ValueError naming it if it cannot be repaired."""
     label = _column_label(X, position)
     if not _is_numeric_column(X, position):
         raise ValueError(
-            f"Column {label} is not numeric; DisparateImpactRemover repairs "
-            "numeric columns only (encode categories, or leave the column out "
-            "of `columns`)."
+            f"Column {label} is not numeric; {owner} repairs numeric columns "
+            "only (encode categories first"
+            + (", or leave the column out of `columns`)." if owner == _DIR else ").")
         )
     if is_dataframe(X):
         values = column_as_float(X, position)
@@ -103,7 +108,7 @@ def _numeric_column(X, position):
         values = np.asarray(X[:, position], dtype=np.float64)
     if not np.isfinite(values).all():
         raise ValueError(
-            f"Column {label} holds NaN or infinite values; DisparateImpactRemover "
+            f"Column {label} holds NaN or infinite values; {owner} "
             "cannot repair missing values (impute them first)."
         )
     return values
@@ -326,6 +331,47 @@ def _cdf_interval(x, values, cdf, lookup):
     return lower, upper
 
 
+def groups_and_positions(transformer, X, sensitive_features, method):
+    """The raw groups of the rows of ``X`` and the sensitive columns' positions.
+
+    For transformers, whose output keeps the sensitive columns in place: the
+    positions are empty when the groups come from the keyword (or a callable).
+    """
+    if transformer.sensitive_cols is not None and sensitive_features is None:
+        _, groups, positions = split_sensitive_columns(X, transformer.sensitive_cols)
+        return groups, positions
+    # The one rule: raises if both ways or neither are used.
+    _, groups = resolve_sensitive_features(
+        X,
+        sensitive_cols=transformer.sensitive_cols,
+        sensitive_features=sensitive_features,
+        method=method,
+    )
+    return groups, []
+
+
+def assemble_output(transformer, X, positions, repaired):
+    """``X`` with the columns at ``positions`` replaced, never modifying ``X``.
+
+    ``repaired[:, i]`` replaces column ``positions[i]``. A DataFrame keeps its
+    other columns (and their dtypes) under ``transformer``'s ``set_output``.
+    """
+    if is_dataframe(X):
+        out = replace_columns(X, positions, repaired)
+        container = _get_output_config("transform", transformer)["dense"]
+        if container == "default":
+            return to_numpy(out)
+        # A DataFrame of the configured library, which set_output then
+        # only renames: the passed-through columns keep their dtypes.
+        return convert_frame(out, container)
+    if X.dtype.kind in "iufb":
+        out = X.astype(np.float64, copy=True)
+    else:
+        out = X.copy()
+    out[:, positions] = repaired
+    return out
+
+
 class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Repair numeric features so that their distribution is the same in every group.
 
@@ -469,18 +515,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         self.random_state = random_state
 
     def _groups_of(self, X, sensitive_features, method):
-        """The raw groups of the rows of ``X`` and the sensitive columns' positions."""
-        if self.sensitive_cols is not None and sensitive_features is None:
-            _, groups, positions = split_sensitive_columns(X, self.sensitive_cols)
-            return groups, positions
-        # The one rule: raises if both ways or neither are used.
-        _, groups = resolve_sensitive_features(
-            X,
-            sensitive_cols=self.sensitive_cols,
-            sensitive_features=sensitive_features,
-            method=method,
-        )
-        return groups, []
+        return groups_and_positions(self, X, sensitive_features, method)
 
     @keep_state_on_error
     @_fit_context(prefer_skip_nested_validation=True)
@@ -626,21 +661,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         ).transform(X, sensitive_features=sensitive_features)
 
     def _assemble(self, X, repaired):
-        """``X`` with its repaired columns replaced, never modifying ``X``."""
-        if is_dataframe(X):
-            out = replace_columns(X, self.repaired_columns_, repaired)
-            container = _get_output_config("transform", self)["dense"]
-            if container == "default":
-                return to_numpy(out)
-            # A DataFrame of the configured library, which set_output then
-            # only renames: the passed-through columns keep their dtypes.
-            return convert_frame(out, container)
-        if X.dtype.kind in "iufb":
-            out = X.astype(np.float64, copy=True)
-        else:
-            out = X.copy()
-        out[:, self.repaired_columns_] = repaired
-        return out
+        return assemble_output(self, X, self.repaired_columns_, repaired)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
