@@ -4,9 +4,11 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.tree import DecisionTreeClassifier
 
+from skfair.postprocessing import ThresholdOptimizer
 from skfair.preprocessing import Reweighing, _reweighing, reweighing_weights
 from skfair.utils import _dask as dask_utils
 from skfair.utils._dask import DaskInputWarning
@@ -194,3 +196,112 @@ def test_reweighing_passes_lazy_weights_to_a_dask_estimator(monkeypatch):
     totals = [expected[y == c].sum() for c in (0, 1)]
     np.testing.assert_allclose(fitted.estimator_.class_weight_, totals, rtol=1e-12)
     assert isinstance(fitted.predict(_chunked(X)), da.Array)
+
+
+# ThresholdOptimizer(prefit=True) on Dask arrays.
+
+
+def _scored_data(n=900, seed=1):
+    rng = np.random.default_rng(seed)
+    group = rng.integers(0, 3, n)
+    X = np.column_stack([group, rng.normal(size=n) + 0.5 * group, rng.normal(size=n)])
+    y = (X[:, 1] + rng.normal(size=n) > 0.7).astype(int)
+    return X, y, rng.exponential(size=n)
+
+
+def _weighty(rule):
+    """A decision rule without its vertices of weight below 1e-12."""
+    # probabilities[j] sums the weights of vertices j, j + 1, ...
+    keep = np.diff(rule["probabilities"], append=0) < -1e-12
+    return {key: values[keep] for key, values in rule.items()}
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize(
+    "model", [LogisticRegression(), DecisionTreeClassifier(max_depth=3)]
+)
+@pytest.mark.parametrize("constraints", ["equalized_odds", "demographic_parity"])
+def test_dask_threshold_optimizer_equals_the_in_memory_fit(
+    weighted, model, constraints
+):
+    # The tree has few distinct scores: ties spread over many blocks.
+    X, y, sample_weight = _scored_data()
+    sw = sample_weight if weighted else None
+    model = clone(model).fit(X[:, 1:], y)
+    params = dict(
+        prefit=True,
+        sensitive_cols=0,
+        constraints=constraints,
+        tolerance=0.01,
+        random_state=0,
+    )
+    expected = ThresholdOptimizer(model, **params).fit(X, y, sample_weight=sw)
+    fitted = ThresholdOptimizer(model, **params).fit(
+        _chunked(X, 100),
+        _chunked(y, 100),
+        sample_weight=None if sw is None else _chunked(sw, 100),
+    )
+    np.testing.assert_array_equal(fitted.groups_, expected.groups_)
+    np.testing.assert_array_equal(fitted.classes_, expected.classes_)
+    for got, want in zip(fitted.roc_hulls_, expected.roc_hulls_, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=0)
+    # The same thresholds carry the same probabilities (a vertex the LP
+    # gives weight 4e-17 in one fit may be absent from the other).
+    for got, want in zip(fitted.decision_rules_, expected.decision_rules_, strict=True):
+        got, want = _weighty(got), _weighty(want)
+        np.testing.assert_array_equal(got["thresholds"], want["thresholds"])
+        np.testing.assert_allclose(
+            got["probabilities"], want["probabilities"], atol=1e-9
+        )
+    accuracy = expected.score(X, y, sample_weight=sw)
+    assert abs(fitted.score(X, y, sample_weight=sw) - accuracy) <= 1e-9
+
+    proba = fitted.predict_proba(_chunked(X, 100))
+    assert isinstance(proba, da.Array) and proba.chunks[0] == _chunked(y, 100).chunks[0]
+    np.testing.assert_allclose(proba.compute(), expected.predict_proba(X), atol=1e-9)
+    y_pred = fitted.predict(_chunked(X, 100))
+    assert isinstance(y_pred, da.Array)
+    np.testing.assert_array_equal(y_pred.compute(), expected.predict(X))
+
+
+def test_dask_threshold_optimizer_scores_each_block_once(monkeypatch):
+    monkeypatch.setitem(dask.config.config, "scheduler", "sync")
+    X, y, _ = _scored_data()
+    model = LogisticRegression().fit(X[:, 1:], y)
+    seen = []
+    predict_proba = type(model).predict_proba
+
+    def recording(self, X_block):
+        seen.append(len(X_block))
+        return predict_proba(self, X_block)
+
+    monkeypatch.setattr(type(model), "predict_proba", recording)
+    group = X[:, 0].astype(int)
+    ThresholdOptimizer(model, prefit=True).fit(
+        _chunked(X[:, 1:], 200),
+        _chunked(y, 200),
+        sensitive_features=_chunked(group, 200),
+    )
+    assert sorted(seen) == sorted(_chunked(y, 200).chunks[0])
+
+
+def test_dask_threshold_optimizer_needs_a_prefit_binary_model():
+    X, y, _ = _scored_data()
+    model = LogisticRegression().fit(X[:, 1:], y)
+    dX, dy = _chunked(X), _chunked(y)
+    with pytest.raises(ValueError, match="only with prefit=True"):
+        ThresholdOptimizer(LogisticRegression(), sensitive_cols=0).fit(dX, dy)
+    with pytest.raises(ValueError, match="holds label 2"):
+        ThresholdOptimizer(model, prefit=True, sensitive_cols=0).fit(
+            dX, _chunked(np.where(np.arange(y.size) == 5, 2, y))
+        )
+    with pytest.raises(ValueError, match="one class only"):
+        ThresholdOptimizer(model, prefit=True, sensitive_cols=0).fit(
+            dX, _chunked(np.zeros_like(y))
+        )
+    # Group 0 has no positives: its true positive rate is undefined.
+    y_no_pos = np.where(X[:, 0] == 0, 0, y)
+    with pytest.raises(ValueError, match="Group 0.0 has no positive samples"):
+        ThresholdOptimizer(model, prefit=True, sensitive_cols=0).fit(
+            dX, _chunked(y_no_pos)
+        )

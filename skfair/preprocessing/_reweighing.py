@@ -26,7 +26,9 @@ from ..utils._dask import (
     any_dask,
     as_row_blocks,
     check_estimator_accepts_dask,
+    label_array,
     row_chunks,
+    sorted_label_order,
     tree_reduce,
 )
 from ..utils._sensitive import python_label
@@ -217,26 +219,6 @@ def _merge_cells(a, b):
     return _CellTable(groups, classes, weight, exponent, largest)
 
 
-def _sorted_labels(labels, name):
-    """Positions of ``labels`` in sorted order, as encode_groups sorts them."""
-    try:
-        return sorted(range(len(labels)), key=lambda i: labels[i])
-    except TypeError as exc:
-        raise ValueError(
-            f"{name} mixes label types that cannot be ordered ({exc}); use one "
-            "type of label."
-        ) from exc
-
-
-def _label_array(labels):
-    """Labels as encode_groups returns them (tuples stay whole, as objects)."""
-    if labels and isinstance(labels[0], tuple):
-        out = np.empty(len(labels), dtype=object)
-        out[:] = labels
-        return out
-    return np.asarray(labels)
-
-
 def _block_weights(y, sensitive_features, sample_weight, table, groups, classes):
     """The weights of one block of rows from the merged factor table."""
     if len(y) == 0:
@@ -280,8 +262,8 @@ def _dask_reweigh(y, sensitive_features, sample_weight, chunks=None):
         for block in zip(y_blocks, sf_blocks, sw_blocks, strict=True)
     ]
     (cells,) = dask.compute(tree_reduce(parts, _merge_cells))
-    group_order = _sorted_labels(cells.groups, "sensitive_features")
-    class_order = _sorted_labels(cells.classes, "y")
+    group_order = sorted_label_order(cells.groups, "sensitive_features")
+    class_order = sorted_label_order(cells.classes, "y")
     groups = [cells.groups[i] for i in group_order]
     classes = [cells.classes[i] for i in class_order]
     if len(classes) > 2:
@@ -302,7 +284,7 @@ def _dask_reweigh(y, sensitive_features, sample_weight, chunks=None):
         for n_rows, *block in zip(chunks, y_blocks, sf_blocks, sw_blocks, strict=True)
     ]
     weights = da.concatenate(blocks) if len(blocks) > 1 else blocks[0]
-    return weights, table, _label_array(groups), _label_array(classes)
+    return weights, table, label_array(groups), label_array(classes)
 
 
 def reweighing_weights(y, *, sensitive_features, sample_weight=None):

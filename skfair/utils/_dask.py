@@ -9,6 +9,8 @@ rows. Dask is imported only when a Dask collection is passed.
 
 import warnings
 
+import numpy as np
+
 from ..metrics._dask import _prepare, _row_chunks, _to_dask_array, is_dask_collection
 
 __all__ = [
@@ -17,6 +19,8 @@ __all__ = [
     "as_row_blocks",
     "check_estimator_accepts_dask",
     "is_dask_collection",
+    "label_array",
+    "sorted_label_order",
     "tree_reduce",
 ]
 
@@ -73,6 +77,26 @@ def tree_reduce(parts, merge):
             for i in range(0, len(parts), 2)
         ]
     return parts[0]
+
+
+def sorted_label_order(labels, name):
+    """Positions of ``labels`` in sorted order, as encode_groups sorts them."""
+    try:
+        return sorted(range(len(labels)), key=lambda i: labels[i])
+    except TypeError as exc:
+        raise ValueError(
+            f"{name} mixes label types that cannot be ordered ({exc}); use one "
+            "type of label."
+        ) from exc
+
+
+def label_array(labels):
+    """Labels as encode_groups returns them (tuples stay whole, as objects)."""
+    if labels and isinstance(labels[0], tuple):
+        out = np.empty(len(labels), dtype=object)
+        out[:] = labels
+        return out
+    return np.asarray(labels)
 
 
 def _estimators_of(estimator):
