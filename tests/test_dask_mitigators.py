@@ -116,10 +116,10 @@ def test_the_cell_table_takes_one_pass_and_the_weights_stay_lazy(monkeypatch):
 def test_dask_reweighing_checks_labels_across_blocks():
     _, y, group, sample_weight = _data()
     # Every block of 2 rows holds at most 2 values; all together are continuous.
-    continuous = np.linspace(0.05, 0.95, y.size)
+    continuous = np.linspace(0.05, 0.95, 40)
     with pytest.raises(ValueError, match="Unknown label type: 'continuous'"):
         reweighing_weights(
-            _chunked(continuous, 2), sensitive_features=_chunked(group, 2)
+            _chunked(continuous, 2), sensitive_features=_chunked(group[:40], 2)
         )
     missing = group.astype(object)
     missing[-1] = None
