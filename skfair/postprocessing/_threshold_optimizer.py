@@ -14,6 +14,7 @@ from ..utils import (
     encode_groups,
     resolve_sensitive_features,
 )
+from ..utils._dask import any_dask
 from ..utils._randomized import expected_accuracy, randomized_decisions
 from ..utils._row_hash import row_uniforms
 from ..utils._sensitive import format_label
@@ -23,6 +24,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     _num_samples,
+    _raise_for_params,
 )
 from ..utils._validation import (
     _check_labels_present,
@@ -300,6 +302,14 @@ class ThresholdOptimizer(
     ``p`` as the first ``d`` with ``u < p_0 + ... + p_d``, with the same
     per-row ``u`` as in the binary case.
 
+    **Dask.** With ``prefit=True``, ``fit`` takes Dask arrays (binary ``y``):
+    each block of rows is scored on the cluster and summarised, per group, as
+    the weight of positives and negatives at each distinct score; the merged
+    summary gives the in-memory ROC hulls and rules exactly (sums differ only
+    in floating-point order). :meth:`predict` and :meth:`predict_proba` of
+    Dask input return lazy dask arrays, block by block. See the user guide's
+    "Scaling out with Dask".
+
     References
     ----------
     M. Hardt, E. Price and N. Srebro, "Equality of Opportunity in Supervised
@@ -423,6 +433,13 @@ class ThresholdOptimizer(
         validate_data(self, X, skip_check_array=True, reset=True)
         n_samples = _num_samples(X)
         self._forget_fitted_rules()
+        if any_dask(X, y, raw_groups, sample_weight):
+            from ._dask import fit_on_dask
+
+            _raise_for_params(fit_params, self, "fit")
+            return fit_on_dask(
+                self, X, X_model, raw_groups, y, sample_weight, sensitive_features
+            )
         if self._is_multiclass(y):
             return self._fit_multiclass(
                 X, X_model, raw_groups, y, sample_weight, sensitive_features, fit_params
@@ -441,17 +458,23 @@ class ThresholdOptimizer(
         self.score_method_ = self._find_score_method()
         scores = self._scores(X_model)
         check_n_samples(scores, n_samples, name="the wrapped estimator's scores")
+        self._fit_rules(scores, y01, weights, encoding.codes, costs)
+        return self
 
-        hulls = group_roc_hulls(scores, y01, weights, encoding.codes, len(self.groups_))
+    def _fit_rules(self, scores, y01, weights, codes, costs):
+        """The groups' ROC hulls and the LP's optimal randomized rules."""
+        hulls = group_roc_hulls(scores, y01, weights, codes, len(self.groups_))
         vertex_weights, _ = optimal_vertex_weights(
-            hulls, costs=costs, rates=rates, tolerance=float(self.tolerance)
+            hulls,
+            costs=costs,
+            rates=CONSTRAINT_RATES[self.constraints],
+            tolerance=float(self.tolerance),
         )
         vertex_weights = [
             canonical_vertex_weights(h, w)
             for h, w in zip(hulls, vertex_weights, strict=True)
         ]
         self._store_rules(hulls, vertex_weights)
-        return self
 
     def _forget_fitted_rules(self):
         # A refit on the other kind of target must not keep stale rules.
@@ -792,6 +815,10 @@ class ThresholdOptimizer(
             Column 1 is the probability that the row is predicted
             ``classes_[1]`` (the positive class), column 0 its complement.
         """
+        if any_dask(X, sensitive_features):
+            from ._dask import predict_on_dask
+
+            return predict_on_dask(self, "predict_proba", X, sensitive_features)
         if self._multiclass_fitted():
             proba, _ = self._decision_probabilities(
                 X, sensitive_features, "predict_proba"
@@ -821,6 +848,10 @@ class ThresholdOptimizer(
             of row ``i`` and the seed (see Notes): the same row gets the same
             decision in any batch.
         """
+        if any_dask(X, sensitive_features):
+            from ._dask import predict_on_dask
+
+            return predict_on_dask(self, "predict", X, sensitive_features)
         if self._multiclass_fitted():
             proba, X_model = self._decision_probabilities(
                 X, sensitive_features, "predict"

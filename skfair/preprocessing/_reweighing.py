@@ -22,6 +22,16 @@ from ..utils import (
     resolve_sensitive_features,
     split_sensitive_columns,
 )
+from ..utils._dask import (
+    any_dask,
+    as_row_blocks,
+    check_estimator_accepts_dask,
+    label_array,
+    row_chunks,
+    sorted_label_order,
+    tree_reduce,
+)
+from ..utils._sensitive import python_label
 from ..utils._sklearn_compat import (
     HasMethods,
     _fit_context,
@@ -87,6 +97,11 @@ def _weight_table(group_codes, class_codes, n_groups, n_classes, sample_weight):
     cell_weight = np.bincount(
         cells, weights=_unit_scale(sample_weight), minlength=n_groups * n_classes
     ).reshape(n_groups, n_classes)
+    return _factor_table(cell_weight)
+
+
+def _factor_table(cell_weight):
+    """The factors P(g) P(c) / P(g, c) of a (group, class) table of weights."""
     total = cell_weight.sum()
     if not total > 0:
         raise ValueError(
@@ -117,13 +132,159 @@ def _reweigh(y, sensitive_features, sample_weight):
         with np.errstate(over="ignore"):
             weights = weights * sample_weight
         if not np.isfinite(weights).all():
-            raise ValueError(
-                "The reweighed weights overflow float64: sample_weight "
-                f"(largest {sample_weight.max():.3g}) times the reweighing "
-                "factors exceeds 1.8e308. Divide sample_weight by a common "
-                "factor; the reweighing factors do not depend on its scale."
-            )
+            raise _overflow_error(sample_weight.max())
     return weights, table, groups.groups, classes.groups
+
+
+def _overflow_error(largest_weight):
+    return ValueError(
+        "The reweighed weights overflow float64: sample_weight "
+        f"(largest {largest_weight:.3g}) times the reweighing "
+        "factors exceeds 1.8e308. Divide sample_weight by a common "
+        "factor; the reweighing factors do not depend on its scale."
+    )
+
+
+class _CellTable:
+    """One block's (group, class) table of weights, labelled for merging.
+
+    With ``sample_weight``, ``weight`` holds the weights scaled by
+    ``2 ** -exponent`` (as :func:`_unit_scale` does for the whole data, so
+    that sums neither overflow nor underflow) and ``largest`` each cell's
+    largest unscaled weight, for the overflow check; without, row counts.
+    """
+
+    def __init__(self, groups, classes, weight, exponent, largest):
+        self.groups = groups
+        self.classes = classes
+        self.weight = weight
+        self.exponent = exponent
+        self.largest = largest
+
+
+def _block_cells(y, sensitive_features, sample_weight):
+    """The :class:`_CellTable` of one block of rows (None if it is empty)."""
+    if len(y) == 0:
+        return None
+    classes = _class_codes(y)
+    groups = encode_groups(sensitive_features)
+    sample_weight = check_sample_weight_1d(sample_weight, len(y))
+    shape = (groups.n_groups, classes.n_groups)
+    cells = groups.codes.astype(np.int64) * shape[1] + classes.codes
+    exponent, largest = 0, None
+    if sample_weight is not None:
+        top = sample_weight.max(initial=0.0)
+        exponent = int(np.frexp(top)[1]) if top > 0 else 0
+        sample_weight, raw = np.ldexp(sample_weight, -exponent), sample_weight
+        largest = np.zeros(shape[0] * shape[1])
+        np.maximum.at(largest, cells, raw)
+        largest = largest.reshape(shape)
+    weight = np.bincount(cells, weights=sample_weight, minlength=shape[0] * shape[1])
+    return _CellTable(
+        [python_label(g) for g in groups.groups],
+        [python_label(c) for c in classes.groups],
+        weight.reshape(shape),
+        exponent,
+        largest,
+    )
+
+
+def _aligned(table, groups, classes, values):
+    """``values`` (a table over ``table``'s labels) on the labels given."""
+    rows = [groups.index(g) for g in table.groups]
+    cols = [classes.index(c) for c in table.classes]
+    out = np.zeros((len(groups), len(classes)), dtype=values.dtype)
+    out[np.ix_(rows, cols)] = values
+    return out
+
+
+def _merge_cells(a, b):
+    """Sum two blocks' tables, matching groups and classes by label."""
+    if a is None or b is None:
+        return b if a is None else a
+    groups = a.groups + [g for g in b.groups if g not in set(a.groups)]
+    classes = a.classes + [c for c in b.classes if c not in set(a.classes)]
+    exponent = max(a.exponent, b.exponent)
+    weight, largest = 0, None
+    for part in (a, b):
+        values = _aligned(part, groups, classes, part.weight)
+        if part.largest is not None:
+            # A power of two: exact, as in _unit_scale.
+            values = np.ldexp(values, part.exponent - exponent)
+            cell_largest = _aligned(part, groups, classes, part.largest)
+            largest = (
+                cell_largest if largest is None else np.maximum(largest, cell_largest)
+            )
+        weight = weight + values
+    return _CellTable(groups, classes, weight, exponent, largest)
+
+
+def _block_weights(y, sensitive_features, sample_weight, table, groups, classes):
+    """The weights of one block of rows from the merged factor table."""
+    if len(y) == 0:
+        return np.zeros(0)
+    class_codes = _class_codes(y)
+    group_codes = encode_groups(sensitive_features)
+    group_index = {g: i for i, g in enumerate(groups)}
+    class_index = {c: i for i, c in enumerate(classes)}
+    rows = np.array([group_index[python_label(g)] for g in group_codes.groups])
+    cols = np.array([class_index[python_label(c)] for c in class_codes.groups])
+    weights = table[rows[group_codes.codes], cols[class_codes.codes]]
+    sample_weight = check_sample_weight_1d(sample_weight, len(y))
+    return weights if sample_weight is None else weights * sample_weight
+
+
+def _dask_reweigh(y, sensitive_features, sample_weight, chunks=None):
+    """:func:`_reweigh` on Dask collections: one pass for the cell table.
+
+    Each block of rows is tabulated in memory with its own labels and the
+    tables are merged by label in a tree on the cluster; the weights are a
+    lazy dask array chunked like the rows (``chunks``, by default those of
+    the first Dask input).
+    """
+    import dask
+    import dask.array as da
+    from dask import delayed
+
+    if sensitive_features is None:
+        raise ValueError("sensitive_features is required to compute the weights.")
+    if chunks is None:
+        chunks = row_chunks(y, sensitive_features, sample_weight)
+    if sum(chunks) == 0:
+        raise ValueError("y is empty; reweighing needs at least one row.")
+    y_blocks = as_row_blocks(y, "y", chunks, max_ndim=1)
+    sf_blocks = as_row_blocks(
+        sensitive_features, "sensitive_features", chunks, max_ndim=2
+    )
+    sw_blocks = as_row_blocks(sample_weight, "sample_weight", chunks, max_ndim=1)
+    parts = [
+        delayed(_block_cells)(*block)
+        for block in zip(y_blocks, sf_blocks, sw_blocks, strict=True)
+    ]
+    (cells,) = dask.compute(tree_reduce(parts, _merge_cells))
+    group_order = sorted_label_order(cells.groups, "sensitive_features")
+    class_order = sorted_label_order(cells.classes, "y")
+    groups = [cells.groups[i] for i in group_order]
+    classes = [cells.classes[i] for i in class_order]
+    if len(classes) > 2:
+        # Many distinct values may be a continuous target in disguise.
+        _class_codes(np.asarray(classes))
+    table = _factor_table(cells.weight[np.ix_(group_order, class_order)])
+    if cells.largest is not None:
+        largest = cells.largest[np.ix_(group_order, class_order)]
+        with np.errstate(over="ignore"):
+            if not np.isfinite(table * largest).all():
+                raise _overflow_error(largest.max())
+    blocks = [
+        da.from_delayed(
+            delayed(_block_weights)(*block, table, groups, classes),
+            shape=(n_rows,),
+            dtype=np.float64,
+        )
+        for n_rows, *block in zip(chunks, y_blocks, sf_blocks, sw_blocks, strict=True)
+    ]
+    weights = da.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+    return weights, table, label_array(groups), label_array(classes)
 
 
 def reweighing_weights(y, *, sensitive_features, sample_weight=None):
@@ -151,8 +312,9 @@ def reweighing_weights(y, *, sensitive_features, sample_weight=None):
 
     Returns
     -------
-    weights : ndarray of shape (n_samples,), dtype float64
-        The reweighed sample weights.
+    weights : ndarray or dask array of shape (n_samples,), dtype float64
+        The reweighed sample weights. When any input is a Dask collection, a
+        lazy dask array chunked like its rows (see Notes).
 
     Raises
     ------
@@ -170,6 +332,13 @@ def reweighing_weights(y, *, sensitive_features, sample_weight=None):
     then not kept, since the independent joint would put weight where there
     are no rows. A group whose rows all have weight 0 drops out likewise.
 
+    **Dask.** With Dask arrays (any of the inputs; in-memory ones are split
+    like them), the (group, class) table of weights is computed in one pass,
+    block by block on the cluster, and merged by label; the weights are then
+    a lazy dask array with the row chunks of the (first) Dask input, equal to
+    the in-memory weights up to the order of floating-point sums (1e-15
+    relative). See the user guide's "Scaling out with Dask".
+
     References
     ----------
     F. Kamiran and T. Calders, "Data preprocessing techniques for
@@ -184,7 +353,10 @@ def reweighing_weights(y, *, sensitive_features, sample_weight=None):
     >>> reweighing_weights(y, sensitive_features=sex).round(3).tolist()
     [0.667, 0.667, 0.667, 2.0, 2.0, 0.667, 0.667, 0.667]
     """
-    weights, _, _, _ = _reweigh(y, sensitive_features, sample_weight)
+    reweigh = (
+        _dask_reweigh if any_dask(y, sensitive_features, sample_weight) else _reweigh
+    )
+    weights, _, _, _ = reweigh(y, sensitive_features, sample_weight)
     return weights
 
 
@@ -298,6 +470,15 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     A ``sample_weight`` given to ``fit`` is multiplied into the weights.
 
+    **Dask.** When ``X``, ``y``, the groups or ``sample_weight`` is a Dask
+    array, the weights are computed as :func:`reweighing_weights` computes
+    them on Dask (one pass, a lazy dask array chunked like ``X``'s rows) and
+    ``estimator`` gets the Dask collections as they are. Only estimators that
+    fit on Dask collections (dask-ml's, for instance) keep the data on the
+    cluster; a scikit-learn estimator converts them to numpy, gathering the
+    whole data into one process, and ``fit`` warns so with a
+    ``DaskInputWarning`` naming the estimator.
+
     References
     ----------
     F. Kamiran and T. Calders, "Data preprocessing techniques for
@@ -375,9 +556,13 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             raise ValueError(
                 f"y has {_num_samples(y)} rows but X has {n_samples}; they must match."
             )
-        weights, table, groups, _ = _reweigh(y, sens, sample_weight)
-
         estimator = clone(self.estimator)
+        if any_dask(X, y, sens, sample_weight):
+            chunks = row_chunks(X, y, sens, sample_weight)
+            weights, table, groups, _ = _dask_reweigh(y, sens, sample_weight, chunks)
+            check_estimator_accepts_dask(estimator, "Reweighing")
+        else:
+            weights, table, groups, _ = _reweigh(y, sens, sample_weight)
         # A duck-typed estimator (no BaseEstimator) cannot request metadata,
         # so it gets the weights as without routing.
         if _routing_enabled() and hasattr(estimator, "get_metadata_routing"):

@@ -1,0 +1,213 @@
+"""ThresholdOptimizer on Dask arrays: an exact, mergeable summary of the scores.
+
+A group's ROC points depend on the rows only through, for each distinct score
+of the group, the weight of its positives and of its negatives (the rule
+"positive iff score >= t" cannot split rows with equal scores). That table is
+additive: each block of rows is scored by the prefit estimator and tabulated
+on the cluster, and the tables are merged by group label and score in a tree.
+The driver then holds one (score, positive weight, negative weight) row per
+distinct score of each group, at most the number of training rows and far
+fewer when the scores repeat (a tree model, rounded probabilities), and fits
+the rules exactly as the in-memory path does on rows: the ROC points, hull
+vertices and thresholds are the same, so is the linear program.
+
+``predict`` and ``predict_proba`` map the in-memory methods over the blocks of
+rows: a row's decision depends on the row and the seed only, so the blocks
+give the in-memory decisions.
+"""
+
+import numpy as np
+
+from ..utils import check_sample_weight_1d, encode_groups
+from ..utils._dask import (
+    as_row_blocks,
+    label_array,
+    row_chunks,
+    sorted_label_order,
+    tree_reduce,
+)
+from ..utils._sensitive import GroupEncoding, format_label, python_label
+from ..utils._validation import _check_labels_present
+from ._lp import CONSTRAINT_RATES
+
+
+def _labels_1d(y):
+    y = np.asarray(y)
+    return y[:, 0] if y.ndim == 2 and y.shape[1] == 1 else y
+
+
+def _block_summary(estimator, X, y, sensitive_features, sample_weight):
+    """One block's labels of y and, per group, its distinct-score table.
+
+    Returns ``(labels, {group: (scores, positive_weight, negative_weight)})``
+    with ``scores`` sorted and unique; ``None`` for an empty block.
+    """
+    if len(y) == 0:
+        return None
+    y = _labels_1d(y)
+    _check_labels_present(y)
+    labels = {python_label(label) for label in np.unique(y)}
+    if not labels <= {python_label(c) for c in estimator.classes_}:
+        return labels, {}  # the driver raises, naming the labels
+    scores = estimator._scores(X)
+    if scores.shape[0] != y.shape[0]:
+        raise ValueError(
+            f"the wrapped estimator's scores have {scores.shape[0]} rows for a "
+            f"block of {y.shape[0]}; they must match."
+        )
+    weights = check_sample_weight_1d(sample_weight, y.shape[0])
+    weights = np.ones(y.shape[0]) if weights is None else weights
+    positive = y == estimator.classes_[1]
+    groups = encode_groups(sensitive_features)
+    table = {}
+    for code, group in enumerate(groups.groups):
+        rows = groups.codes == code
+        table[python_label(group)] = _score_table(
+            scores[rows], positive[rows], weights[rows]
+        )
+    return labels, table
+
+
+def _score_table(scores, positive, weights):
+    """Sorted distinct scores and the weight of their positives and negatives."""
+    distinct, cell = np.unique(scores, return_inverse=True)
+    pos = np.bincount(cell, weights=weights * positive, minlength=distinct.size)
+    total = np.bincount(cell, weights=weights, minlength=distinct.size)
+    return distinct, pos, total - pos
+
+
+def _merge_summaries(a, b):
+    """Merge two blocks' summaries by group label, then by score."""
+    if a is None or b is None:
+        return b if a is None else a
+    tables = dict(a[1])
+    for group, (scores, pos, neg) in b[1].items():
+        if group not in tables:
+            tables[group] = (scores, pos, neg)
+            continue
+        old = tables[group]
+        merged = np.concatenate([old[0], scores])
+        distinct, cell = np.unique(merged, return_inverse=True)
+        tables[group] = (
+            distinct,
+            np.bincount(cell, np.concatenate([old[1], pos]), distinct.size),
+            np.bincount(cell, np.concatenate([old[2], neg]), distinct.size),
+        )
+    return a[0] | b[0], tables
+
+
+def _fit_classes(estimator):
+    """The two classes, from the prefit estimator (needed to score a block)."""
+    classes = getattr(estimator, "classes_", None)
+    if classes is None or len(classes) != 2:
+        raise ValueError(
+            "On Dask input ThresholdOptimizer reads the two classes from the "
+            "prefit estimator's classes_, which it needs to score each block; "
+            f"{type(estimator).__name__} has "
+            + ("no classes_." if classes is None else f"classes_ {list(classes)}.")
+        )
+    return np.unique(np.asarray(classes))
+
+
+def fit_on_dask(
+    optimizer, X, X_model, raw_groups, y, sample_weight, sensitive_features
+):
+    """Fit ``optimizer``'s binary rules on Dask input, in one pass over the data."""
+    import dask
+
+    if not optimizer.prefit:
+        raise ValueError(
+            "ThresholdOptimizer fits on Dask input only with prefit=True: fit "
+            "the estimator first (for instance on a sample, or with a Dask-aware "
+            "library), then pass it with prefit=True; the scores are then "
+            "computed block by block on the cluster."
+        )
+    if raw_groups is None:  # pragma: no cover - resolve_sensitive_features raises
+        raise ValueError("ThresholdOptimizer needs the sensitive features.")
+    optimizer.estimator_ = optimizer._fit_estimator(
+        X, X_model, y, sample_weight, sensitive_features, {}
+    )
+    optimizer.classes_ = _fit_classes(optimizer.estimator_)
+    optimizer.score_method_ = optimizer._find_score_method()
+
+    chunks = row_chunks(X, y, raw_groups, sample_weight)
+    blocks = zip(
+        as_row_blocks(X_model, "X", chunks, max_ndim=2),
+        as_row_blocks(y, "y", chunks, max_ndim=1),
+        as_row_blocks(raw_groups, "sensitive_features", chunks, max_ndim=2),
+        as_row_blocks(sample_weight, "sample_weight", chunks, max_ndim=1),
+        strict=True,
+    )
+    parts = [dask.delayed(_block_summary)(optimizer, *block) for block in blocks]
+    (summary,) = dask.compute(tree_reduce(parts, _merge_summaries))
+    if summary is None:
+        raise ValueError("y is empty; ThresholdOptimizer needs training rows.")
+    labels, tables = summary
+    _check_labels(labels, optimizer.classes_)
+
+    group_labels = list(tables)
+    order = sorted_label_order(group_labels, "sensitive_features")
+    optimizer.groups_ = label_array([group_labels[i] for i in order])
+    # The summary as weighted rows: one positive and one negative row per
+    # distinct score of each group (zero-weight rows change no ROC point).
+    rows = [tables[group_labels[i]] for i in order]
+    scores = np.concatenate([np.concatenate([s, s]) for s, _, _ in rows])
+    y01 = np.concatenate(
+        [np.repeat([1, 0], s.size).astype(np.int8) for s, _, _ in rows]
+    )
+    weights = np.concatenate([np.concatenate([p, n]) for _, p, n in rows])
+    codes = np.repeat(np.arange(len(rows)), [2 * s.size for s, _, _ in rows])
+    encoding = GroupEncoding(codes=codes, groups=optimizer.groups_)
+    costs = optimizer._objective_costs(y01, weights)
+    optimizer._check_groups_have_rates(
+        y01, weights, encoding, CONSTRAINT_RATES[optimizer.constraints]
+    )
+    optimizer._fit_rules(scores, y01, weights, codes, costs)
+    return optimizer
+
+
+def _check_labels(labels, classes):
+    """y must hold exactly the two classes of the prefit estimator."""
+    known = [python_label(c) for c in classes]
+    unknown = sorted(labels - set(known), key=str)
+    if unknown:
+        raise ValueError(
+            f"y holds label {format_label(unknown[0])}; on Dask input y must "
+            f"hold the prefit estimator's two classes {known} (binary "
+            "classification; multiclass y needs in-memory data)."
+        )
+    missing = [c for c in known if c not in labels]
+    if missing:
+        raise ValueError(
+            f"y holds one class only ({sorted(labels, key=str)}); "
+            "ThresholdOptimizer needs both classes."
+        )
+
+
+def _block_output(optimizer, method, X, sensitive_features):
+    return getattr(optimizer, method)(X, sensitive_features=sensitive_features)
+
+
+def predict_on_dask(optimizer, method, X, sensitive_features):
+    """``optimizer.<method>`` mapped over the row blocks: a lazy dask array."""
+    import dask
+    import dask.array as da
+
+    chunks = row_chunks(X, sensitive_features)
+    X_blocks = as_row_blocks(X, "X", chunks, max_ndim=2)
+    sf_blocks = as_row_blocks(
+        sensitive_features, "sensitive_features", chunks, max_ndim=2
+    )
+    if method == "predict":
+        tail, dtype = (), np.asarray(optimizer.classes_).dtype
+    else:
+        tail, dtype = (len(optimizer.classes_),), np.float64
+    parts = [
+        da.from_delayed(
+            dask.delayed(_block_output)(optimizer, method, Xb, sb),
+            shape=(n_rows, *tail),
+            dtype=dtype,
+        )
+        for n_rows, Xb, sb in zip(chunks, X_blocks, sf_blocks, strict=True)
+    ]
+    return da.concatenate(parts) if len(parts) > 1 else parts[0]
