@@ -114,12 +114,7 @@ def dask_group_counts(
             blocks(yt), blocks(yp), blocks(sf), blocks(sw), strict=True
         )
     ]
-    while len(parts) > 1:
-        parts = [
-            delayed(_merge)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
-            for i in range(0, len(parts), 2)
-        ]
-    (merged,) = dask.compute(parts[0])
+    (merged,) = dask.compute(tree_reduce(parts, _merge))
     check_label_union(list(merged.y_labels), pos_label)
     return _sorted_counts(merged, keep_raw=raw)
 
@@ -178,3 +173,15 @@ def _sorted_counts(counts, *, keep_raw):
         groups[position] = labels[i]
     raw = counts.raw[order] if keep_raw else None
     return GroupCounts(groups, counts.weighted[order], raw, counts.y_labels)
+
+
+def tree_reduce(parts, merge):
+    """Merge delayed ``parts`` pairwise in a tree; one delayed result."""
+    from dask import delayed
+
+    while len(parts) > 1:
+        parts = [
+            delayed(merge)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
+            for i in range(0, len(parts), 2)
+        ]
+    return parts[0]

@@ -8,12 +8,12 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (
-    check_binary_labels,
     check_n_samples,
     check_sample_weight_1d,
     encode_groups,
     resolve_sensitive_features,
 )
+from ..utils._binary import check_binary_target
 from ..utils._dask import any_dask
 from ..utils._randomized import expected_accuracy, randomized_decisions
 from ..utils._row_hash import row_uniforms
@@ -68,28 +68,6 @@ _BINARY_RULES = (
     "_rule_weights",
 )
 _MULTICLASS_RULES = ("decision_maps_", "decision_rates_", "class_decision_rates_")
-
-
-def check_binary_target(y, n_samples, owner, supported="binary classification is"):
-    """``y`` as 0/1 and its two classes; a ValueError unless binary with both.
-
-    ``owner`` names the estimator in the message for a single class;
-    ``supported`` says which targets it takes (subject and verb of the
-    message for another type of target).
-    """
-    _check_labels_present(y)  # before type_of_target (see there)
-    y_type = type_of_target(y, input_name="y", raise_unknown=True)
-    if y_type != "binary":
-        raise ValueError(
-            f"Only {supported} supported. The type of the target is {y_type}."
-        )
-    y01, classes = check_binary_labels(y)
-    check_n_samples(y01, n_samples, name="y")
-    if classes.size != 2:
-        raise ValueError(
-            f"y holds one class only ({classes.tolist()}); {owner} needs both classes."
-        )
-    return y01, classes
 
 
 def _labels_1d(y):

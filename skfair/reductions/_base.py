@@ -19,7 +19,6 @@ from sklearn.utils import check_array
 from sklearn.utils.metadata_routing import process_routing
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from ..postprocessing._threshold_optimizer import check_binary_target
 from ..preprocessing._reweighing import _sample_weight_key
 from ..utils import (
     check_n_samples,
@@ -27,6 +26,7 @@ from ..utils import (
     encode_groups,
     resolve_sensitive_features,
 )
+from ..utils._binary import check_binary_target
 from ..utils._sensitive import format_label
 from ..utils._sklearn_compat import (
     HasMethods,

@@ -21,21 +21,24 @@ from ._validation import (
 )
 
 
-def binary_targets(estimator, y, n_samples):
-    """``y`` as 0/1 and its two class labels, with errors naming ``estimator``."""
+def check_binary_target(y, n_samples, owner, supported="binary classification is"):
+    """``y`` as 0/1 and its two classes; a ValueError unless binary with both.
+
+    ``owner`` names the estimator in the message for a single class;
+    ``supported`` says which targets it takes (subject and verb of the
+    message for another type of target).
+    """
     _check_labels_present(y)  # before type_of_target (see there)
     y_type = type_of_target(y, input_name="y", raise_unknown=True)
     if y_type != "binary":
         raise ValueError(
-            "Only binary classification is supported. The type of the target "
-            f"is {y_type}."
+            f"Only {supported} supported. The type of the target is {y_type}."
         )
     y01, classes = check_binary_labels(y)
     check_n_samples(y01, n_samples, name="y")
     if classes.size != 2:
         raise ValueError(
-            f"y holds one class only ({classes.tolist()}); "
-            f"{type(estimator).__name__} needs both classes."
+            f"y holds one class only ({classes.tolist()}); {owner} needs both classes."
         )
     return y01, classes
 
@@ -88,7 +91,9 @@ def prepare_binary_fit(estimator, X, y, sensitive_features, sample_weight):
         method="fit",
     )
     validate_data(estimator, X, skip_check_array=True, reset=True)
-    y01, estimator.classes_ = binary_targets(estimator, y, _num_samples(X))
+    y01, estimator.classes_ = check_binary_target(
+        y, _num_samples(X), type(estimator).__name__
+    )
     weights = check_class_weights(estimator, y01, sample_weight)
     encoding = encode_groups(raw_groups)
     estimator.groups_ = encoding.groups

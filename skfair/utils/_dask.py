@@ -11,7 +11,13 @@ import warnings
 
 import numpy as np
 
-from ..metrics._dask import _prepare, _row_chunks, _to_dask_array, is_dask_collection
+from ..metrics._dask import (
+    _prepare,
+    _row_chunks,
+    _to_dask_array,
+    is_dask_collection,
+    tree_reduce,
+)
 
 __all__ = [
     "DaskInputWarning",
@@ -65,18 +71,6 @@ def as_row_blocks(obj, name, chunks, *, max_ndim):
 def as_dask_array(obj, name):
     """A Dask collection as a dask array with known chunk sizes."""
     return _to_dask_array(obj, name)
-
-
-def tree_reduce(parts, merge):
-    """Merge delayed ``parts`` pairwise in a tree; one delayed result."""
-    from dask import delayed
-
-    while len(parts) > 1:
-        parts = [
-            delayed(merge)(parts[i], parts[i + 1]) if i + 1 < len(parts) else parts[i]
-            for i in range(0, len(parts), 2)
-        ]
-    return parts[0]
 
 
 def sorted_label_order(labels, name):
