@@ -257,14 +257,18 @@ def gaps_of(values, constraints, y, group, sample_weight=None):
 
 
 def rate_step(y, group, constraints, sample_weight=None):
-    """Per slice, the largest share of one row in one group's weight."""
+    """The rates' granularity: the largest share of one row in one cell's weight.
+
+    One value for every slice (the coarsest cell's step), as the estimator's
+    bound allows (the largest gap over the slices moves in such steps).
+    """
     w = np.ones(len(y)) if sample_weight is None else sample_weight
     steps = []
     for label in SLICES[constraints]:
         on = np.ones(len(y), bool) if label is None else y == label
         cells = [w[on & (group == g)] for g in np.unique(group)]
         steps.append(max(cell.max() / cell.sum() for cell in cells))
-    return np.array(steps)
+    return np.full(len(steps), max(steps))
 
 
 @pytest.mark.parametrize("constraints", CONSTRAINTS)

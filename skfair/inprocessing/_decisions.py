@@ -13,10 +13,14 @@ meets the bounds; the caller picks the side of smaller loss.
 import numpy as np
 import scipy.sparse as sp
 
-from ._scp import rate_gaps
-
 # Positions scanned per block: bounds the (n_cells, block) array in memory.
 _BLOCK_CELLS = 2**22
+
+
+def rate_gaps(rates, n_slices):
+    """Largest minus smallest group rate, per label slice."""
+    per_slice = rates.reshape(n_slices, -1)
+    return per_slice.max(axis=1) - per_slice.min(axis=1)
 
 
 def decision_rates(cells, z):
@@ -40,24 +44,32 @@ def rate_steps(cells, n_slices):
     return largest_share.reshape(n_slices, -1).max(axis=1)
 
 
-def _scan_gaps(cells, order, n_slices):
-    """Gaps per slice when the first ``k`` rows of ``order`` are positive.
-
-    Returns an array of shape (n_samples + 1, n_slices).
-    """
-    n_cells, n_samples = cells.shape
+def row_cells(cells):
+    """Each row's cell (``-1`` for none) and its share of that cell's weight."""
+    n_samples = cells.shape[1]
     coo = sp.coo_matrix(cells)
-    # Each row of the data is in at most one cell: its cell and its share.
+    # Each row of the data is in at most one cell.
     cell_of_row = np.full(n_samples, -1, dtype=np.intp)
     share_of_row = np.zeros(n_samples)
     cell_of_row[coo.col] = coo.row
     share_of_row[coo.col] = coo.data
-    cell_of_row, share_of_row = cell_of_row[order], share_of_row[order]
-    gaps = np.zeros((n_samples + 1, n_slices))
-    running = np.zeros(n_cells)
+    return cell_of_row, share_of_row
+
+
+def _scan_gaps(cell_of_row, share_of_row, base_rates, n_slices):
+    """Gaps per slice when the first ``k`` rows (in the given order) are positive.
+
+    ``base_rates`` are the cells' rates before the first row turns positive.
+    Returns an array of shape (n_rows + 1, n_slices).
+    """
+    n_cells, n_rows = base_rates.size, cell_of_row.size
+    gaps = np.zeros((n_rows + 1, n_slices))
+    per_slice = base_rates.reshape(n_slices, -1)
+    gaps[0] = per_slice.max(axis=1) - per_slice.min(axis=1)
+    running = base_rates.astype(np.float64)
     block = max(1, _BLOCK_CELLS // max(n_cells, 1))
-    for start in range(0, n_samples, block):
-        stop = min(start + block, n_samples)
+    for start in range(0, n_rows, block):
+        stop = min(start + block, n_rows)
         in_cell = cell_of_row[start:stop] >= 0
         steps = np.zeros((n_cells, stop - start))
         steps[cell_of_row[start:stop][in_cell], np.flatnonzero(in_cell)] = share_of_row[
@@ -92,27 +104,74 @@ def feasible_threshold(cells, z, n_slices, bounds):
         lies halfway between two distinct scores, so that rounding cannot
         move a row across it.
     """
+    cell_of_row, share_of_row = row_cells(cells)
+    thresholds, _ = window_thresholds(
+        z,
+        cell_of_row,
+        share_of_row,
+        np.zeros(cells.shape[0]),
+        n_slices,
+        bounds,
+    )
+    return thresholds
+
+
+def window_thresholds(
+    z, cell_of_row, share_of_row, base_rates, n_slices, bounds, above=None, below=None
+):
+    """``feasible_threshold`` on a window of rows around the threshold 0.
+
+    The window holds the rows whose scores lie between ``below`` and
+    ``above`` (exclusive; ``None``: no row beyond), which must surround 0;
+    ``base_rates`` are the cells' rates of the rows above the window (all
+    positive whatever threshold in the window). Returns the thresholds and,
+    per side (below 0, above 0), whether the search ended inside the window
+    (a feasible threshold found, or the last row of the data reached): where
+    it did not, only a wider window can tell.
+    """
     order = np.argsort(-z, kind="stable")
     ordered = z[order]
-    feasible = np.all(_scan_gaps(cells, order, n_slices) <= bounds + 1e-12, axis=1)
+    feasible = np.all(
+        _scan_gaps(cell_of_row[order], share_of_row[order], base_rates, n_slices)
+        <= bounds + 1e-12,
+        axis=1,
+    )
     # Position k (the first k rows positive) is a threshold only between two
     # distinct scores: tied rows cross together.
-    separation = 1e-9 * (1.0 + np.abs(ordered))
-    distinct = np.ones(z.size + 1, dtype=bool)
-    distinct[1:-1] = ordered[:-1] - ordered[1:] > separation[1:]
+    extended = np.concatenate(
+        [
+            [np.inf if above is None else above],
+            ordered,
+            [-np.inf if below is None else below],
+        ]
+    )
+    lower_scores = extended[1:]
+    separation = np.where(
+        np.isfinite(lower_scores), 1e-9 * (1.0 + np.abs(lower_scores)), 0.0
+    )
+    distinct = extended[:-1] - lower_scores > separation
     candidates = np.flatnonzero(feasible & distinct)
     current = int(np.count_nonzero(z > 0))
     if feasible[current] and distinct[current]:
-        return [0.0]
-    below = candidates[candidates < current]
-    above = candidates[candidates > current]
-    picks = ([below[-1]] if below.size else []) + ([above[0]] if above.size else [])
-    thresholds = []
-    for k in picks:
-        if k == 0:
-            thresholds.append(float(ordered[0] + 1e-6 * (1.0 + abs(ordered[0]))))
-        elif k == z.size:
-            thresholds.append(float(ordered[-1] - 1e-6 * (1.0 + abs(ordered[-1]))))
-        else:
-            thresholds.append(float(0.5 * (ordered[k - 1] + ordered[k])))
-    return thresholds
+        return [0.0], (True, True)
+    lower = candidates[candidates < current]  # fewer positives: t above 0
+    higher = candidates[candidates > current]
+    picks = ([lower[-1]] if lower.size else []) + ([higher[0]] if higher.size else [])
+    thresholds = [_threshold_at(extended, k) for k in picks]
+    ended = (bool(lower.size) or above is None, bool(higher.size) or below is None)
+    return thresholds, ended
+
+
+def _threshold_at(extended, k):
+    """Halfway between the ``k``-th and ``k+1``-th scores of ``extended``.
+
+    ``extended`` holds the window's scores in decreasing order between the
+    scores just above and just below it (infinite past the data's ends, where
+    the threshold is put just beyond the last score instead).
+    """
+    first, second = extended[k], extended[k + 1]
+    if np.isinf(first):
+        return float(second + 1e-6 * (1.0 + abs(second)))
+    if np.isinf(second):
+        return float(first - 1e-6 * (1.0 + abs(first)))
+    return float(0.5 * (first + second))

@@ -29,6 +29,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import expit
 
+from ._decisions import decision_gaps, decision_rates, feasible_threshold, rate_steps
+
 # Up to this many constrained cells, the gradient and the Jacobian come from
 # one dense product (see _RateConstrainedLogistic.first_order).
 _FUSED_CELLS = 64
@@ -120,6 +122,7 @@ class _RateConstrainedLogistic:
             shape=(n_cells, n_samples),
         )
         self.scale = C * total  # multiply by this to return to sklearn's units
+        self.base_rate = float(self.loss_weight @ self.y)
         self.temperature = 1.0
         # Subtracted from the rates (see ConstrainedLogisticRegression's bound
         # on the decisions): a constant per cell, so no derivative changes.
@@ -159,6 +162,29 @@ class _RateConstrainedLogistic:
 
     def scores(self, theta):
         return np.asarray(self.A @ theta).ravel()
+
+    # What the decisions' bound needs of the rows; the Dask model (see
+    # _dask.py) computes the same block by block.
+
+    def decision_gaps(self, z, n_slices):
+        """Largest minus smallest group rate of the decisions ``z > 0``, per slice."""
+        return decision_gaps(self.cells, z, n_slices)
+
+    def rate_step(self, n_slices):
+        """The largest change one row makes to one cell's rate."""
+        return float(rate_steps(self.cells, n_slices).max())
+
+    def feasible_thresholds(self, z, n_slices, bounds):
+        """See ``_decisions.feasible_threshold``."""
+        return feasible_threshold(self.cells, z, n_slices, bounds)
+
+    def offsets_to_decisions(self, z):
+        """Per cell, the smooth rate minus the decisions' rate at scores ``z``."""
+        return self.cells @ self.soft_decisions(z) - decision_rates(self.cells, z)
+
+    def positive_share(self, z):
+        """Weighted share of the rows with ``z > 0``."""
+        return float(self.loss_weight @ (z > 0))
 
     def soft_decisions(self, z):
         """What the rates average: sigmoid(z / T), or z itself (``T`` None)."""

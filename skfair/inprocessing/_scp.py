@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.linalg import LinAlgError, cho_factor, cho_solve, ldl, solve_triangular
 
+from ._decisions import rate_gaps
 from ._problem import SUBPROBLEM_POOL
 
 _INITIAL_DAMPING = 1e-4
@@ -77,12 +78,6 @@ class SubproblemError(Exception):
     def __init__(self, status, message):
         super().__init__(message)
         self.status = status
-
-
-def rate_gaps(rates, n_slices):
-    """Largest minus smallest group rate, per label slice."""
-    per_slice = rates.reshape(n_slices, -1)
-    return per_slice.max(axis=1) - per_slice.min(axis=1)
 
 
 def _violation(rates, n_slices, tolerance):
