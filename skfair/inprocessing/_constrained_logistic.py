@@ -760,6 +760,10 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             Positive values predict ``classes_[1]``.
         """
         check_is_fitted(self)
+        if any_dask(X):
+            from ._dask import dask_scores
+
+            return dask_scores(self, X, "decision_function")
         X_model, _ = self._model_input(X, reset=False)
         if X_model.shape[1] != self.coef_.shape[1]:
             raise ValueError(
@@ -781,6 +785,10 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, 2)
             Columns in the order of ``classes_``.
         """
+        if any_dask(X):
+            from ._dask import dask_scores
+
+            return dask_scores(self, X, "predict_proba")
         positive = expit(self.decision_function(X))
         return np.column_stack([1.0 - positive, positive])
 
@@ -796,6 +804,10 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         -------
         log_proba : ndarray of shape (n_samples, 2)
         """
+        if any_dask(X):
+            from ._dask import dask_scores
+
+            return dask_scores(self, X, "predict_log_proba")
         scores = self.decision_function(X)
         return np.column_stack([log_expit(-scores), log_expit(scores)])
 
@@ -812,6 +824,10 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
+        if any_dask(X):
+            from ._dask import dask_scores
+
+            return dask_scores(self, X, "predict")
         return self.classes_[(self.decision_function(X) > 0).astype(np.intp)]
 
     def __sklearn_tags__(self):

@@ -63,6 +63,17 @@ def _column_scaling(X, sample_weight, center):
     return mean, scale
 
 
+def dense_design(X, mean, scale, fit_intercept):
+    """``[(X - mean) / scale, 1]`` (the ones column only with an intercept)."""
+    n_features = X.shape[1]
+    A = np.empty((X.shape[0], n_features + fit_intercept))
+    np.subtract(X, mean, out=A[:, :n_features])
+    A[:, :n_features] /= scale
+    if fit_intercept:
+        A[:, -1] = 1.0
+    return A
+
+
 class _RateConstrainedLogistic:
     """Loss and group rates of a linear logistic model on fixed training data.
 
@@ -137,12 +148,7 @@ class _RateConstrainedLogistic:
                 return scaled.tocsr()
             ones = sp.csr_matrix(np.ones((X.shape[0], 1)))
             return sp.hstack([scaled, ones], format="csr")
-        A = np.empty((X.shape[0], self.n_features + self.fit_intercept))
-        np.subtract(X, self.mean, out=A[:, : self.n_features])
-        A[:, : self.n_features] /= self.feature_scale
-        if self.fit_intercept:
-            A[:, -1] = 1.0
-        return A
+        return dense_design(X, self.mean, self.feature_scale, self.fit_intercept)
 
     def to_linear_model(self, theta):
         """``(coef, intercept)`` on the raw features for internal ``theta``."""
