@@ -1024,3 +1024,50 @@ def test_no_near_constant_warning_when_the_data_make_it_so():
             X, y, sensitive_features=group
         )
     assert clf.predict(X).mean() < 0.01
+
+
+@pytest.mark.parametrize(
+    "temperature, anchor", [(1.0, None), (0.2, None), (None, None), (0.2, 1.0)]
+)
+def test_program_derivatives_match_finite_differences(temperature, anchor):
+    """Gradient, rates' Jacobian and Lagrangian Hessian of the smooth program,
+    with the anchored second block of rates the continuation adds."""
+    from skfair.inprocessing._problem import _RateConstrainedLogistic
+
+    rng = np.random.default_rng(3)
+    n = 400
+    X = rng.normal(size=(n, 3)) * [1.0, 10.0, 0.1]
+    group = rng.integers(0, 2, n)
+    y = (X[:, 0] + rng.normal(size=n) > 0).astype(int)
+    cells = np.where(y == 1, group, 2 + group)
+    model = _RateConstrainedLogistic(X, y, rng.exponential(size=n), cells, 4, 1.0, True)
+    model.temperature, model.anchor = temperature, anchor
+    model.rate_offsets = rng.normal(scale=0.01, size=4)
+    n_rates = 4 * len(model.temperatures)
+    theta = rng.normal(scale=0.5, size=model.n_params)
+    multipliers = rng.normal(size=n_rates)
+
+    def lagrangian_gradient(t):
+        gradient, jacobian = model.first_order(t, model.scores(t))
+        return gradient + jacobian.T @ multipliers
+
+    loss, rates, z = model.evaluate(theta)
+    assert rates.shape == (n_rates,)
+    gradient, jacobian = model.first_order(theta, z)
+    h = 1e-6
+    for j in range(model.n_params):
+        e = np.zeros(model.n_params)
+        e[j] = h
+        up, down = model.evaluate(theta + e), model.evaluate(theta - e)
+        np.testing.assert_allclose(
+            (up[0] - down[0]) / (2 * h), gradient[j], rtol=1e-6, atol=1e-9
+        )
+        np.testing.assert_allclose(
+            (up[1] - down[1]) / (2 * h), jacobian[:, j], rtol=1e-5, atol=1e-8
+        )
+        numeric = (lagrangian_gradient(theta + e) - lagrangian_gradient(theta - e)) / (
+            2 * h
+        )
+        hessian = model.lagrangian_hessian(z, multipliers)
+        # The Gram product runs in single precision (it only steers steps).
+        np.testing.assert_allclose(hessian[:, j], numeric, rtol=1e-4, atol=1e-6)

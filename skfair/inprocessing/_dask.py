@@ -46,6 +46,9 @@ from ._problem import (
     _RateConstrainedLogistic,
     _weighted_gram,
     dense_design,
+    soft_curvatures,
+    soft_slopes,
+    soft_values,
 )
 from ._training import (
     TrainingProblem,
@@ -337,17 +340,6 @@ class _Rows:
         )
 
 
-def _soft(z, temperature):
-    return z if temperature is None else expit(z / temperature)
-
-
-def _slopes(z, temperature):
-    if temperature is None:
-        return np.ones_like(z)
-    soft = expit(z / temperature)
-    return soft * (1.0 - soft) / temperature
-
-
 def _block_design(X, program):
     scaling = program["scaling"]
     return dense_design(np.asarray(X, dtype=np.float64), *scaling)
@@ -372,7 +364,8 @@ def _block_sums(X, rows, z, with_first_order, program):
     """The block's loss, cells' soft-decision sums and, if asked, first order."""
     rows = _Rows(rows, program)
     loss = rows.loss_weight @ (np.logaddexp(0.0, z) - rows.y01 * z)
-    parts = [np.atleast_1d(loss), rows.cell_sums(_soft(z, program["temperature"]))]
+    parts = [np.atleast_1d(loss)]
+    parts += [rows.cell_sums(soft_values(z, t)) for t in program["temperatures"]]
     if with_first_order:
         parts.append(_first_order_sums(X, rows, z, program).ravel())
     return np.concatenate(parts)
@@ -385,11 +378,14 @@ def _block_scores_and_sums(X, rows, z, program):
 
 def _first_order_sums(X, rows, z, program):
     """``weights' @ A``, weights [loss residual, share * rate slope per cell]."""
-    weights = np.zeros((z.size, 1 + rows.n_cells))
+    temperatures = program["temperatures"]
+    weights = np.zeros((z.size, 1 + rows.n_cells * len(temperatures)))
     weights[:, 0] = rows.loss_weight * (expit(z) - rows.y01)
     in_cell = np.flatnonzero(rows.cell >= 0)
-    slopes = _slopes(z[in_cell], program["temperature"])
-    weights[in_cell, 1 + rows.cell[in_cell]] = rows.share[in_cell] * slopes
+    for block, temperature in enumerate(temperatures):
+        slopes = soft_slopes(z[in_cell], temperature)
+        columns = 1 + block * rows.n_cells + rows.cell[in_cell]
+        weights[in_cell, columns] = rows.share[in_cell] * slopes
     return weights.T @ _block_design(X, program)
 
 
@@ -402,14 +398,15 @@ def _block_hessian(X, rows, z, multipliers, program):
     rows = _Rows(rows, program)
     proba = expit(z)
     row_weight = rows.loss_weight * proba * (1.0 - proba)
-    temperature = program["temperature"]
-    if temperature is not None and multipliers is not None and np.any(multipliers):
-        soft = expit(z / temperature)
-        curvature = soft * (1.0 - soft) * (1.0 - 2.0 * soft) / temperature**2
+    temperatures = program["temperatures"]
+    if multipliers is not None and np.any(multipliers):
         in_cell = rows.cell >= 0
-        per_row = np.zeros(z.size)
-        per_row[in_cell] = rows.share[in_cell] * multipliers[rows.cell[in_cell]]
-        row_weight = row_weight + per_row * curvature
+        per_block = np.split(multipliers, len(temperatures))
+        for temperature, block in zip(temperatures, per_block, strict=True):
+            if temperature is not None and np.any(block):
+                per_row = np.zeros(z.size)
+                per_row[in_cell] = rows.share[in_cell] * block[rows.cell[in_cell]]
+                row_weight = row_weight + per_row * soft_curvatures(z, temperature)
     A = _block_design(X, program).astype(np.float32)
     return _weighted_gram(A, row_weight.astype(np.float32)).astype(np.float64)
 
@@ -421,7 +418,7 @@ def _block_decisions(rows, z, program):
     return np.concatenate(
         [
             rows.cell_sums(positive),
-            rows.cell_sums(_soft(z, program["temperature"])),
+            rows.cell_sums(soft_values(z, program["temperatures"][0])),
             [rows.loss_weight @ positive],
         ]
     )
@@ -503,6 +500,7 @@ class _DaskRateConstrainedLogistic(_RateConstrainedLogistic):
         self._single = n_rows * self.n_params >= _SINGLE_STEP_MIN_SIZE
         self.temperature = 1.0
         self.rate_offsets = 0.0
+        self.anchor = None
 
     def _program(self):
         """What every block function needs besides its rows (small)."""
@@ -510,7 +508,7 @@ class _DaskRateConstrainedLogistic(_RateConstrainedLogistic):
             scaling=(self.mean, self.feature_scale, self.fit_intercept),
             total_weight=self.total_weight,
             cell_weight=self.cell_weight,
-            temperature=self.temperature,
+            temperatures=self.temperatures,
             single=self._single,
         )
 
@@ -565,10 +563,11 @@ class _DaskRateConstrainedLogistic(_RateConstrainedLogistic):
         (sums,) = dask.compute(
             tree_reduce([dask.delayed(_second)(task) for task in tasks], np.add)
         )
-        n_cells = self.n_cells
+        n_rates = self.n_cells * len(self.temperatures)
         loss = sums[0] + 0.5 * theta @ (self.reg * theta)
-        rates = sums[1 : 1 + n_cells] - self.rate_offsets
-        products = sums[1 + n_cells :].reshape(1 + n_cells, self.n_params)
+        rates = sums[1 : 1 + n_rates]
+        rates[: self.n_cells] -= self.rate_offsets
+        products = sums[1 + n_rates :].reshape(1 + n_rates, self.n_params)
         blocks = [dask.delayed(_first)(task) for task in tasks]
         return loss, rates, _BlockScores(blocks, products)
 

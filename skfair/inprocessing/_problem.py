@@ -63,6 +63,27 @@ def _column_scaling(X, sample_weight, center):
     return mean, scale
 
 
+def soft_values(z, temperature):
+    """What a rate averages: sigmoid(z / T), or z itself (``T`` None)."""
+    return z if temperature is None else expit(z / temperature)
+
+
+def soft_slopes(z, temperature):
+    """Derivative of ``soft_values`` in ``z``."""
+    if temperature is None:
+        return np.ones_like(z)
+    soft = expit(z / temperature)
+    return soft * (1.0 - soft) / temperature
+
+
+def soft_curvatures(z, temperature):
+    """Second derivative of ``soft_values`` in ``z`` (none for mean scores)."""
+    if temperature is None:
+        return np.zeros_like(z)
+    soft = expit(z / temperature)
+    return soft * (1.0 - soft) * (1.0 - 2.0 * soft) / temperature**2
+
+
 def dense_design(X, mean, scale, fit_intercept):
     """``[(X - mean) / scale, 1]`` (the ones column only with an intercept)."""
     n_features = X.shape[1]
@@ -138,6 +159,18 @@ class _RateConstrainedLogistic:
         # Subtracted from the rates (see ConstrainedLogisticRegression's bound
         # on the decisions): a constant per cell, so no derivative changes.
         self.rate_offsets = 0.0
+        # A second temperature whose rates are bounded too (see
+        # ConstrainedLogisticRegression's continuation): the program's rates
+        # are then the cells' rates at ``temperature`` (less the offsets),
+        # followed by the same cells' rates at ``anchor``.
+        self.anchor = None
+
+    @property
+    def temperatures(self):
+        """The temperature of each block of cells' rates (see ``anchor``)."""
+        if self.anchor is None:
+            return (self.temperature,)
+        return (self.temperature, self.anchor)
 
     def _design(self, X):
         if sp.issparse(X):
@@ -194,9 +227,7 @@ class _RateConstrainedLogistic:
 
     def soft_decisions(self, z):
         """What the rates average: sigmoid(z / T), or z itself (``T`` None)."""
-        if self.temperature is None:
-            return z
-        return expit(z / self.temperature)
+        return soft_values(z, self.temperature)
 
     def evaluate(self, theta, z=None):
         """Objective value, rates and decision-function values at ``theta``.
@@ -205,7 +236,10 @@ class _RateConstrainedLogistic:
         """
         if z is None:
             z = self.scores(theta)
-        rates = self.cells @ self.soft_decisions(z) - self.rate_offsets
+        rates = np.concatenate(
+            [self.cells @ soft_values(z, t) for t in self.temperatures]
+        )
+        rates[: self.cells.shape[0]] -= self.rate_offsets
         return self.objective(theta, z), rates, z
 
     def step_scores(self, z, step):
@@ -241,16 +275,16 @@ class _RateConstrainedLogistic:
         residual = self.loss_weight * (expit(z) - self.y)
         return np.asarray(self.A.T @ residual).ravel() + self.reg * theta
 
-    def _rate_slopes(self, z):
-        if self.temperature is None:
-            return np.ones_like(z)
-        soft = expit(z / self.temperature)
-        return soft * (1.0 - soft) / self.temperature
-
     def rate_jacobian(self, z):
         """Rows: gradient of each cell's rate."""
-        jacobian = self.cells.multiply(self._rate_slopes(z)[None, :]) @ self.A
-        return jacobian.toarray() if sp.issparse(jacobian) else np.asarray(jacobian)
+        blocks = []
+        for temperature in self.temperatures:
+            slopes = soft_slopes(z, temperature)
+            jacobian = self.cells.multiply(slopes[None, :]) @ self.A
+            blocks.append(
+                jacobian.toarray() if sp.issparse(jacobian) else np.asarray(jacobian)
+            )
+        return np.vstack(blocks)
 
     def first_order(self, theta, z):
         """The objective's gradient and the rates' Jacobian, in one pass over A.
@@ -260,14 +294,17 @@ class _RateConstrainedLogistic:
         read it again for each). Many cells fall back to the sparse product.
         """
         n_cells = self.cells.shape[0]
-        if n_cells >= _FUSED_CELLS:
+        n_rates = n_cells * len(self.temperatures)
+        if n_rates >= _FUSED_CELLS:
             return self.gradient(theta, z), self.rate_jacobian(z)
-        weights = np.zeros((z.size, 1 + n_cells))
+        weights = np.zeros((z.size, 1 + n_rates))
         weights[:, 0] = self.loss_weight * (expit(z) - self.y)
         in_cell = self.cells.tocoo()
-        weights[in_cell.col, 1 + in_cell.row] = (
-            in_cell.data * self._rate_slopes(z)[in_cell.col]
-        )
+        for block, temperature in enumerate(self.temperatures):
+            slopes = soft_slopes(z[in_cell.col], temperature)
+            weights[in_cell.col, 1 + block * n_cells + in_cell.row] = (
+                in_cell.data * slopes
+            )
         if sp.issparse(self.A):
             products = np.asarray(self.A.T @ weights).T
         else:
@@ -286,14 +323,12 @@ class _RateConstrainedLogistic:
         """
         proba = expit(z)
         row_weight = self.loss_weight * proba * (1.0 - proba)
-        if (
-            self.temperature is not None
-            and multipliers is not None
-            and np.any(multipliers)
-        ):
-            soft = expit(z / self.temperature)
-            curvature = soft * (1.0 - soft) * (1.0 - 2.0 * soft) / self.temperature**2
-            row_weight = row_weight + (self.cells.T @ multipliers) * curvature
+        if multipliers is not None and np.any(multipliers):
+            per_block = np.split(multipliers, len(self.temperatures))
+            for temperature, block in zip(self.temperatures, per_block, strict=True):
+                if temperature is not None and np.any(block):
+                    curvature = soft_curvatures(z, temperature)
+                    row_weight = row_weight + (self.cells.T @ block) * curvature
         if self._A_single is None:
             hessian = _weighted_gram(self.A, row_weight)
         else:
