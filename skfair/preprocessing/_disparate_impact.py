@@ -17,6 +17,7 @@ from ..utils import (
     resolve_sensitive_features,
     split_sensitive_columns,
 )
+from ..utils._dask import any_dask
 from ..utils._dataframe import (
     column_as_float,
     column_names,
@@ -406,6 +407,14 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         Seeds the spreading of tied values (see Notes). ``fit`` draws one
         seed from it; every ``transform`` of the fitted remover uses that
         seed, so transforming the same rows twice gives the same output.
+    sketch_rank_error : float in (0, 1) or None, default=None
+        On Dask input only (in memory the fit is always exact): None keeps
+        every distinct value of each group and repaired column, as in memory;
+        a float ``eps`` bounds the summary kept per group and column to about
+        ``(1 + ceil(log2(n_blocks))) / eps`` values, at the cost of a rank
+        error of at most ``eps``: each repaired target is the exact median
+        distribution's quantile at a level within ``eps`` below the exact
+        level (see Notes).
 
     Attributes
     ----------
@@ -473,6 +482,23 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
 
     With ``sample_weight``, the empirical distributions are weighted.
 
+    **Dask.** With a 2-D Dask array ``X`` (groups from ``sensitive_cols``
+    positions, or a ``sensitive_features`` array with the same rows),
+    ``fit`` tabulates each block of rows on the cluster (per group and
+    column, the distinct values with their summed weights) and merges the
+    tables by group in a tree: the fitted state equals the in-memory one
+    (sums differ only in floating-point order), and the driver holds one
+    entry per distinct (group, value) pair of each repaired column.
+    ``transform`` returns a lazy dask array chunked like ``X``'s rows, equal
+    to the in-memory transform; errors that only the rows show (NaN, a group
+    not seen in fit) raise when it is computed. With ``sketch_rank_error=eps``
+    a table with more values is compressed by moving each run of values of
+    weight below ``1 / m`` of the group's to the run's last value; the
+    compressed CDF ``F'`` then satisfies ``F - eps <= F' <= F``, so a row's
+    level ``u'`` lies in ``[u - eps, u]`` and its target in
+    ``[F_median^-1(u - eps), F_median^-1(u)]``, where ``u`` is the exact
+    path's level. See the user guide's "Scaling out with Dask".
+
     References
     ----------
     M. Feldman, S. A. Friedler, J. Moeller, C. Scheidegger and
@@ -504,15 +530,23 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         "sensitive_cols": [None, Hashable, "array-like", callable],
         "columns": [None, Hashable, "array-like"],
         "random_state": ["random_state"],
+        "sketch_rank_error": [None, Interval(Real, 0, 1, closed="neither")],
     }
 
     def __init__(
-        self, *, repair_level=1.0, sensitive_cols=None, columns=None, random_state=None
+        self,
+        *,
+        repair_level=1.0,
+        sensitive_cols=None,
+        columns=None,
+        random_state=None,
+        sketch_rank_error=None,
     ):
         self.repair_level = repair_level
         self.sensitive_cols = sensitive_cols
         self.columns = columns
         self.random_state = random_state
+        self.sketch_rank_error = sketch_rank_error
 
     def _groups_of(self, X, sensitive_features, method):
         return groups_and_positions(self, X, sensitive_features, method)
@@ -540,6 +574,10 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         self : object
             The fitted remover.
         """
+        if any_dask(X, sensitive_features, sample_weight):
+            from ._dask_repair import fit_on_dask
+
+            return fit_on_dask(self, X, sensitive_features, sample_weight)
         X = _as_2d_input(X, "fit")
         if X.shape[1] == 0:
             raise ValueError(
@@ -560,31 +598,42 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
                         "sample_weight; its distribution is undefined."
                     )
 
-        self.group_values_, self.group_cdf_ = [], []
-        self.median_levels_, self.median_values_ = [], []
+        values, cdfs = [], []
         for position in repaired:
             x = _numeric_column(X, position)
-            values, cdfs = [], []
-            for rows in rows_by_group:
-                weight = None if sample_weight is None else sample_weight[rows]
-                v, c = _empirical_cdf(x[rows], weight)
-                values.append(v)
-                cdfs.append(c)
-            levels, median = _median_quantile_function(values, cdfs)
-            self.group_values_.append(values)
-            self.group_cdf_.append(cdfs)
+            column = [
+                _empirical_cdf(
+                    x[rows], None if sample_weight is None else sample_weight[rows]
+                )
+                for rows in rows_by_group
+            ]
+            values.append([v for v, _ in column])
+            cdfs.append([c for _, c in column])
+        self._set_fitted_state(encoding.groups, repaired, values, cdfs)
+        return self
+
+    def _set_fitted_state(self, groups, repaired, values, cdfs):
+        """Store the groups' distributions and the median quantile functions.
+
+        ``values[i][g]`` and ``cdfs[i][g]``: group ``g``'s distinct values of
+        repaired column ``i`` and its CDF at them (from rows in memory, or
+        from the merged block summaries on Dask input).
+        """
+        self.group_values_, self.group_cdf_ = values, cdfs
+        self.median_levels_, self.median_values_ = [], []
+        for column_values, column_cdfs in zip(values, cdfs, strict=True):
+            levels, median = _median_quantile_function(column_values, column_cdfs)
             self.median_levels_.append(levels)
             self.median_values_.append(median)
-        self.groups_ = encoding.groups
+        self.groups_ = groups
         self.repaired_columns_ = repaired
         self._value_lookups = [
-            [_SortedLookup(v) for v in values] for values in self.group_values_
+            [_SortedLookup(v) for v in column_values] for column_values in values
         ]
         self._level_lookups = [_SortedLookup(L) for L in self.median_levels_]
         self._transform_seed = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max
         )
-        return self
 
     def transform(self, X, *, sensitive_features=None):
         """Repair the columns of ``X``, each row by its group.
@@ -606,15 +655,29 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             the other columns under ``set_output(transform="pandas")``.
         """
         check_is_fitted(self)
+        if any_dask(X, sensitive_features):
+            from ._dask_repair import transform_on_dask
+
+            return transform_on_dask(self, X, sensitive_features)
         X = _as_2d_input(X, "transform")
         raw_groups, _ = self._groups_of(X, sensitive_features, "transform")
         validate_data(self, X, skip_check_array=True, reset=False)
+        return self._assemble(X, self._repair_rows(X, raw_groups, start=0))
+
+    def _repair_rows(self, X, raw_groups, start):
+        """The repaired columns of the rows of ``X``, an ndarray.
+
+        ``start`` is the position of ``X``'s first row in the data being
+        transformed: row ``r``'s draws are those of row ``start + r`` of one
+        stream, so a block of rows is repaired as within the whole data.
+        """
         codes = encode_known_groups(raw_groups, self.groups_)
         rows_by_group = _rows_by_group(codes, len(self.groups_))
         n_samples, n_repaired = X.shape[0], len(self.repaired_columns_)
-        draws = np.random.default_rng(self._transform_seed).random(
-            (n_samples, n_repaired)
-        )
+        rng = np.random.default_rng(self._transform_seed)
+        # One 64-bit output per float64 draw: skip those of the earlier rows.
+        rng.bit_generator.advance(start * n_repaired)
+        draws = rng.random((n_samples, n_repaired))
         level = float(self.repair_level)
         repaired = np.empty((n_samples, n_repaired))
         lower, upper = np.empty(n_samples), np.empty(n_samples)
@@ -634,7 +697,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             median_values = self.median_values_[i]
             target = median_values[np.minimum(index, median_values.size - 1)]
             repaired[:, i] = (1.0 - level) * x + level * target
-        return self._assemble(X, repaired)
+        return repaired
 
     def fit_transform(self, X, y=None, *, sensitive_features=None, sample_weight=None):
         """Fit to ``X``, then repair it.
