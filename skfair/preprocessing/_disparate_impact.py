@@ -413,7 +413,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         a float ``eps`` bounds the summary kept per group and column to about
         ``(1 + ceil(log2(n_blocks))) / eps`` values, at the cost of a rank
         error of at most ``eps``: each repaired target is the exact median
-        distribution's quantile at a level within ``eps`` below the exact
+        distribution's quantile at a level within ``eps`` of the exact
         level (see Notes).
 
     Attributes
@@ -495,9 +495,11 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     a table with more values is compressed by moving each run of values of
     weight below ``1 / m`` of the group's to the run's last value; the
     compressed CDF ``F'`` then satisfies ``F - eps <= F' <= F``, so a row's
-    level ``u'`` lies in ``[u - eps, u]`` and its target in
-    ``[F_median^-1(u - eps), F_median^-1(u)]``, where ``u`` is the exact
-    path's level. See the user guide's "Scaling out with Dask".
+    level ``u'`` lies in ``[u - eps, u]``, where ``u`` is the exact path's
+    level, each group's quantile ``F'_g^-1(u')`` in
+    ``[F_g^-1(u'), F_g^-1(u' + eps)]``, and the target, their median, in
+    ``[F_median^-1(u - eps), F_median^-1(u + eps)]``. See the user guide's
+    "Scaling out with Dask".
 
     References
     ----------
