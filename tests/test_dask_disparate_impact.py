@@ -129,6 +129,20 @@ def test_sensitive_features_keyword_columns_and_fit_transform():
     _assert_close(out.compute(), expected)
 
 
+def test_groups_from_a_callable_are_read_from_the_dask_X():
+    X, _ = _data()
+
+    def above(X):
+        return X[:, 2] > 0.5
+
+    expected = DisparateImpactRemover(sensitive_cols=above, random_state=0).fit(X)
+    fitted = DisparateImpactRemover(sensitive_cols=above, random_state=0).fit(
+        _chunked(X)
+    )
+    _assert_same_state(fitted, expected)
+    _assert_close(fitted.transform(_chunked(X)).compute(), expected.transform(X))
+
+
 def test_one_group_is_repaired_as_in_memory():
     X, _ = _data()
     X[:, 0] = 7.0
@@ -146,9 +160,9 @@ def test_fit_tabulates_each_block_once_and_transform_stays_lazy(monkeypatch):
     seen, repaired = [], []
     summary, repair = _dask_repair._block_summary, _dask_repair._repair_block
 
-    def counting_summary(remover, X_block, *args):
+    def counting_summary(X_block, *args):
         seen.append(len(X_block))
-        return summary(remover, X_block, *args)
+        return summary(X_block, *args)
 
     def counting_repair(remover, X_block, *args):
         repaired.append(len(X_block))
@@ -266,6 +280,10 @@ def test_dask_errors_are_the_in_memory_ones():
         DisparateImpactRemover().fit(
             _chunked(X), sensitive_features=_chunked(X[:-1, 0])
         )
+    frame_like = type("DataFrame", (), {"to_dask_array": None, "ndim": 2})
+    frame_like.__module__ = "dask.dataframe.core"  # dask.dataframe needs pyarrow
+    with pytest.raises(TypeError, match="not Dask DataFrames"):
+        remover.fit(frame_like())
     with pytest.raises(ValueError, match="needs a numeric X"):
         remover.fit(_chunked(X.astype(str)))
     with pytest.raises(ValueError, match="sketch_rank_error"):

@@ -108,18 +108,15 @@ def _merge_tables(a, b, size):
     return _compress(distinct, summed, size)
 
 
-def _block_summary(remover, X, groups, sample_weight, columns, size):
+def _block_summary(X, groups, sample_weight, columns, size):
     """One block's table, ``{group: (total weight, [(values, weights) per column])}``.
 
-    ``groups`` is None when the groups are columns of ``X`` (``sensitive_cols``).
     Invalid data raise here, with the in-memory messages.
     """
     from ._disparate_impact import _numeric_column, _rows_by_group
 
     if X.shape[0] == 0:
         return None
-    if groups is None:
-        groups, _ = remover._groups_of(X, None, "fit")
     encoding = encode_groups(groups)
     weight = check_sample_weight_1d(sample_weight, X.shape[0])
     rows_by_group = _rows_by_group(encoding.codes, encoding.n_groups)
@@ -175,27 +172,6 @@ def summary_size(rank_error, n_blocks):
     return math.ceil((1 + depth) / rank_error)
 
 
-def _groups_as_blocks(remover, X, sensitive_features, positions, chunks, method):
-    """The groups as row blocks, or Nones when the blocks read them from X."""
-    if positions:
-        return [None] * len(chunks)
-    raw_groups, _ = remover._groups_of(X, sensitive_features, method)
-    return as_row_blocks(raw_groups, "sensitive_features", chunks, max_ndim=2)
-
-
-def _sensitive_positions(remover, X, sensitive_features, method):
-    """Positions of the sensitive columns (empty with the keyword or a callable)."""
-    from ._disparate_impact import groups_and_positions
-
-    if callable(remover.sensitive_cols):
-        return []
-    if remover.sensitive_cols is not None and sensitive_features is None:
-        _, positions = groups_and_positions(remover, X, None, method)
-        return positions
-    # The one rule (both ways, or neither) is checked with the groups.
-    return []
-
-
 def fit_on_dask(remover, X, sensitive_features, sample_weight):
     """Fit ``remover`` on Dask input in one pass over the data."""
     import dask
@@ -209,10 +185,8 @@ def fit_on_dask(remover, X, sensitive_features, sample_weight):
             "minimum of 1 is required."
         )
     chunks = row_chunks(X, sensitive_features, sample_weight)
-    positions = _sensitive_positions(remover, X, sensitive_features, "fit")
-    group_blocks = _groups_as_blocks(
-        remover, X, sensitive_features, positions, chunks, "fit"
-    )
+    # Lazy slices of X when the groups are columns of it.
+    raw_groups, positions = remover._groups_of(X, sensitive_features, "fit")
     validate_data(remover, X, skip_check_array=True, reset=True)
     repaired = _select_columns(X, remover.columns, positions)
     if sum(chunks) == 0:
@@ -220,12 +194,12 @@ def fit_on_dask(remover, X, sensitive_features, sample_weight):
     size = summary_size(remover.sketch_rank_error, len(chunks))
     blocks = zip(
         as_row_blocks(X, "X", chunks, max_ndim=2),
-        group_blocks,
+        as_row_blocks(raw_groups, "sensitive_features", chunks, max_ndim=2),
         as_row_blocks(sample_weight, "sample_weight", chunks, max_ndim=1),
         strict=True,
     )
     parts = [
-        dask.delayed(_block_summary)(remover, Xb, gb, wb, repaired, size)
+        dask.delayed(_block_summary)(Xb, gb, wb, repaired, size)
         for Xb, gb, wb in blocks
     ]
     (summary,) = dask.compute(tree_reduce(parts, partial(_merge_summaries, size=size)))
@@ -259,8 +233,6 @@ def _repair_block(remover, X, groups, start):
     """The in-memory transform of one block of rows starting at row ``start``."""
     from ._disparate_impact import assemble_output
 
-    if groups is None:
-        groups, _ = remover._groups_of(X, None, "transform")
     repaired = remover._repair_rows(X, groups, start)
     return assemble_output(remover, X, remover.repaired_columns_, repaired)
 
@@ -276,10 +248,7 @@ def transform_on_dask(remover, X, sensitive_features):
 
     X = _check_dask_X(X, "transform")
     chunks = row_chunks(X, sensitive_features)
-    positions = _sensitive_positions(remover, X, sensitive_features, "transform")
-    group_blocks = _groups_as_blocks(
-        remover, X, sensitive_features, positions, chunks, "transform"
-    )
+    raw_groups, _ = remover._groups_of(X, sensitive_features, "transform")
     validate_data(remover, X, skip_check_array=True, reset=False)
     starts = np.concatenate([[0], np.cumsum(chunks)[:-1]]).tolist()
     # One copy of the fitted state in the graph, shared by the blocks; a
@@ -295,7 +264,7 @@ def transform_on_dask(remover, X, sensitive_features):
             chunks,
             starts,
             as_row_blocks(X, "X", chunks, max_ndim=2),
-            group_blocks,
+            as_row_blocks(raw_groups, "sensitive_features", chunks, max_ndim=2),
             strict=True,
         )
     ]
