@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from skfair.preprocessing import DisparateImpactRemover, _dask_repair
+from skfair.utils._dask import DaskInputWarning
 
 dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
@@ -135,6 +136,17 @@ def test_groups_from_a_callable_are_read_from_the_dask_X():
     )
     _assert_same_state(fitted, expected)
     _assert_close(fitted.transform(_chunked(X)).compute(), expected.transform(X))
+
+
+def test_a_dataframe_output_warns_that_it_gathers_the_data():
+    pd = pytest.importorskip("pandas")
+    X, _ = _data(n=200)
+    remover = DisparateImpactRemover(sensitive_cols=0).fit(_chunked(X))
+    remover.set_output(transform="pandas")
+    with pytest.warns(DaskInputWarning, match="gathers the whole data"):
+        out = remover.transform(_chunked(X))
+    assert isinstance(out, pd.DataFrame)
+    np.testing.assert_array_equal(out.to_numpy(), remover.transform(X).to_numpy())
 
 
 def test_one_group_is_repaired_as_in_memory():

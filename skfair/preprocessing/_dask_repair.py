@@ -23,6 +23,7 @@ equals the in-memory transform.
 
 import copy
 import math
+import warnings
 from functools import partial
 
 import numpy as np
@@ -30,6 +31,7 @@ from sklearn.utils.validation import validate_data
 
 from ..utils import check_sample_weight_1d, encode_groups
 from ..utils._dask import (
+    DaskInputWarning,
     as_dask_array,
     as_row_blocks,
     is_dask_collection,
@@ -39,6 +41,7 @@ from ..utils._dask import (
     tree_reduce,
 )
 from ..utils._sensitive import check_X_given, format_label, python_label
+from ..utils._sklearn_compat import _get_output_config
 
 __all__ = ["fit_on_dask", "transform_on_dask"]
 
@@ -250,6 +253,16 @@ def transform_on_dask(remover, X, sensitive_features):
     chunks = row_chunks(X, sensitive_features)
     raw_groups, _ = remover._groups_of(X, sensitive_features, "transform")
     validate_data(remover, X, skip_check_array=True, reset=False)
+    container = _get_output_config("transform", remover)["dense"]
+    if container != "default":
+        warnings.warn(
+            f"DisparateImpactRemover is set to output {container} DataFrames "
+            "(set_output), so the lazy dask result of transform is converted, "
+            "which gathers the whole data into one process; "
+            'set_output(transform="default") keeps a dask array.',
+            DaskInputWarning,
+            stacklevel=3,
+        )
     starts = np.concatenate([[0], np.cumsum(chunks)[:-1]]).tolist()
     # One copy of the fitted state in the graph, shared by the blocks; a
     # later refit of ``remover`` does not change this lazy result.

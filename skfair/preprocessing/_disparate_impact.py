@@ -491,7 +491,8 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     entry per distinct (group, value) pair of each repaired column.
     ``transform`` returns a lazy dask array chunked like ``X``'s rows, equal
     to the in-memory transform; errors that only the rows show (NaN, a group
-    not seen in fit) raise when it is computed. With ``sketch_rank_error=eps``
+    not seen in fit) raise when it is computed (``set_output`` to a
+    DataFrame container gathers it, with a ``DaskInputWarning``). With ``sketch_rank_error=eps``
     a table with more values is compressed by moving each run of values of
     weight below ``1 / m`` of the group's to the run's last value; the
     compressed CDF ``F'`` then satisfies ``F - eps <= F' <= F``, so a row's
