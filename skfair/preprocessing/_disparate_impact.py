@@ -492,10 +492,13 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     ``transform`` returns a lazy dask array chunked like ``X``'s rows, equal
     to the in-memory transform; errors that only the rows show (NaN, a group
     not seen in fit) raise when it is computed (``set_output`` to a
-    DataFrame container gathers it, with a ``DaskInputWarning``). With ``sketch_rank_error=eps``
-    a table with more values is compressed by moving each run of values of
-    weight below ``1 / m`` of the group's to the run's last value; the
-    compressed CDF ``F'`` then satisfies ``F - eps <= F' <= F``, so a row's
+    DataFrame container gathers it, with a ``DaskInputWarning``).
+
+    With ``sketch_rank_error=eps``, a table of more than
+    ``m = ceil((1 + ceil(log2(n_blocks))) / eps)`` values is compressed, at
+    each step of the merge, by moving each run of values holding less than
+    ``1 / m`` of the group's weight to the run's last value. The compressed
+    CDF ``F'`` then satisfies ``F - eps < F' <= F``, so a row's
     level ``u'`` lies in ``[u - eps, u]``, where ``u`` is the exact path's
     level, each group's quantile ``F'_g^-1(u')`` in
     ``[F_g^-1(u'), F_g^-1(u' + eps)]``, and the target, their median, in
