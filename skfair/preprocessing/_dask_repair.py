@@ -42,6 +42,7 @@ from ..utils._dask import (
 )
 from ..utils._sensitive import check_X_given, format_label, python_label
 from ..utils._sklearn_compat import _get_output_config
+from ._repair_columns import _numeric_column, _rows_by_group, _select_columns
 
 __all__ = ["fit_on_dask", "transform_on_dask"]
 
@@ -116,8 +117,6 @@ def _block_summary(X, groups, sample_weight, columns, size):
 
     Invalid data raise here, with the in-memory messages.
     """
-    from ._disparate_impact import _numeric_column, _rows_by_group
-
     if X.shape[0] == 0:
         return None
     encoding = encode_groups(groups)
@@ -179,8 +178,6 @@ def fit_on_dask(remover, X, sensitive_features, sample_weight):
     """Fit ``remover`` on Dask input in one pass over the data."""
     import dask
 
-    from ._disparate_impact import _select_columns
-
     X = _check_dask_X(X, "fit")
     if X.shape[1] == 0:
         raise ValueError(
@@ -234,10 +231,7 @@ def _cdf(weights):
 
 def _repair_block(remover, X, groups, start):
     """The in-memory transform of one block of rows starting at row ``start``."""
-    from ._disparate_impact import assemble_output
-
-    repaired = remover._repair_rows(X, groups, start)
-    return assemble_output(remover, X, remover.repaired_columns_, repaired)
+    return remover._assemble(X, remover._repair_rows(X, groups, start))
 
 
 def transform_on_dask(remover, X, sensitive_features):
