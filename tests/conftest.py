@@ -27,3 +27,20 @@ def dask_block_lengths(monkeypatch):
 
     monkeypatch.setattr(_dask, "_block_counts", recording)
     return seen
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A 2-worker in-process dask cluster, started once for the module.
+
+    In-process workers (threads) start in a fraction of a second and need no
+    ``if __name__ == "__main__"`` guard; they still run the graph through the
+    distributed scheduler, two tasks at a time. Request it by name, or for a
+    whole module with ``pytestmark = pytest.mark.usefixtures("dask_client")``.
+    """
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+    ) as cluster:
+        with distributed.Client(cluster) as client:
+            yield client

@@ -164,22 +164,6 @@ def serial_search(request, adult):
     return request.param, search, caught
 
 
-@pytest.fixture(scope="module")
-def dask_client():
-    """A 2-worker in-process dask cluster, started once for the module.
-
-    In-process workers (threads) start in a fraction of a second and need no
-    ``if __name__ == "__main__"`` guard; they still run the candidates
-    concurrently through joblib's dask backend.
-    """
-    distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-    ) as cluster:
-        with distributed.Client(cluster) as client:
-            yield client
-
-
 def test_serial_search_has_finite_scores_and_no_warning(serial_search):
     name, search, caught = serial_search
     assert [str(w.message) for w in caught] == [], name

@@ -17,24 +17,20 @@ from ..utils import (
     resolve_sensitive_features,
     split_sensitive_columns,
 )
-from ..utils._dataframe import (
-    column_as_float,
-    column_names,
-    convert_frame,
-    get_column,
-    is_dataframe,
-    is_numeric_column,
-    is_object_column,
-    replace_columns,
-    to_numpy,
-)
-from ..utils._sensitive import check_X_given, column_positions, format_label
-from ..utils._sklearn_compat import Interval, _fit_context, _get_output_config
+from ..utils._dask import any_dask
+from ..utils._dataframe import is_dataframe
+from ..utils._sensitive import check_X_given, format_label
+from ..utils._sklearn_compat import Interval, _fit_context
 from ..utils._validation import keep_state_on_error
+from ._repair_columns import (
+    _DIR,
+    _numeric_column,
+    _rows_by_group,
+    _select_columns,
+    assemble_output,
+)
 
 __all__ = ["DisparateImpactRemover"]
-
-_DIR = "DisparateImpactRemover"
 
 
 def _as_2d_input(X, method, owner=_DIR):
@@ -63,103 +59,6 @@ def _as_2d_input(X, method, owner=_DIR):
     if X.dtype.kind == "c":
         raise ValueError("Complex data not supported.")
     return X
-
-
-def _column_label(X, position):
-    names = column_names(X)
-    if names is not None:
-        return repr(names[position])
-    return f"at position {position}"
-
-
-def _is_numeric_column(X, position):
-    """Whether a column holds real numbers (booleans and categories do not count).
-
-    A column of object dtype counts when its values are all real numbers, in
-    a DataFrame as in an ndarray: the same data must be repaired the same way
-    whatever the container.
-    """
-    if is_dataframe(X):
-        if not is_object_column(X, position):
-            return is_numeric_column(X, position)
-        column = np.asarray(get_column(X, position), dtype=object)
-    elif X.dtype.kind in "iuf":
-        return True
-    elif X.dtype.kind == "O":
-        column = X[:, position]
-    else:
-        return False
-    # Let numpy infer the type of the column's Python objects.
-    return np.asarray(column.tolist()).dtype.kind in "iuf"
-
-
-def _numeric_column(X, position, owner=_DIR):
-    """One column as float64, with a ValueError naming it if it cannot be repaired."""
-    label = _column_label(X, position)
-    if not _is_numeric_column(X, position):
-        raise ValueError(
-            f"Column {label} is not numeric; {owner} repairs numeric columns "
-            "only (encode categories first"
-            + (", or leave the column out of `columns`)." if owner == _DIR else ").")
-        )
-    if is_dataframe(X):
-        values = column_as_float(X, position)
-    else:
-        values = np.asarray(X[:, position], dtype=np.float64)
-    if not np.isfinite(values).all():
-        raise ValueError(
-            f"Column {label} holds NaN or infinite values; {owner} "
-            "cannot repair missing values (impute them first)."
-        )
-    return values
-
-
-def _as_list(columns):
-    if isinstance(columns, (list, tuple, np.ndarray)) or hasattr(columns, "tolist"):
-        return list(columns)
-    return [columns]
-
-
-def _select_columns(X, columns, sensitive_positions):
-    """Positions of the columns to repair, validated."""
-    sensitive = set(sensitive_positions)
-    if columns is None:
-        selected = [
-            j
-            for j in range(X.shape[1])
-            if j not in sensitive and _is_numeric_column(X, j)
-        ]
-        if not selected:
-            raise ValueError(
-                "X has no numeric column to repair besides the sensitive ones."
-            )
-        return np.asarray(selected, dtype=np.intp)
-    entries = _as_list(columns)
-    if not entries:
-        raise ValueError("columns is empty; name at least one column to repair.")
-    selected = column_positions(X, entries, param="columns")
-    for j in selected:
-        if j in sensitive:
-            raise ValueError(
-                f"columns names column {_column_label(X, j)}, which is a "
-                "sensitive column; sensitive columns pass through unrepaired."
-            )
-        if not _is_numeric_column(X, j):
-            raise ValueError(
-                f"columns names column {_column_label(X, j)}, which is not "
-                "numeric; DisparateImpactRemover repairs numeric columns only."
-            )
-    return np.asarray(selected, dtype=np.intp)
-
-
-def _rows_by_group(codes, n_groups):
-    """Row indices of each group."""
-    if n_groups <= 32:
-        # One vectorised pass per group beats a sort for a few groups.
-        return [np.flatnonzero(codes == g) for g in range(n_groups)]
-    order = np.argsort(codes, kind="stable")
-    counts = np.bincount(codes, minlength=n_groups)
-    return np.split(order, np.cumsum(counts)[:-1])
 
 
 def _empirical_cdf(x, weight):
@@ -350,28 +249,6 @@ def groups_and_positions(transformer, X, sensitive_features, method):
     return groups, []
 
 
-def assemble_output(transformer, X, positions, repaired):
-    """``X`` with the columns at ``positions`` replaced, never modifying ``X``.
-
-    ``repaired[:, i]`` replaces column ``positions[i]``. A DataFrame keeps its
-    other columns (and their dtypes) under ``transformer``'s ``set_output``.
-    """
-    if is_dataframe(X):
-        out = replace_columns(X, positions, repaired)
-        container = _get_output_config("transform", transformer)["dense"]
-        if container == "default":
-            return to_numpy(out)
-        # A DataFrame of the configured library, which set_output then
-        # only renames: the passed-through columns keep their dtypes.
-        return convert_frame(out, container)
-    if X.dtype.kind in "iufb":
-        out = X.astype(np.float64, copy=True)
-    else:
-        out = X.copy()
-    out[:, positions] = repaired
-    return out
-
-
 class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     """Repair numeric features so that their distribution is the same in every group.
 
@@ -406,6 +283,14 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         Seeds the spreading of tied values (see Notes). ``fit`` draws one
         seed from it; every ``transform`` of the fitted remover uses that
         seed, so transforming the same rows twice gives the same output.
+    sketch_rank_error : float in (0, 1) or None, default=None
+        On Dask input only (in memory the fit is always exact): None keeps
+        every distinct value of each group and repaired column, as in memory;
+        a float ``eps`` bounds the summary kept per group and column to about
+        ``(1 + ceil(log2(n_blocks))) / eps`` values, at the cost of a rank
+        error of at most ``eps``: each repaired target is the exact median
+        distribution's quantile at a level within ``eps`` of the exact
+        level (see Notes).
 
     Attributes
     ----------
@@ -473,6 +358,29 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
 
     With ``sample_weight``, the empirical distributions are weighted.
 
+    **Dask.** With a 2-D Dask array ``X`` (groups from ``sensitive_cols``
+    positions, or a ``sensitive_features`` array with the same rows),
+    ``fit`` tabulates each block of rows on the cluster (per group and
+    column, the distinct values with their summed weights) and merges the
+    tables by group in a tree: the fitted state equals the in-memory one
+    (sums differ only in floating-point order), and the driver holds one
+    entry per distinct (group, value) pair of each repaired column.
+    ``transform`` returns a lazy dask array chunked like ``X``'s rows, equal
+    to the in-memory transform; errors that only the rows show (NaN, a group
+    not seen in fit) raise when it is computed (``set_output`` to a
+    DataFrame container gathers it, with a ``DaskInputWarning``).
+
+    With ``sketch_rank_error=eps``, a table of more than
+    ``m = ceil((1 + ceil(log2(n_blocks))) / eps)`` values is compressed, at
+    each step of the merge, by moving each run of values holding less than
+    ``1 / m`` of the group's weight to the run's last value. The compressed
+    CDF ``F'`` then satisfies ``F - eps < F' <= F``, so a row's
+    level ``u'`` lies in ``[u - eps, u]``, where ``u`` is the exact path's
+    level, each group's quantile ``F'_g^-1(u')`` in
+    ``[F_g^-1(u'), F_g^-1(u' + eps)]``, and the target, their median, in
+    ``[F_median^-1(u - eps), F_median^-1(u + eps)]``. See the user guide's
+    "Scaling out with Dask".
+
     References
     ----------
     M. Feldman, S. A. Friedler, J. Moeller, C. Scheidegger and
@@ -504,15 +412,23 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         "sensitive_cols": [None, Hashable, "array-like", callable],
         "columns": [None, Hashable, "array-like"],
         "random_state": ["random_state"],
+        "sketch_rank_error": [None, Interval(Real, 0, 1, closed="neither")],
     }
 
     def __init__(
-        self, *, repair_level=1.0, sensitive_cols=None, columns=None, random_state=None
+        self,
+        *,
+        repair_level=1.0,
+        sensitive_cols=None,
+        columns=None,
+        random_state=None,
+        sketch_rank_error=None,
     ):
         self.repair_level = repair_level
         self.sensitive_cols = sensitive_cols
         self.columns = columns
         self.random_state = random_state
+        self.sketch_rank_error = sketch_rank_error
 
     def _groups_of(self, X, sensitive_features, method):
         return groups_and_positions(self, X, sensitive_features, method)
@@ -540,6 +456,10 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         self : object
             The fitted remover.
         """
+        if any_dask(X, sensitive_features, sample_weight):
+            from ._dask_repair import fit_on_dask
+
+            return fit_on_dask(self, X, sensitive_features, sample_weight)
         X = _as_2d_input(X, "fit")
         if X.shape[1] == 0:
             raise ValueError(
@@ -560,31 +480,42 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
                         "sample_weight; its distribution is undefined."
                     )
 
-        self.group_values_, self.group_cdf_ = [], []
-        self.median_levels_, self.median_values_ = [], []
+        values, cdfs = [], []
         for position in repaired:
             x = _numeric_column(X, position)
-            values, cdfs = [], []
-            for rows in rows_by_group:
-                weight = None if sample_weight is None else sample_weight[rows]
-                v, c = _empirical_cdf(x[rows], weight)
-                values.append(v)
-                cdfs.append(c)
-            levels, median = _median_quantile_function(values, cdfs)
-            self.group_values_.append(values)
-            self.group_cdf_.append(cdfs)
+            column = [
+                _empirical_cdf(
+                    x[rows], None if sample_weight is None else sample_weight[rows]
+                )
+                for rows in rows_by_group
+            ]
+            values.append([v for v, _ in column])
+            cdfs.append([c for _, c in column])
+        self._set_fitted_state(encoding.groups, repaired, values, cdfs)
+        return self
+
+    def _set_fitted_state(self, groups, repaired, values, cdfs):
+        """Store the groups' distributions and the median quantile functions.
+
+        ``values[i][g]`` and ``cdfs[i][g]``: group ``g``'s distinct values of
+        repaired column ``i`` and its CDF at them (from rows in memory, or
+        from the merged block summaries on Dask input).
+        """
+        self.group_values_, self.group_cdf_ = values, cdfs
+        self.median_levels_, self.median_values_ = [], []
+        for column_values, column_cdfs in zip(values, cdfs, strict=True):
+            levels, median = _median_quantile_function(column_values, column_cdfs)
             self.median_levels_.append(levels)
             self.median_values_.append(median)
-        self.groups_ = encoding.groups
+        self.groups_ = groups
         self.repaired_columns_ = repaired
         self._value_lookups = [
-            [_SortedLookup(v) for v in values] for values in self.group_values_
+            [_SortedLookup(v) for v in column_values] for column_values in values
         ]
         self._level_lookups = [_SortedLookup(L) for L in self.median_levels_]
         self._transform_seed = check_random_state(self.random_state).randint(
             np.iinfo(np.int32).max
         )
-        return self
 
     def transform(self, X, *, sensitive_features=None):
         """Repair the columns of ``X``, each row by its group.
@@ -606,15 +537,29 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             the other columns under ``set_output(transform="pandas")``.
         """
         check_is_fitted(self)
+        if any_dask(X, sensitive_features):
+            from ._dask_repair import transform_on_dask
+
+            return transform_on_dask(self, X, sensitive_features)
         X = _as_2d_input(X, "transform")
         raw_groups, _ = self._groups_of(X, sensitive_features, "transform")
         validate_data(self, X, skip_check_array=True, reset=False)
+        return self._assemble(X, self._repair_rows(X, raw_groups, start=0))
+
+    def _repair_rows(self, X, raw_groups, start):
+        """The repaired columns of the rows of ``X``, an ndarray.
+
+        ``start`` is the position of ``X``'s first row in the data being
+        transformed: row ``r``'s draws are those of row ``start + r`` of one
+        stream, so a block of rows is repaired as within the whole data.
+        """
         codes = encode_known_groups(raw_groups, self.groups_)
         rows_by_group = _rows_by_group(codes, len(self.groups_))
         n_samples, n_repaired = X.shape[0], len(self.repaired_columns_)
-        draws = np.random.default_rng(self._transform_seed).random(
-            (n_samples, n_repaired)
-        )
+        rng = np.random.default_rng(self._transform_seed)
+        # One 64-bit output per float64 draw: skip those of the earlier rows.
+        rng.bit_generator.advance(start * n_repaired)
+        draws = rng.random((n_samples, n_repaired))
         level = float(self.repair_level)
         repaired = np.empty((n_samples, n_repaired))
         lower, upper = np.empty(n_samples), np.empty(n_samples)
@@ -634,7 +579,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
             median_values = self.median_values_[i]
             target = median_values[np.minimum(index, median_values.size - 1)]
             repaired[:, i] = (1.0 - level) * x + level * target
-        return self._assemble(X, repaired)
+        return repaired
 
     def fit_transform(self, X, y=None, *, sensitive_features=None, sample_weight=None):
         """Fit to ``X``, then repair it.
