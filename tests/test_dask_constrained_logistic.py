@@ -13,15 +13,7 @@ dask = pytest.importorskip("dask")
 da = pytest.importorskip("dask.array")
 distributed = pytest.importorskip("distributed")
 
-
-@pytest.fixture(scope="module", autouse=True)
-def dask_client():
-    """One in-process worker (threads): starts fast, still runs the graph."""
-    with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
-    ) as cluster:
-        with distributed.Client(cluster) as client:
-            yield client
+pytestmark = pytest.mark.usefixtures("dask_client")
 
 
 def _data(n=3000, seed=0, n_features=3):
