@@ -822,6 +822,49 @@ def test_decisions_meet_the_bound_on_real_data(load):
             assert 0.02 < np.mean(clf.predict(X)) < 0.98
 
 
+def test_tolerance_zero_keeps_an_informative_model_on_an_adult_split():
+    """A split where tolerance 0 used to end on the constant model.
+
+    Equalized odds asks the fine-grained negatives slice (steps of 1/9,600)
+    and the coarse positives slice (1/1,170) to meet 0 together, up to the
+    rates' granularity. With each slice held to its own step, and the sharp
+    stage free to leave the smooth solution, the last models had nearly no
+    feasible threshold and the correction fell back to the constant model
+    (training accuracy 0.76). Either change avoids it on this split: the
+    coarsest cell's step as the allowance on every slice, or the anchored
+    mean probabilities in the sharp stage (both are in).
+    """
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    from skfair.datasets import load_adult
+
+    train, y_train = load_adult(split="train", return_X_y=True)
+    test, y_test = load_adult(split="test", return_X_y=True)
+    X = pd.concat([train, test], ignore_index=True)
+    y = np.r_[np.asarray(y_train), np.asarray(y_test)]
+    group = np.asarray(X.pop("sex").astype(str))
+    for column in X.columns:
+        if not pd.api.types.is_numeric_dtype(X[column]):
+            X[column] = X[column].astype(str).astype("category")
+    X_fit, _, y_fit, _, g_fit, _ = train_test_split(
+        X,
+        y,
+        group,
+        test_size=len(test) / len(X),
+        random_state=5,
+        stratify=np.char.add(y.astype(str), group),
+    )
+    A = _one_hot_standardised(X_fit)
+    clf = ConstrainedLogisticRegression(tolerance=0.0).fit(
+        A, y_fit, sensitive_features=g_fit
+    )
+    smallest_cell = pd.crosstab(g_fit, y_fit).to_numpy().min()
+    gap = equalized_odds_difference(y_fit, clf.predict(A), sensitive_features=g_fit)
+    assert gap <= 1.5 / smallest_cell
+    assert clf.score(A, y_fit) > 0.82  # the constant model scores 0.76
+
+
 # --------------------------------------------------------------------------
 # Exact pieces, sparse and wide data, scaling, threads
 # --------------------------------------------------------------------------

@@ -245,7 +245,14 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
     decisions' gaps exceed the bound, the bound given to the smooth program
     is lowered by their excess and the run repeated. The first temperature
     whose decisions meet the bound ends the sequence: smoother stand-ins
-    vary less with the sample, so they generalise better. If none does (a
+    vary less with the sample, so they generalise better. The runs at 0.2
+    keep the first run's bound on the mean probabilities (``T = 1``) as
+    well: a sharp stand-in alone can meet the bound on the training rows by
+    moving the few rows nearest the threshold, gaps that return on new data;
+    with the smooth bound kept, the decisions must be fair for the bulk of
+    each group (20 random Adult splits at tolerance 0: held-out
+    equalized-odds gap 0.019 on average, 0.028 without it, at the same
+    accuracy). If no temperature's decisions meet the bound (a
     bound cannot go below 0), the smooth rates at the last temperature are
     shifted, cell by cell, by their distance to the decisions' rates at the
     current model, and the run repeated: the shifted rates equal the
@@ -263,6 +270,13 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
     are capped at 20 iterations and a step tolerance of 1e-4 (they only have
     to carry the model closer to the decisions); a ConvergenceWarning
     concerns the first.
+
+    Dask arrays (``X`` a 2-D dask array; the groups, ``y`` and the weights
+    Dask or in-memory arrays with the same rows) fit on the cluster: every
+    sum over the rows is computed block by block and only the sums reach the
+    process that solves the subproblems, so the fit equals the in-memory one
+    up to the order of the sums; the prediction methods return lazy dask
+    arrays (see :ref:`dask`).
 
     ``gap_of="decision_function"`` (convex). The groups' mean decision-function
     values are linear in the coefficients, so the constraints are linear and
