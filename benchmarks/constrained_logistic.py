@@ -27,9 +27,11 @@ the data the model was fitted on and on held-out data. One run measures:
    ExponentiatedGradient(0.01)'s.
 3. Several seeds: Adult (train and test pooled, 2/3-1/3 splits) and German
    Credit (70/30 splits), each split stratified by group and label, seeds
-   0-4: tolerance 0 and 0.02 (default ``gap_of``) and the unconstrained
-   ``LogisticRegression``; mean and max over the seeds of the training EO
-   gap, the test EO gap and the test accuracy.
+   0-19: tolerance 0 and 0.02 (default ``gap_of``), the unconstrained
+   ``LogisticRegression``, ExponentiatedGradient(0.01) and an exact
+   ThresholdOptimizer (tolerance 0; it sees the group) as the noise floor;
+   mean, median and max over the seeds of the training EO gap, the test EO
+   gap and the test accuracy.
 
 Targets (issue 10): the training EO gap of ``predict`` within the bound for
 every default-``gap_of`` row; tolerance 0 keeps Adult's test EO <= 0.02; the
@@ -65,6 +67,7 @@ except ImportError:  # run from the repository root as a module
 from skfair.datasets import load_adult, load_german_credit
 from skfair.inprocessing import ConstrainedLogisticRegression
 from skfair.metrics import equalized_odds_difference as EOD
+from skfair.postprocessing import ThresholdOptimizer
 
 TOLERANCES = (0.0, 0.005, 0.01, 0.02, 0.05, 0.08)
 # gap_of="decision_function" bounds mean scores: its tolerance is in logits.
@@ -72,7 +75,9 @@ LOGIT_TOLERANCES = (0.0, 0.25, 0.5, 1.0)
 EG_BOUNDS = (0.005, 0.01, 0.02, 0.05)
 EG_REFERENCE = 0.01
 SEED_TOLERANCES = (0.0, 0.02)
-SEEDS = (0, 1, 2, 3, 4)
+# Held-out gaps scatter by about 0.02 from split to split (Adult's smallest
+# test cell has ~590 rows): 20 splits, so that the means say something.
+SEEDS = tuple(range(20))
 QUICK_SEEDS = (0, 1)
 # The documented bound on the training gap of the decisions: tolerance plus
 # this many rate steps (one step = 1 / smallest group-label cell).
@@ -204,6 +209,17 @@ def measure(model, data):
     acc = float(np.mean(pred == data.y_test))
     eo = float(EOD(data.y_test, pred, sensitive_features=data.g_test))
     return train_eo, acc, eo
+
+
+def measure_grouped(model, data):
+    """``measure`` for a model that takes the groups at prediction time."""
+    train = model.predict(data.A, sensitive_features=data.g)
+    pred = model.predict(data.A_test, sensitive_features=data.g_test)
+    return (
+        float(EOD(data.y, train, sensitive_features=data.g)),
+        float(np.mean(pred == data.y_test)),
+        float(EOD(data.y_test, pred, sensitive_features=data.g_test)),
+    )
 
 
 def fit_lr(data):
@@ -340,7 +356,14 @@ def seed_study(make, name, seeds):
     """Per model: its tolerance (None: LogisticRegression) and, for each seed,
     (train EO, test accuracy, test EO, within the bound)."""
     expgrad = f"ExponentiatedGradient(EqualizedOdds({EG_REFERENCE}))"
-    results = {"LogisticRegression() (unconstrained)": (None, []), expgrad: (None, [])}
+    exact_post = (
+        "ThresholdOptimizer(LogisticRegression(), tolerance=0) (sees the group)"
+    )
+    results = {
+        "LogisticRegression() (unconstrained)": (None, []),
+        expgrad: (None, []),
+        exact_post: (None, []),
+    }
     results.update({f"tolerance={t}": (t, []) for t in SEED_TOLERANCES})
     for seed in seeds:
         data = make(seed)
@@ -352,6 +375,13 @@ def seed_study(make, name, seeds):
         # comparison on one split alone says little.
         eg = fit_expgrad(data, EG_REFERENCE)
         results[expgrad][1].append((*evaluate_expgrad(eg, data), None))
+        # An exact post-processor that uses the group at prediction time: its
+        # training gaps are 0 in expectation, so its held-out gaps show the
+        # split-to-split noise floor.
+        post = ThresholdOptimizer(
+            lr, prefit=True, constraints="equalized_odds", tolerance=0.0, random_state=0
+        ).fit(data.A, data.y, sensitive_features=data.g)
+        results[exact_post][1].append((*measure_grouped(post, data), None))
         for tol in SEED_TOLERANCES:
             model, seconds, caught = fit_clr(data, tol, rounds=1)
             train_eo, acc, eo = measure(model, data)
@@ -486,8 +516,9 @@ def comparison_lines(rows, out):
 def seed_table(studies):
     lines = [
         "| data | model | seeds | train EO mean | train EO max | test EO mean "
-        "| test EO max | test accuracy mean | test accuracy max | within bound |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| test EO median | test EO max | test EO <= 0.02 | test accuracy mean "
+        "| test accuracy min | within bound |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, results in studies.items():
         for model, (tol, per_seed) in results.items():
@@ -500,8 +531,9 @@ def seed_table(studies):
             lines.append(
                 f"| {name} | {model} | {len(values)} | {values[:, 0].mean():.4f} | "
                 f"{values[:, 0].max():.4f} | {values[:, 2].mean():.4f} | "
-                f"{values[:, 2].max():.4f} | {values[:, 1].mean():.4f} | "
-                f"{values[:, 1].max():.4f} | {within} |"
+                f"{np.median(values[:, 2]):.4f} | {values[:, 2].max():.4f} | "
+                f"{np.sum(values[:, 2] <= 0.02)}/{len(values)} | "
+                f"{values[:, 1].mean():.4f} | {values[:, 1].min():.4f} | {within} |"
             )
     return lines
 
