@@ -279,6 +279,39 @@ def test_dask_threshold_optimizer_scores_each_block_once(monkeypatch):
     assert sorted(seen) == sorted(_chunked(y, 200).chunks[0])
 
 
+def test_dask_threshold_optimizer_merges_the_summaries_on_the_driver(monkeypatch):
+    """Workers only tabulate their blocks; the one merge runs in this process
+    (a merge on a worker holds both halves and the result, which overflowed
+    1.5 GB workers on 20M continuous scores)."""
+    from skfair.postprocessing import _dask as to_dask
+
+    calls = []
+    merge = to_dask._merge_summaries
+
+    def recording(summaries):
+        calls.append(len(summaries))
+        return merge(summaries)
+
+    monkeypatch.setattr(to_dask, "_merge_summaries", recording)
+    X, y, _ = _scored_data()
+    model = LogisticRegression().fit(X[:, 1:], y)
+    group = X[:, 0].astype(int)
+    fitted = ThresholdOptimizer(model, prefit=True).fit(
+        _chunked(X[:, 1:], 200),
+        _chunked(y, 200),
+        sensitive_features=_chunked(group, 200),
+    )
+    assert calls == [len(_chunked(y, 200).chunks[0])]
+    reference = ThresholdOptimizer(model, prefit=True).fit(
+        X[:, 1:], y, sensitive_features=group
+    )
+    np.testing.assert_allclose(
+        fitted.predict_proba(X[:, 1:], sensitive_features=group),
+        reference.predict_proba(X[:, 1:], sensitive_features=group),
+        atol=1e-12,
+    )
+
+
 def test_dask_threshold_optimizer_needs_a_prefit_binary_model():
     X, y, _ = _scored_data()
     model = LogisticRegression().fit(X[:, 1:], y)

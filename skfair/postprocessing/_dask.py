@@ -4,7 +4,8 @@ A group's ROC points depend on the rows only through, for each distinct score
 of the group, the weight of its positives and of its negatives (the rule
 "positive iff score >= t" cannot split rows with equal scores). That table is
 additive: each block of rows is scored by the prefit estimator and tabulated
-on the cluster, and the tables are merged by group label and score in a tree.
+on the cluster, and the driver merges the blocks' tables by group label and
+score (not a worker: the merged table may outgrow a worker's memory limit).
 The driver then holds one (score, positive weight, negative weight) row per
 distinct score of each group, at most the number of training rows and far
 fewer when the scores repeat (a tree model, rounded probabilities), and fits
@@ -24,7 +25,6 @@ from ..utils._dask import (
     label_array,
     row_chunks,
     sorted_label_order,
-    tree_reduce,
 )
 from ..utils._sensitive import GroupEncoding, format_label, python_label
 from ..utils._validation import _check_labels_present
@@ -76,24 +76,36 @@ def _score_table(scores, positive, weights):
     return distinct, pos, total - pos
 
 
-def _merge_summaries(a, b):
-    """Merge two blocks' summaries by group label, then by score."""
-    if a is None or b is None:
-        return b if a is None else a
-    tables = dict(a[1])
-    for group, (scores, pos, neg) in b[1].items():
-        if group not in tables:
-            tables[group] = (scores, pos, neg)
+def _merge_summaries(summaries):
+    """Merge the blocks' summaries by group label, then by score, at once.
+
+    Each group's tables are concatenated and their distinct scores found by
+    one sort: ``O(d log d)`` for ``d`` (block, distinct score) entries, where
+    pairwise merges in a tree would sort the growing tables at every level.
+    """
+    summaries = [summary for summary in summaries if summary is not None]
+    if not summaries:
+        return None
+    labels = set().union(*(labels for labels, _ in summaries))
+    per_group = {}
+    for _, tables in summaries:
+        for group, table in tables.items():
+            per_group.setdefault(group, []).append(table)
+    merged = {}
+    for group, tables in per_group.items():
+        if len(tables) == 1:
+            merged[group] = tables[0]
             continue
-        old = tables[group]
-        merged = np.concatenate([old[0], scores])
-        distinct, cell = np.unique(merged, return_inverse=True)
-        tables[group] = (
-            distinct,
-            np.bincount(cell, np.concatenate([old[1], pos]), distinct.size),
-            np.bincount(cell, np.concatenate([old[2], neg]), distinct.size),
+        scores, pos, neg = (
+            np.concatenate(parts) for parts in zip(*tables, strict=True)
         )
-    return a[0] | b[0], tables
+        distinct, cell = np.unique(scores, return_inverse=True)
+        merged[group] = (
+            distinct,
+            np.bincount(cell, pos, distinct.size),
+            np.bincount(cell, neg, distinct.size),
+        )
+    return labels, merged
 
 
 def _fit_classes(estimator):
@@ -139,7 +151,11 @@ def fit_on_dask(
         strict=True,
     )
     parts = [dask.delayed(_block_summary)(optimizer, *block) for block in blocks]
-    (summary,) = dask.compute(tree_reduce(parts, _merge_summaries))
+    # The blocks' summaries are merged where the merged one is needed, on the
+    # driver: a merge on a worker would hold both halves and the result (at
+    # the root, three times the driver's final summary) within one worker's
+    # memory limit; 20 million continuous scores overflowed 1.5 GB workers.
+    summary = _merge_summaries(dask.compute(*parts))
     if summary is None:
         raise ValueError("y is empty; ThresholdOptimizer needs training rows.")
     labels, tables = summary
