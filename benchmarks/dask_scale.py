@@ -46,7 +46,13 @@ from sklearn.linear_model import LogisticRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _dask_scale_worker import RoundedScores, block_sums, rss, worker_memory_limit  # noqa: E402
+from _dask_scale_worker import (  # noqa: E402
+    RoundedScores,
+    block_sums,
+    rss,
+    set_allowed_failures,
+    worker_memory_limit,
+)
 from _report import machine_line, write_section  # noqa: E402
 
 from skfair.inprocessing import ConstrainedLogisticRegression  # noqa: E402
@@ -59,6 +65,9 @@ N_GROUPS = 3
 TOLERANCE = 0.01
 MEMORY_LIMIT = "1.5GB"
 N_WORKERS = 2
+THRESHOLD_PARAMS = dict(
+    prefit=True, constraints="equalized_odds", tolerance=TOLERANCE, random_state=0
+)
 # Lines of the worker, nanny and scheduler logs that tell of memory trouble.
 # (Not the bare word "memory": every worker's start-up banner names its limit.)
 _LOG_ALERTS = (
@@ -297,14 +306,13 @@ def fit_constrained_logistic(client, X, y, group, *, memory_slice, figures, chun
         return {"available": False, "reason": reason}
 
     X1, y1, group1 = memory_slice
-    params = dict(tolerance=TOLERANCE)
     model, t_fit = _timed(
-        lambda: ConstrainedLogisticRegression(**params).fit(
+        lambda: ConstrainedLogisticRegression(tolerance=TOLERANCE).fit(
             X, y, sensitive_features=group
         )
     )
     ref, t_fit_memory = _timed(
-        lambda: ConstrainedLogisticRegression(**params).fit(
+        lambda: ConstrainedLogisticRegression(tolerance=TOLERANCE).fit(
             X1, y1, sensitive_features=group1
         )
     )
@@ -332,7 +340,7 @@ def fit_constrained_logistic(client, X, y, group, *, memory_slice, figures, chun
     )
     print(
         f"  decisions' equalized-odds gap: {gap:.4f} on Dask, {gap1:.4f} in "
-        "memory (1M slice)",
+        "memory (the slice)",
         flush=True,
     )
     return {"available": True, "gap": gap, "gap_memory": gap1}
@@ -399,27 +407,23 @@ def run(client, args, memory):
     print(f"  weights sum to n_rows up to {out['weight_sum_error']:.1e} (relative)")
 
     memory.stage("threshold_fit")
-    params = dict(
-        prefit=True,
-        constraints="equalized_odds",
-        tolerance=TOLERANCE,
-        random_state=0,
-    )
     driver_before = rss()
     optimizer, t_fit = _timed(
-        lambda: ThresholdOptimizer(scorer, **params).fit(X, y, sensitive_features=group)
+        lambda: ThresholdOptimizer(scorer, **THRESHOLD_PARAMS).fit(
+            X, y, sensitive_features=group
+        )
     )
     out["driver_fit_peak"] = _max_rss()
     out["driver_before_fit"] = driver_before
     reference, t_fit_memory = _timed(
-        lambda: ThresholdOptimizer(scorer, **params).fit(
+        lambda: ThresholdOptimizer(scorer, **THRESHOLD_PARAMS).fit(
             X1, y1, sensitive_features=group1
         )
     )
     figures.add("ThresholdOptimizer fit (one pass)", t_fit, t_fit_memory)
     if not args.exact_scores:
         # What rounding the scores costs, in memory on the slice.
-        exact = ThresholdOptimizer(model, **params).fit(
+        exact = ThresholdOptimizer(model, **THRESHOLD_PARAMS).fit(
             X1, y1, sensitive_features=group1
         )
         out["accuracy_rounded"] = _expected_accuracy(reference, X1, y1, group1)
@@ -470,7 +474,45 @@ def run(client, args, memory):
     )
     memory.stage("end")
     out["figures"] = figures
+    out["inputs"] = (X, y, group, model)
     return out
+
+
+def try_exact_scores(client, out, memory):
+    """ThresholdOptimizer on the unrounded probabilities, on the Dask arrays.
+
+    Each group's summary then holds one row per row of data. The attempt runs
+    last, since a worker that outgrows its memory limit is restarted by its
+    nanny; the scheduler gives up on a task after two workers died running
+    it (instead of four by default). Returns the outcome, the time and the
+    memory log lines it caused.
+    """
+    from distributed import KilledWorker
+
+    X, y, group, model = out["inputs"]
+    memory.stage("exact_scores")
+    alerts_before = set(_log_alerts(client))
+    previous = client.run_on_scheduler(set_allowed_failures, 1)
+    start = time.perf_counter()
+    try:
+        ThresholdOptimizer(model, **THRESHOLD_PARAMS).fit(
+            X, y, sensitive_features=group
+        )
+        outcome = "fitted"
+    except KilledWorker as exc:
+        outcome = f"failed: KilledWorker ({str(exc).split('.')[0]})"
+    finally:
+        seconds = time.perf_counter() - start
+        client.run_on_scheduler(set_allowed_failures, previous)
+        memory.stage("end")
+    client.wait_for_workers(N_WORKERS, timeout=120)
+    alerts = [a for a in _log_alerts(client) if a not in alerts_before]
+    print(
+        f"ThresholdOptimizer on the exact (unrounded) scores: {outcome}, after "
+        f"{seconds:.1f} s; {len(alerts)} memory log line(s)",
+        flush=True,
+    )
+    return {"outcome": outcome, "seconds": seconds, "alerts": alerts}
 
 
 def _scores_text(args, out):
@@ -479,17 +521,45 @@ def _scores_text(args, out):
             "ThresholdOptimizer's prefit model: the LogisticRegression, exact "
             "(unrounded) probabilities."
         )
-    return (
+    text = (
         "ThresholdOptimizer's prefit model: the LogisticRegression with its "
         f"probabilities rounded to {args.decimals} decimals (`RoundedScores` "
         "in the script), on both sides. skfair's Dask route summarises each "
-        "group by the weight of positives and negatives at each distinct "
-        "score; with the unrounded probabilities (20M distinct scores) the "
-        "merged summary outgrows a 1.5 GB worker (run with `--exact-scores`). "
-        "Rounding costs little: on the in-memory slice the expected training "
-        f"accuracy is {out['accuracy_rounded']:.6f} with rounded scores vs "
+        "group exactly by the weight of positives and negatives at each "
+        "distinct score, so the summary is as long as the number of distinct "
+        "scores: all the rows, with unrounded probabilities. Rounding costs "
+        "little: on the in-memory slice the expected training accuracy is "
+        f"{out['accuracy_rounded']:.6f} with rounded scores vs "
         f"{out['accuracy_exact']:.6f} with exact ones."
     )
+    exact = out.get("exact")
+    if exact is None:
+        return text + " (The unrounded scores were not tried in this run.)"
+    alerts = exact["alerts"]
+    # The line that tells why, if there is one.
+    worst = [a for a in alerts if "exceeded" in a] or alerts
+    example = (
+        ""
+        if not worst
+        else "; e.g. `" + _log_message(worst[0]).replace("`", "'")[:160] + "`"
+    )
+    if exact["outcome"] == "fitted":
+        how = f"fitted in {exact['seconds']:.0f} s"
+    else:
+        how = (
+            f"**{exact['outcome']}** after {exact['seconds']:.0f} s (the "
+            "scheduler gives up on a task after two workers died running it)"
+        )
+    return text + (
+        " With the unrounded probabilities (`--try-exact-scores`, the last "
+        f"step of this run) the Dask fit {how}; {len(alerts)} memory log "
+        f"line(s) during it{example}."
+    )
+
+
+def _log_message(line):
+    """A log line without its source and time stamp."""
+    return line.split(" - ")[-1]
 
 
 def _markdown(args, out, memory, alerts, restarted, wall, command):
@@ -500,7 +570,8 @@ def _markdown(args, out, memory, alerts, restarted, wall, command):
         ("reweighing", "reweighing"),
         ("threshold_fit", "ThresholdOptimizer fit"),
         ("threshold_predict", "ThresholdOptimizer predict + gap"),
-        ("constrained_logistic", "ConstrainedLogisticRegression"),
+        ("constrained_logistic", "ConstrainedLogisticRegression (probe)"),
+        ("exact_scores", "ThresholdOptimizer fit on unrounded scores"),
     ]
     peak_text = "; ".join(
         f"{label} {_gb(peaks[key]):.2f} GB" for key, label in stages if key in peaks
@@ -566,7 +637,8 @@ def _markdown(args, out, memory, alerts, restarted, wall, command):
             f"{_gb(out['driver_before_fit']):.2f} GB before the "
             "ThresholdOptimizer fit (the 1M slice, the model), peak "
             f"{_gb(out['driver_fit_peak']):.2f} GB after it (the merged "
-            "score summary comes to the driver). Workers restarted: "
+            "score summary comes to the driver). During the steps in the "
+            "table: workers restarted: "
             f"{'yes' if restarted else 'no'}; log lines about memory "
             f"(pause, spill, restart, limit): {alert_text}.",
             "",
@@ -597,6 +669,12 @@ def main(argv=None):
         "rows its merged summary outgrows a 1.5 GB worker)",
     )
     parser.add_argument(
+        "--try-exact-scores",
+        action="store_true",
+        help="at the end, try ThresholdOptimizer on the unrounded probabilities "
+        "too (on 20M rows a worker outgrows its limit and is restarted)",
+    )
+    parser.add_argument(
         "--no-write", action="store_true", help="do not write RESULTS.md"
     )
     args = parser.parse_args(argv)
@@ -617,16 +695,18 @@ def main(argv=None):
         workers_before = set(client.scheduler_info()["workers"])
         with WorkerMemory(client) as memory:
             out = run(client, args, memory)
-        workers_after = set(client.scheduler_info()["workers"])
-        restarted = workers_before != workers_after
-        alerts = _log_alerts(client)
+            restarted = workers_before != set(client.scheduler_info()["workers"])
+            alerts = _log_alerts(client)
+            if args.try_exact_scores:
+                out["exact"] = try_exact_scores(client, out, memory)
     wall = time.perf_counter() - start
     print(
         "Worker memory peaks (GB, largest single worker): "
         + ", ".join(f"{k} {_gb(v):.2f}" for k, v in memory.peaks.items())
     )
-    print(f"Workers restarted: {'yes' if restarted else 'no'}")
-    print(f"Memory-related log lines: {len(alerts)}")
+    before = " (before any exact-scores attempt)" if args.try_exact_scores else ""
+    print(f"Workers restarted{before}: {'yes' if restarted else 'no'}")
+    print(f"Memory-related log lines{before}: {len(alerts)}")
     for line in alerts:
         print("  " + line)
     print(f"Driver peak RSS: {_gb(_max_rss()):.2f} GB; wall time {wall:.0f} s")
