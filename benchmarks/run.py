@@ -115,6 +115,14 @@ BENCHMARKS = [
         quick_argv=["--quick"],
     ),
     Benchmark(
+        "dask_scale",
+        "dask_scale.py",
+        "reweighing and ThresholdOptimizer on 20M lazily generated rows on a "
+        "LocalCluster of 2 x 1.5 GB workers, per row vs in memory",
+        argv=["--try-exact-scores"],
+        quick_argv=["--rows", "1000000"],
+    ),
+    Benchmark(
         "features",
         "features.py",
         "feature table vs fairlearn, AIF360, scikit-lego (every cell run)",
