@@ -332,30 +332,3 @@ def test_dask_threshold_optimizer_needs_a_prefit_binary_model():
         ThresholdOptimizer(model, prefit=True, sensitive_cols=0).fit(
             dX, _chunked(y_no_pos)
         )
-
-
-def test_arrays_computed_before_keep_their_keys(caplog):
-    """Computing the user's arrays first must not clash with the estimators'
-    tasks (the scheduler warned "Detected different `run_spec`" for every
-    block when the blocks came from an optimised copy of the graph)."""
-    import logging
-    import warnings
-
-    from skfair.inprocessing import ConstrainedLogisticRegression
-
-    rs = da.random.RandomState(0)
-    group = rs.randint(0, 3, size=1000, chunks=500).astype(np.int8)
-    X = rs.normal(size=(1000, 2), chunks=(500, 2)) + group[:, None]
-    y = (X[:, 0] > 0).astype(np.int8)
-    da.compute(X.sum(axis=0), y.sum(), group.sum())
-    with (
-        warnings.catch_warnings(record=True) as caught,
-        caplog.at_level(logging.WARNING),
-    ):
-        warnings.simplefilter("always")
-        reweighing_weights(y, sensitive_features=group).compute()
-        ConstrainedLogisticRegression(tolerance=0.1).fit(X, y, sensitive_features=group)
-    messages = [str(w.message) for w in caught] + [
-        r.getMessage() for r in caplog.records
-    ]
-    assert not [m for m in messages if "run_spec" in m]
