@@ -226,9 +226,7 @@ def dask_training_problem(estimator, X, y, sample_weight, sensitive_features):
     validate_data(estimator, X, skip_check_array=True, reset=True)
     X_model = X_model.rechunk({1: -1})
     chunks = X_model.chunks[0]
-    # optimize_graph=False: the keys stay those of the user's graph, so
-    # computing the same arrays elsewhere does not clash with these tasks.
-    X_blocks = list(X_model.to_delayed(optimize_graph=False).ravel())
+    X_blocks = list(X_model.to_delayed().ravel())
     y_blocks = as_row_blocks(y, "y", chunks, max_ndim=1)
     group_blocks = as_row_blocks(groups, "sensitive_features", chunks, max_ndim=2)
     weight_blocks = as_row_blocks(sample_weight, "sample_weight", chunks, max_ndim=1)

@@ -106,7 +106,7 @@ def dask_group_counts(
         if arr is None:
             return [None] * len(chunks)
         arr = arr.rechunk((chunks,) + arr.shape[1:])
-        return list(arr.to_delayed(optimize_graph=False).ravel())
+        return list(arr.to_delayed().ravel())
 
     parts = [
         delayed(_block_counts)(t, p, s, w, pos_label)

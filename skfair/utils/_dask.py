@@ -65,7 +65,7 @@ def as_row_blocks(obj, name, chunks, *, max_ndim):
             "they must match."
         )
     arr = arr.rechunk((chunks,) + arr.shape[1:])
-    return list(arr.to_delayed(optimize_graph=False).ravel())
+    return list(arr.to_delayed().ravel())
 
 
 def as_dask_array(obj, name):
