@@ -50,7 +50,6 @@ from _dask_scale_worker import (  # noqa: E402
     RoundedScores,
     block_sums,
     rss,
-    set_allowed_failures,
     worker_memory_limit,
 )
 from _report import machine_line, write_section  # noqa: E402
@@ -378,7 +377,7 @@ def run(client, args, memory):
     X1, y1, group1 = da.compute(X[:n_slice], y[:n_slice], group[:n_slice])
     n_sample = min(args.sample, n_slice)
     model = LogisticRegression().fit(X1[:n_sample], y1[:n_sample])
-    scorer = model if args.exact_scores else RoundedScores(model, args.decimals)
+    scorer = model if args.decimals is None else RoundedScores(model, args.decimals)
 
     memory.stage("generate")
     _, t_gen = _timed(lambda: _generate_only(X, y, group))
@@ -421,7 +420,7 @@ def run(client, args, memory):
         )
     )
     figures.add("ThresholdOptimizer fit (one pass)", t_fit, t_fit_memory)
-    if not args.exact_scores:
+    if args.decimals is not None:
         # What rounding the scores costs, in memory on the slice.
         exact = ThresholdOptimizer(model, **THRESHOLD_PARAMS).fit(
             X1, y1, sensitive_features=group1
@@ -478,82 +477,22 @@ def run(client, args, memory):
     return out
 
 
-def try_exact_scores(client, out, memory):
-    """ThresholdOptimizer on the unrounded probabilities, on the Dask arrays.
-
-    Each group's summary then holds one row per row of data. The attempt runs
-    last, since a worker that outgrows its memory limit is restarted by its
-    nanny; the scheduler gives up on a task after two workers died running
-    it (instead of four by default). Returns the outcome, the time and the
-    memory log lines it caused.
-    """
-    from distributed import KilledWorker
-
-    X, y, group, model = out["inputs"]
-    memory.stage("exact_scores")
-    alerts_before = set(_log_alerts(client))
-    previous = client.run_on_scheduler(set_allowed_failures, 1)
-    start = time.perf_counter()
-    try:
-        ThresholdOptimizer(model, **THRESHOLD_PARAMS).fit(
-            X, y, sensitive_features=group
-        )
-        outcome = "fitted"
-    except KilledWorker as exc:
-        outcome = f"failed: KilledWorker ({str(exc).split('.')[0]})"
-    finally:
-        seconds = time.perf_counter() - start
-        client.run_on_scheduler(set_allowed_failures, previous)
-        memory.stage("end")
-    client.wait_for_workers(N_WORKERS, timeout=120)
-    alerts = [a for a in _log_alerts(client) if a not in alerts_before]
-    print(
-        f"ThresholdOptimizer on the exact (unrounded) scores: {outcome}, after "
-        f"{seconds:.1f} s; {len(alerts)} memory log line(s)",
-        flush=True,
-    )
-    return {"outcome": outcome, "seconds": seconds, "alerts": alerts}
-
-
 def _scores_text(args, out):
-    if args.exact_scores:
+    if args.decimals is None:
         return (
-            "ThresholdOptimizer's prefit model: the LogisticRegression, exact "
-            "(unrounded) probabilities."
+            "ThresholdOptimizer's prefit model: the LogisticRegression, its "
+            "exact (unrounded) probabilities: each group's summary holds one "
+            "(score, positive weight, negative weight) row per distinct score, "
+            "here one per row of data; the workers tabulate their blocks and "
+            "the driver merges the tables."
         )
-    text = (
+    return (
         "ThresholdOptimizer's prefit model: the LogisticRegression with its "
         f"probabilities rounded to {args.decimals} decimals (`RoundedScores` "
-        "in the script), on both sides. skfair's Dask route summarises each "
-        "group exactly by the weight of positives and negatives at each "
-        "distinct score, so the summary is as long as the number of distinct "
-        "scores: all the rows, with unrounded probabilities. Rounding costs "
-        "little: on the in-memory slice the expected training accuracy is "
+        "in the script), on both sides. Rounding costs little: on the "
+        "in-memory slice the expected training accuracy is "
         f"{out['accuracy_rounded']:.6f} with rounded scores vs "
         f"{out['accuracy_exact']:.6f} with exact ones."
-    )
-    exact = out.get("exact")
-    if exact is None:
-        return text + " (The unrounded scores were not tried in this run.)"
-    alerts = exact["alerts"]
-    # The line that tells why, if there is one.
-    worst = [a for a in alerts if "exceeded" in a] or alerts
-    example = (
-        ""
-        if not worst
-        else "; e.g. `" + _log_message(worst[0]).replace("`", "'")[:160] + "`"
-    )
-    if exact["outcome"] == "fitted":
-        how = f"fitted in {exact['seconds']:.0f} s"
-    else:
-        how = (
-            f"**{exact['outcome']}** after {exact['seconds']:.0f} s (the "
-            "scheduler gives up on a task after two workers died running it)"
-        )
-    return text + (
-        " With the unrounded probabilities (`--try-exact-scores`, the last "
-        f"step of this run) the Dask fit {how}; {len(alerts)} memory log "
-        f"line(s) during it{example}."
     )
 
 
@@ -570,8 +509,7 @@ def _markdown(args, out, memory, alerts, restarted, wall, command):
         ("reweighing", "reweighing"),
         ("threshold_fit", "ThresholdOptimizer fit"),
         ("threshold_predict", "ThresholdOptimizer predict + gap"),
-        ("constrained_logistic", "ConstrainedLogisticRegression (probe)"),
-        ("exact_scores", "ThresholdOptimizer fit on unrounded scores"),
+        ("constrained_logistic", "ConstrainedLogisticRegression fit + predict"),
     ]
     peak_text = "; ".join(
         f"{label} {_gb(peaks[key]):.2f} GB" for key, label in stages if key in peaks
@@ -658,21 +596,9 @@ def main(argv=None):
     parser.add_argument(
         "--decimals",
         type=int,
-        default=4,
-        help="round the model's probabilities to this many decimals (see "
-        "RoundedScores)",
-    )
-    parser.add_argument(
-        "--exact-scores",
-        action="store_true",
-        help="ThresholdOptimizer on the model's unrounded probabilities (on 20M "
-        "rows its merged summary outgrows a 1.5 GB worker)",
-    )
-    parser.add_argument(
-        "--try-exact-scores",
-        action="store_true",
-        help="at the end, try ThresholdOptimizer on the unrounded probabilities "
-        "too (on 20M rows a worker outgrows its limit and is restarted)",
+        default=None,
+        help="round the model's probabilities to this many decimals before "
+        "ThresholdOptimizer sees them (see RoundedScores; default: exact)",
     )
     parser.add_argument(
         "--no-write", action="store_true", help="do not write RESULTS.md"
@@ -697,16 +623,13 @@ def main(argv=None):
             out = run(client, args, memory)
             restarted = workers_before != set(client.scheduler_info()["workers"])
             alerts = _log_alerts(client)
-            if args.try_exact_scores:
-                out["exact"] = try_exact_scores(client, out, memory)
     wall = time.perf_counter() - start
     print(
         "Worker memory peaks (GB, largest single worker): "
         + ", ".join(f"{k} {_gb(v):.2f}" for k, v in memory.peaks.items())
     )
-    before = " (before any exact-scores attempt)" if args.try_exact_scores else ""
-    print(f"Workers restarted{before}: {'yes' if restarted else 'no'}")
-    print(f"Memory-related log lines{before}: {len(alerts)}")
+    print(f"Workers restarted: {'yes' if restarted else 'no'}")
+    print(f"Memory-related log lines: {len(alerts)}")
     for line in alerts:
         print("  " + line)
     print(f"Driver peak RSS: {_gb(_max_rss()):.2f} GB; wall time {wall:.0f} s")

@@ -117,9 +117,9 @@ BENCHMARKS = [
     Benchmark(
         "dask_scale",
         "dask_scale.py",
-        "reweighing and ThresholdOptimizer on 20M lazily generated rows on a "
-        "LocalCluster of 2 x 1.5 GB workers, per row vs in memory",
-        argv=["--try-exact-scores"],
+        "reweighing, ThresholdOptimizer and ConstrainedLogisticRegression on "
+        "20M lazily generated rows on a LocalCluster of 2 x 1.5 GB workers, per "
+        "row vs in memory",
         quick_argv=["--rows", "1000000"],
     ),
     Benchmark(

@@ -210,7 +210,7 @@ def _weighty(rule):
     return {key: values[keep] for key, values in rule.items()}
 
 
-@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("weighted", [False, True, "zeros"])
 @pytest.mark.parametrize(
     "model", [LogisticRegression(), DecisionTreeClassifier(max_depth=3)]
 )
@@ -221,6 +221,9 @@ def test_dask_threshold_optimizer_equals_the_in_memory_fit(
     # The tree has few distinct scores: ties spread over many blocks.
     X, y, sample_weight = _scored_data()
     sw = sample_weight if weighted else None
+    if weighted == "zeros":
+        # Rows of weight 0: their scores stay threshold candidates.
+        sw = np.where(np.arange(len(y)) % 7 == 0, 0.0, sample_weight)
     model = clone(model).fit(X[:, 1:], y)
     params = dict(
         prefit=True,

@@ -9,7 +9,7 @@ the driver, where the convex subproblem is solved by cvxpy at the size of
 the coefficient vector, exactly as in memory.
 
 The scores ``z = A @ theta`` of the current iterate are kept on the cluster
-(8 bytes a row); the rows' labels, cells and weights too (3 bytes a row
+(8 bytes a row); the rows' labels, cells and weights too (5 bytes a row
 without weights). ``X`` itself is read once per trial step (the trial's
 scores, its loss and rates, and the gradient and Jacobian there in one
 pass) and once per fresh curvature (every few accepted steps): persist

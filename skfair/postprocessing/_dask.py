@@ -164,15 +164,9 @@ def fit_on_dask(
     group_labels = list(tables)
     order = sorted_label_order(group_labels, "sensitive_features")
     optimizer.groups_ = label_array([group_labels[i] for i in order])
-    # The summary as weighted rows: one positive and one negative row per
-    # distinct score of each group (zero-weight rows change no ROC point).
-    rows = [tables[group_labels[i]] for i in order]
-    scores = np.concatenate([np.concatenate([s, s]) for s, _, _ in rows])
-    y01 = np.concatenate(
-        [np.repeat([1, 0], s.size).astype(np.int8) for s, _, _ in rows]
+    scores, y01, weights, codes = _weighted_rows(
+        [tables[group_labels[i]] for i in order]
     )
-    weights = np.concatenate([np.concatenate([p, n]) for _, p, n in rows])
-    codes = np.repeat(np.arange(len(rows)), [2 * s.size for s, _, _ in rows])
     encoding = GroupEncoding(codes=codes, groups=optimizer.groups_)
     costs = optimizer._objective_costs(y01, weights)
     optimizer._check_groups_have_rates(
@@ -180,6 +174,36 @@ def fit_on_dask(
     )
     optimizer._fit_rules(scores, y01, weights, codes, costs)
     return optimizer
+
+
+def _weighted_rows(tables):
+    """The groups' summaries as weighted rows, in group order.
+
+    A positive row per distinct score with positive weight there, a negative
+    row per score with negative weight (and, for a score of no weight at all,
+    its positive row, so that every distinct score stays a threshold
+    candidate as in memory). Continuous scores have one label per score:
+    about one row each, half of the two rows per score a plain expansion
+    would give (zero-weight rows change no ROC point).
+    """
+    parts = []
+    for code, (score, positive, negative) in enumerate(tables):
+        keep_positive = (positive > 0) | ~(negative > 0)
+        keep_negative = negative > 0
+        for keep, label, weight in (
+            (keep_positive, 1, positive),
+            (keep_negative, 0, negative),
+        ):
+            n_kept = int(keep.sum())
+            parts.append(
+                (
+                    score[keep],
+                    np.full(n_kept, label, dtype=np.int8),
+                    weight[keep],
+                    np.full(n_kept, code, dtype=np.intp),
+                )
+            )
+    return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
 
 def _check_labels(labels, classes):
