@@ -56,10 +56,3 @@ class RoundedScores(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X):
         return np.round(self.model.predict_proba(X), self.decimals)
-
-
-def set_allowed_failures(value, dask_scheduler=None):
-    """Set the scheduler's allowed failures; return the previous value."""
-    previous = dask_scheduler.allowed_failures
-    dask_scheduler.allowed_failures = value
-    return previous

@@ -17,9 +17,11 @@ On that data, from one run:
    200k-row sample: ``fit`` scores every block with the model on the workers
    (one pass); ``predict`` is lazy and the equalized-odds gap of all the
    decisions is reduced with skfair's Dask-capable metric (one pass);
-3. ``ConstrainedLogisticRegression(tolerance=0.01)`` on the Dask arrays, when
-   its ``fit`` accepts them (see :func:`fit_constrained_logistic`; until then
-   the script says "not yet available" and why).
+3. ``ConstrainedLogisticRegression(tolerance=0.01)`` on the Dask arrays:
+   ``fit`` (its sums computed block by block on the workers) and a lazy
+   ``predict`` reduced to the decisions' equalized-odds gap; first probed on
+   a small data set under a guard that fails if the fit would gather the rows
+   into the driver (see :func:`fit_constrained_logistic`).
 
 Each is timed per row and set beside the per-row cost of the same operations
 in memory (numpy) on a 1M-row slice of the same data, measured in the same
@@ -27,7 +29,7 @@ run. The worker memory is sampled throughout (peak resident set size per
 worker) and the cluster logs are searched for paused, spilled or restarted
 workers.
 
-    python benchmarks/dask_scale.py                     # 20M rows, ~5 min
+    python benchmarks/dask_scale.py                     # 20M rows, ~6 min
     python benchmarks/dask_scale.py --rows 1000000      # smoke run, < 1 min
 """
 
@@ -238,18 +240,17 @@ class Figures:
         return "\n".join(lines)
 
 
-# -- ConstrainedLogisticRegression: plugs in when its Dask route lands ---------
+# -- ConstrainedLogisticRegression on the Dask arrays -------------------------
 
 
 @contextlib.contextmanager
 def _no_gathering(n_rows):
     """Make ``np.asarray`` of an ``n_rows``-long dask array raise a TypeError.
 
-    Today ``ConstrainedLogisticRegression.fit`` validates its input with
-    scikit-learn's ``check_array``, which converts a dask array with
-    ``np.asarray``: it gathers the whole data into the driver rather than
-    raising. The probe below runs under this guard, so a fit that would gather
-    fails fast (on a small probe) instead of pulling 1.6 GB into one process.
+    A fit that converts its Dask input with ``np.asarray`` (scikit-learn's
+    ``check_array`` does) would gather the whole data into the driver rather
+    than fail. The probe below runs under this guard, so such a fit fails
+    fast, on a small probe, instead of pulling 1.6 GB into one process.
     """
     original = da.Array.__array__
 
