@@ -40,6 +40,7 @@ from ..utils._dask import (
     tree_reduce,
 )
 from ..utils._sensitive import python_label
+from . import _training as training
 from ._decisions import rate_gaps, window_thresholds
 from ._problem import (
     _SINGLE_STEP_MIN_SIZE,
@@ -49,14 +50,6 @@ from ._problem import (
     soft_curvatures,
     soft_slopes,
     soft_values,
-)
-from ._training import (
-    TrainingProblem,
-    check_cells_have_weight,
-    check_class_weight,
-    check_total_weight,
-    check_two_classes,
-    constraint_slices,
 )
 
 # Rows gathered by the first window of the threshold search; each retry
@@ -163,7 +156,7 @@ def _check_target(labels):
             "Only binary classification is supported. The type of the target "
             f"is {'multiclass' if y_type == 'binary' else y_type}."
         )
-    check_two_classes(distinct)
+    training.check_two_classes(distinct)
 
 
 def _scaling(summary, n_features, fit_intercept):
@@ -250,9 +243,9 @@ def dask_training_problem(estimator, X, y, sample_weight, sensitive_features):
         g = list(map(python_label, group_labels)).index(group)
         c = list(map(python_label, classes)).index(label)
         weight[g, c], largest[g, c] = total, top
-    check_total_weight(summary["total"])
-    check_class_weight(weight.sum(axis=0), classes)
-    slices = constraint_slices(estimator.constraints)
+    training.check_total_weight(summary["total"])
+    training.check_class_weight(weight.sum(axis=0), classes)
+    slices = training.constraint_slices(estimator.constraints)
     cell_weight = np.array(
         [weight.sum(axis=1) if label is None else weight[:, label] for label in slices]
     )
@@ -262,7 +255,9 @@ def dask_training_problem(estimator, X, y, sample_weight, sensitive_features):
             for label in slices
         ]
     )
-    check_cells_have_weight(cell_weight, estimator.constraints, group_labels, classes)
+    training.check_cells_have_weight(
+        cell_weight, estimator.constraints, group_labels, classes
+    )
     group_index = {python_label(g): i for i, g in enumerate(group_labels)}
     rows = dask.persist(
         *[
@@ -284,7 +279,7 @@ def dask_training_problem(estimator, X, y, sample_weight, sensitive_features):
         C=estimator.C,
         fit_intercept=estimator.fit_intercept,
     )
-    return TrainingProblem(
+    return training.TrainingProblem(
         model=model,
         classes=classes,
         groups=group_labels,
