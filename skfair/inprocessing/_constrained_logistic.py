@@ -138,7 +138,13 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         on the training data (with the sample weights), in the units of
         ``gap_of``. A ``tolerance`` at or above the unconstrained model's gaps
         (any value >= 1) leaves the model unconstrained, i.e. equal to
-        ``LogisticRegression(C=C)``.
+        ``LogisticRegression(C=C)``. With ``gap_of="predict"``, 0 asks every
+        group's rates to agree within one row's step; with three or more
+        groups and thousands of rows per cell, often only the constant model
+        does (the fit warns): a tolerance of a few steps, such as 0.001, then
+        gives an informative model (measured: 3 groups, 20,000 to 300,000
+        rows, training accuracy 0.66 to 0.75 at 0.001 against 0.57 for the
+        constant model).
     gap_of : {"predict", "predict_proba", "decision_function"}, \
             default="predict"
         Which output's group means ``tolerance`` bounds:
