@@ -101,15 +101,16 @@ def _block_summary(X, y, groups, sample_weight):
     weight = np.ones(X.shape[0]) if weight is None else weight
     encoding = encode_groups(groups)
     labels, label_codes = np.unique(y, return_inverse=True)
+    cell = encoding.codes * labels.size + label_codes
+    n_cells = encoding.groups.size * labels.size
+    total_weight = np.bincount(cell, weights=weight, minlength=n_cells)
+    largest = np.zeros(n_cells)
+    np.maximum.at(largest, cell, weight)
     cells = {}
-    for g, group in enumerate(encoding.groups):
-        for c, label in enumerate(labels):
-            rows = (encoding.codes == g) & (label_codes == c)
-            if rows.any():
-                cells[(python_label(group), python_label(label))] = (
-                    weight[rows].sum(),
-                    weight[rows].max(),
-                )
+    for k in np.flatnonzero(np.bincount(cell, minlength=n_cells)):
+        g, c = divmod(int(k), labels.size)
+        key = (python_label(encoding.groups[g]), python_label(labels[c]))
+        cells[key] = (total_weight[k], largest[k])
     total = weight.sum()
     mean = weight @ X / total if total > 0 else np.zeros(X.shape[1])
     spread = weight @ (X - mean) ** 2
