@@ -223,3 +223,23 @@ def test_dask_input_errors_name_the_problem():
     )
     with pytest.raises(ValueError, match="features"):
         clf.predict(_chunked(X[:, :2]))
+
+
+def test_dask_projection_onto_the_decisions_equals_the_in_memory_one():
+    """Three groups at tolerance 0: the fit ends with the projection onto the
+    decisions (see ConstrainedLogisticRegression._project_onto_decisions),
+    whose exact rates and slopes come from the blocks."""
+    rng = np.random.RandomState(2)
+    n = 6000
+    group = rng.randint(0, 3, n)
+    X = rng.normal(size=(n, 10)) + 0.4 * group[:, None]
+    signal = X[:, 0] + 0.5 * X[:, 1] - 0.25 * X[:, 2]
+    y = (signal + rng.normal(size=n) > 0.8).astype(int)
+    memory = ConstrainedLogisticRegression(tolerance=0.0).fit(
+        X, y, sensitive_features=group
+    )
+    on_dask = ConstrainedLogisticRegression(tolerance=0.0).fit(
+        _chunked(X, 2500), _chunked(y, 2500), sensitive_features=_chunked(group, 2500)
+    )
+    _assert_same_fit(memory, on_dask)
+    assert memory.score(X, y) > max(np.mean(y), 1 - np.mean(y)) + 0.03

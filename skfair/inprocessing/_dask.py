@@ -593,6 +593,9 @@ class _DaskRateConstrainedLogistic(_RateConstrainedLogistic):
         n = self.n_cells
         return sums[:n], sums[n : 2 * n], float(sums[2 * n])
 
+    def decision_rates(self, z):
+        return self._decision_sums(z)[0]
+
     def decision_gaps(self, z, n_slices):
         return rate_gaps(self._decision_sums(z)[0], n_slices)
 

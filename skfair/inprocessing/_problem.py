@@ -154,6 +154,7 @@ class _RateConstrainedLogistic:
             shape=(n_cells, n_samples),
         )
         self.scale = C * total  # multiply by this to return to sklearn's units
+        self.n_cells = n_cells
         self.base_rate = float(self.loss_weight @ self.y)
         self.temperature = 1.0
         # Subtracted from the rates (see ConstrainedLogisticRegression's bound
@@ -216,6 +217,10 @@ class _RateConstrainedLogistic:
     def feasible_thresholds(self, z, n_slices, bounds):
         """See ``_decisions.feasible_threshold``."""
         return feasible_threshold(self.cells, z, n_slices, bounds)
+
+    def decision_rates(self, z):
+        """Each cell's (weighted) rate of the decisions ``z > 0``."""
+        return decision_rates(self.cells, z)
 
     def offsets_to_decisions(self, z):
         """Per cell, the smooth rate minus the decisions' rate at scores ``z``."""
