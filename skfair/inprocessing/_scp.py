@@ -287,6 +287,9 @@ def _iterate(
     converged = stalled = False
     n_iter = 0
     newton, basis = curvature, None
+    # The last curvature computed, for the runs after this one: a rejected
+    # step may drop it from this run (to refresh it), not from theirs.
+    last_curvature = curvature
     fixed = curvature is not None
 
     def solve(gram, shifted_rates, penalty):
@@ -312,7 +315,7 @@ def _iterate(
     while n_iter < max_iter:
         n_iter += 1
         if newton is None or (newton.age >= _HESSIAN_REUSE and not fixed):
-            newton = _DampedNewton(model, z, multipliers)
+            newton = last_curvature = _DampedNewton(model, z, multipliers)
         if basis is None:
             gradient, jacobian = model.first_order(theta, z)
             basis = np.column_stack([gradient, jacobian.T])
@@ -392,7 +395,7 @@ def _iterate(
         multipliers=multipliers,
         inaccurate_statuses=inaccurate,
         stalled=stalled,
-        curvature=newton,
+        curvature=last_curvature,
         damping=damping,
     )
 
