@@ -1,5 +1,6 @@
 """Test-session settings shared by every test file."""
 
+import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
@@ -44,3 +45,20 @@ def dask_client():
     ) as cluster:
         with distributed.Client(cluster) as client:
             yield client
+
+
+@pytest.fixture
+def three_group_data():
+    """A maker of ``(X, y, group)``: 10 features shifted by the group (3
+    groups), a noisy linear label. Equalized odds at tolerance 0 needs every
+    one of the six (group, label) rates within one row's step."""
+
+    def make(n, seed):
+        rng = np.random.RandomState(seed)
+        group = rng.randint(0, 3, n)
+        X = rng.normal(size=(n, 10)) + 0.4 * group[:, None]
+        signal = X[:, 0] + 0.5 * X[:, 1] - 0.25 * X[:, 2]
+        y = (signal + rng.normal(size=n) > 0.8).astype(int)
+        return X, y, group
+
+    return make

@@ -1116,17 +1116,12 @@ def test_program_derivatives_match_finite_differences(temperature, anchor):
         np.testing.assert_allclose(hessian[:, j], numeric, rtol=1e-4, atol=1e-6)
 
 
-def test_tolerance_zero_with_three_groups_keeps_an_informative_model():
+def test_tolerance_zero_with_three_groups_keeps_an_informative_model(three_group_data):
     """Three groups, cells of ~2,000 to 4,600 rows: every one of the six
     (group, label) rates must agree within one row's step. The smooth runs
     end a few steps away; the projection onto the decisions closes the gap
     (before it, the fit fell back to the constant model, accuracy 0.575)."""
-    rng = np.random.RandomState(0)
-    n = 20_000
-    group = rng.randint(0, 3, n)
-    X = rng.normal(size=(n, 10)) + 0.4 * group[:, None]
-    signal = X[:, 0] + 0.5 * X[:, 1] - 0.25 * X[:, 2]
-    y = (signal + rng.normal(size=n) > 0.8).astype(int)
+    X, y, group = three_group_data(20_000, seed=0)
     clf = ConstrainedLogisticRegression(tolerance=0.0).fit(
         X, y, sensitive_features=group
     )

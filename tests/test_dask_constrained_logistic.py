@@ -225,16 +225,11 @@ def test_dask_input_errors_name_the_problem():
         clf.predict(_chunked(X[:, :2]))
 
 
-def test_dask_projection_onto_the_decisions_equals_the_in_memory_one():
+def test_dask_projection_onto_the_decisions_equals_the_in_memory_one(three_group_data):
     """Three groups at tolerance 0: the fit ends with the projection onto the
     decisions (see ConstrainedLogisticRegression._project_onto_decisions),
     whose exact rates and slopes come from the blocks."""
-    rng = np.random.RandomState(2)
-    n = 6000
-    group = rng.randint(0, 3, n)
-    X = rng.normal(size=(n, 10)) + 0.4 * group[:, None]
-    signal = X[:, 0] + 0.5 * X[:, 1] - 0.25 * X[:, 2]
-    y = (signal + rng.normal(size=n) > 0.8).astype(int)
+    X, y, group = three_group_data(6000, seed=2)
     memory = ConstrainedLogisticRegression(tolerance=0.0).fit(
         X, y, sensitive_features=group
     )
