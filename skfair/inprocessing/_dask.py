@@ -40,7 +40,6 @@ from ..utils._dask import (
     tree_reduce,
 )
 from ..utils._sensitive import python_label
-from . import _training as training
 from ._decisions import rate_gaps, window_thresholds
 from ._problem import (
     _SINGLE_STEP_MIN_SIZE,
@@ -50,6 +49,14 @@ from ._problem import (
     soft_curvatures,
     soft_slopes,
     soft_values,
+)
+from ._training import (
+    TrainingProblem,
+    check_cells_have_weight,
+    check_class_weight,
+    check_total_weight,
+    check_two_classes,
+    constraint_slices,
 )
 
 # Rows gathered by the first window of the threshold search; each retry
@@ -157,7 +164,7 @@ def _check_target(labels):
             "Only binary classification is supported. The type of the target "
             f"is {'multiclass' if y_type == 'binary' else y_type}."
         )
-    training.check_two_classes(distinct)
+    check_two_classes(distinct)
 
 
 def _scaling(summary, n_features, fit_intercept):
@@ -244,9 +251,9 @@ def dask_training_problem(estimator, X, y, sample_weight, sensitive_features):
         g = list(map(python_label, group_labels)).index(group)
         c = list(map(python_label, classes)).index(label)
         weight[g, c], largest[g, c] = total, top
-    training.check_total_weight(summary["total"])
-    training.check_class_weight(weight.sum(axis=0), classes)
-    slices = training.constraint_slices(estimator.constraints)
+    check_total_weight(summary["total"])
+    check_class_weight(weight.sum(axis=0), classes)
+    slices = constraint_slices(estimator.constraints)
     cell_weight = np.array(
         [weight.sum(axis=1) if label is None else weight[:, label] for label in slices]
     )
@@ -256,9 +263,7 @@ def dask_training_problem(estimator, X, y, sample_weight, sensitive_features):
             for label in slices
         ]
     )
-    training.check_cells_have_weight(
-        cell_weight, estimator.constraints, group_labels, classes
-    )
+    check_cells_have_weight(cell_weight, estimator.constraints, group_labels, classes)
     group_index = {python_label(g): i for i, g in enumerate(group_labels)}
     rows = dask.persist(
         *[
@@ -280,7 +285,7 @@ def dask_training_problem(estimator, X, y, sample_weight, sensitive_features):
         C=estimator.C,
         fit_intercept=estimator.fit_intercept,
     )
-    return training.TrainingProblem(
+    return TrainingProblem(
         model=model,
         classes=classes,
         groups=group_labels,
