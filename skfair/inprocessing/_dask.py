@@ -245,11 +245,12 @@ def dask_training_problem(estimator, X, y, sample_weight, sensitive_features):
     group_labels = _sorted_labels({group for group, _ in summary["cells"]}, "groups")
     encode_groups(group_labels)  # the in-memory checks of the labels
     n_groups = len(group_labels)
+    group_index = {python_label(g): i for i, g in enumerate(group_labels)}
+    class_index = {python_label(c): i for i, c in enumerate(classes)}
     weight = np.zeros((n_groups, 2))
     largest = np.zeros((n_groups, 2))
     for (group, label), (total, top) in summary["cells"].items():
-        g = list(map(python_label, group_labels)).index(group)
-        c = list(map(python_label, classes)).index(label)
+        g, c = group_index[group], class_index[label]
         weight[g, c], largest[g, c] = total, top
     check_total_weight(summary["total"])
     check_class_weight(weight.sum(axis=0), classes)
@@ -264,7 +265,6 @@ def dask_training_problem(estimator, X, y, sample_weight, sensitive_features):
         ]
     )
     check_cells_have_weight(cell_weight, estimator.constraints, group_labels, classes)
-    group_index = {python_label(g): i for i, g in enumerate(group_labels)}
     rows = dask.persist(
         *[
             delayed(_block_rows)(yb, gb, wb, classes[1], group_index, slices)
@@ -489,19 +489,12 @@ class _DaskRateConstrainedLogistic(_RateConstrainedLogistic):
         self.fit_intercept = fit_intercept
         self.mean, self.feature_scale = mean, feature_scale
         self.n_params = self.n_features + fit_intercept
-        self.reg = np.zeros(self.n_params)
-        self.reg[: self.n_features] = 1.0 / (C * total_weight * feature_scale**2)
-        self.scale = C * total_weight
+        self._start_program(C, total_weight, cell_weight.size, base_rate)
         self.total_weight = total_weight
-        self.base_rate = float(base_rate)
         self.cell_weight = cell_weight
-        self.n_cells = cell_weight.size
         self._rate_step = rate_step
         # The in-memory rule of step_scores (single-precision increments).
         self._single = n_rows * self.n_params >= _SINGLE_STEP_MIN_SIZE
-        self.temperature = 1.0
-        self.rate_offsets = 0.0
-        self.anchor = None
 
     def _program(self):
         """What every block function needs besides its rows (small)."""

@@ -140,8 +140,6 @@ class _RateConstrainedLogistic:
         self.y = y.astype(np.float64)
         total = sample_weight.sum()
         self.loss_weight = sample_weight / total
-        self.reg = np.zeros(self.n_params)
-        self.reg[:n_features] = 1.0 / (C * total * self.feature_scale**2)
         # cells[k, i] = w_i / W_k for row i in cell k: rates = cells @ decisions.
         in_cell = cell_codes >= 0
         rows = cell_codes[in_cell]
@@ -153,9 +151,18 @@ class _RateConstrainedLogistic:
             (sample_weight[in_cell] / cell_weight[rows], (rows, cols)),
             shape=(n_cells, n_samples),
         )
-        self.scale = C * total  # multiply by this to return to sklearn's units
+        self._start_program(C, total, n_cells, self.loss_weight @ self.y)
+
+    def _start_program(self, C, total_weight, n_cells, base_rate):
+        """The penalty, the units and the stage of a new program.
+
+        Shared with the Dask program, whose data live elsewhere.
+        """
+        self.reg = np.zeros(self.n_params)
+        self.reg[: self.n_features] = 1.0 / (C * total_weight * self.feature_scale**2)
+        self.scale = C * total_weight  # multiply by this for sklearn's units
         self.n_cells = n_cells
-        self.base_rate = float(self.loss_weight @ self.y)
+        self.base_rate = float(base_rate)
         self.temperature = 1.0
         # Subtracted from the rates (see ConstrainedLogisticRegression's bound
         # on the decisions): a constant per cell, so no derivative changes.
