@@ -1,0 +1,308 @@
+"""Confidence intervals for group rates and for the gaps between them.
+
+Every interval here is computed from the (group, y_true, y_pred) count table
+and holds its coverage at every cell size: an empty cell gives the whole
+range ``[0, 1]`` (nothing is known about its rate), a cell of one row a wide
+interval, never a zero-width one. The shared pieces are:
+
+**Per-cell rate intervals.** A rate (selection, true or false positive
+rate, ...) is a binomial proportion of the rows of its denominator cells.
+Three classical intervals are offered:
+
+- ``"wilson"``: the Wilson (1927) score interval, the default: closed form,
+  close to nominal coverage on average at every size (Brown, Cai & DasGupta,
+  *Statistical Science* 2001);
+- ``"jeffreys"``: the equal-tailed interval of the Beta(1/2, 1/2)-prior
+  posterior, similar to Wilson;
+- ``"clopper-pearson"``: the exact interval, which inverts the binomial
+  tests; its coverage is at least nominal for every true rate and size, at
+  the price of width. The certified bounds use it.
+
+With sample weights the rows' count is replaced by Kish's effective number
+of rows of the denominator, ``(sum w)**2 / sum w**2``, and the successes by
+the weighted rate times that number: the usual design-effect approximation
+of survey statistics (exact when the weights within a cell are equal).
+
+**Gap intervals.** A difference metric is a maximum, over the rates ``k`` it
+looks at and over the pairs of groups ``(g, h)``, of ``|r_gk - r_hk|``. Each
+signed difference ``d = r_gk - r_hk`` of two independent proportions gets an
+interval ``[a, b]``, either Newcombe's (1998) hybrid score interval, which
+combines the two Wilson intervals (the method of variance estimates
+recovered, "MOVER"), or, exactly, the difference of the two Clopper-Pearson
+intervals (a box). The gap then lies between:
+
+- the **upper end** ``max over pairs of max(|a|, |b|)``. It fails only if the
+  pair that attains the true gap is missed on its far side, whose
+  probability is one tail of that pair's interval: no correction for the
+  number of pairs is needed;
+- the **lower end** ``max over pairs of the distance from 0 to [a, b]`` (0
+  when ``[a, b]`` holds 0). It fails if any pair's interval is missed on its
+  near side, so these intervals are widened for the number of pairs
+  (Bonferroni).
+
+The two ends each fail with probability at most half the complement of the
+confidence, whatever the sizes of the cells, as far as the pair intervals
+hold theirs: exactly for ``"exact"``, approximately (near-nominal on
+average, as simulated by Newcombe and in ``benchmarks/interval_coverage.py``)
+for ``"newcombe"``. The gap intervals assume independent rows and decisions
+fixed before the rows were seen; the group sizes are taken as given.
+"""
+
+from itertools import combinations
+from statistics import NormalDist
+
+import numpy as np
+
+RATE_METHODS = ("wilson", "jeffreys", "clopper-pearson")
+GAP_METHODS = ("newcombe", "exact")
+
+# (true label, predicted label) cells of each rate: numerator, denominator.
+_ALL = ((0, 0), (0, 1), (1, 0), (1, 1))
+_CELLS = {
+    "selection": (((0, 1), (1, 1)), _ALL),
+    "tpr": (((1, 1),), ((1, 0), (1, 1))),
+    "fpr": (((0, 1),), ((0, 0), (0, 1))),
+    "tnr": (((0, 0),), ((0, 0), (0, 1))),
+    "fnr": (((1, 0),), ((1, 0), (1, 1))),
+    "precision": (((1, 1),), ((0, 1), (1, 1))),
+    "accuracy": (((0, 0), (1, 1)), _ALL),
+}
+
+
+def check_confidence(confidence):
+    """``confidence`` is a float strictly between 0 and 1; return it."""
+    if isinstance(confidence, (bool, np.bool_)):
+        raise ValueError(f"confidence must be a float in (0, 1); got {confidence!r}.")
+    try:
+        value = float(confidence)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"confidence must be a float in (0, 1); got {confidence!r}."
+        ) from exc
+    if not 0 < value < 1:
+        raise ValueError(f"confidence must be a float in (0, 1); got {confidence!r}.")
+    return value
+
+
+def _check_method(method, options, name="method"):
+    if not isinstance(method, str) or method not in options:
+        raise ValueError(f"{name} must be one of {list(options)}; got {method!r}.")
+
+
+def binomial_bounds(successes, trials, *, tail, method="wilson"):
+    """Lower and upper bounds of proportions, each missing with ``tail``.
+
+    Parameters
+    ----------
+    successes, trials : array-like of float
+        Counts (effective counts with weights: they need not be integers);
+        ``0 <= successes <= trials``.
+    tail : float in (0, 0.5]
+        The probability that the true proportion lies below the lower bound
+        (and, separately, above the upper bound): ``[lower, upper]`` is a
+        two-sided ``1 - 2 * tail`` interval, and each end alone a one-sided
+        ``1 - tail`` bound.
+    method : {"wilson", "jeffreys", "clopper-pearson"}, default="wilson"
+
+    Returns
+    -------
+    lower, upper : ndarray of float
+        ``(0, 1)`` where ``trials`` is 0: nothing is known about the rate.
+    """
+    _check_method(method, RATE_METHODS)
+    k = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    k, n = np.broadcast_arrays(k, n)
+    k = np.clip(k, 0, n)
+    lower, upper = np.zeros(n.shape), np.ones(n.shape)
+    some = n > 0
+    if not some.any():
+        return lower, upper
+    k_, n_ = k[some], n[some]
+    if method == "wilson":
+        z = NormalDist().inv_cdf(1 - tail)
+        p = k_ / n_
+        centre = (p + z * z / (2 * n_)) / (1 + z * z / n_)
+        spread = np.sqrt(p * (1 - p) / n_ + z * z / (4 * n_ * n_))
+        half = z / (1 + z * z / n_) * spread
+        low, high = centre - half, centre + half
+        # At k = 0 (k = n) the exact bound is 0 (1); rounding can miss it.
+        low = np.where(k_ <= 0, 0.0, low)
+        high = np.where(k_ >= n_, 1.0, high)
+    else:
+        from scipy.special import betaincinv
+
+        # Beta quantiles: Clopper-Pearson uses Beta(k, n-k+1) below and
+        # Beta(k+1, n-k) above; Jeffreys the posterior Beta(k+1/2, n-k+1/2).
+        if method == "jeffreys":
+            a_low, b_low = k_ + 0.5, n_ - k_ + 0.5
+            a_high, b_high = a_low, b_low
+        else:
+            a_low, b_low = np.maximum(k_, 1e-300), n_ - k_ + 1
+            a_high, b_high = k_ + 1, np.maximum(n_ - k_, 1e-300)
+        with np.errstate(all="ignore"):
+            low = betaincinv(a_low, b_low, tail)
+            high = betaincinv(a_high, b_high, 1 - tail)
+        low = np.where(k_ <= 0, 0.0, low)
+        high = np.where(k_ >= n_, 1.0, high)
+    lower[some] = np.clip(low, 0, 1)
+    upper[some] = np.clip(high, 0, 1)
+    return lower, upper
+
+
+def rate_counts(table, kind, squared=None):
+    """Effective successes and trials of a rate, per group of ``table``.
+
+    Parameters
+    ----------
+    table : ndarray of shape (..., n_groups, 2, 2)
+        Weighted (or raw) counts of the (group, y_true, y_pred) cells.
+    kind : str
+        ``"selection"``, ``"tpr"``, ``"fpr"``, ``"tnr"``, ``"fnr"``,
+        ``"precision"`` or ``"accuracy"``.
+    squared : ndarray like ``table``, default=None
+        Total squared weight of each cell; None when the rows are unweighted
+        (``table`` then counts rows).
+
+    Returns
+    -------
+    successes, trials : ndarray of shape (..., n_groups)
+        The rate is ``successes / trials``; with weights both are scaled to
+        Kish's effective number of rows of the denominator.
+    """
+    table = np.asarray(table, dtype=np.float64)
+    numerator_cells, denominator_cells = _CELLS[kind]
+    numerator = sum(table[..., t, p] for t, p in numerator_cells)
+    denominator = sum(table[..., t, p] for t, p in denominator_cells)
+    if squared is None:
+        return numerator, denominator
+    squared = np.asarray(squared, dtype=np.float64)
+    square_sum = sum(squared[..., t, p] for t, p in denominator_cells)
+    trials = np.zeros(denominator.shape)
+    np.divide(denominator**2, square_sum, out=trials, where=square_sum > 0)
+    rate = np.zeros(denominator.shape)
+    np.divide(numerator, denominator, out=rate, where=denominator > 0)
+    return rate * trials, trials
+
+
+def rate_intervals(table, kind, *, squared=None, confidence=0.95, method="wilson"):
+    """Two-sided intervals of one rate in every group of ``table``.
+
+    Returns ``(lower, upper)`` arrays of shape ``(..., n_groups)``; ``(0, 1)``
+    for a group with no row in the rate's denominator.
+    """
+    confidence = check_confidence(confidence)
+    successes, trials = rate_counts(table, kind, squared)
+    return binomial_bounds(successes, trials, tail=(1 - confidence) / 2, method=method)
+
+
+def _pair_indices(present):
+    """The pairs ``(g, h)``, ``g < h``, of the groups marked in ``present``."""
+    groups = np.flatnonzero(present)
+    pairs = np.array(list(combinations(groups, 2)), dtype=np.intp).reshape(-1, 2)
+    return pairs[:, 0], pairs[:, 1]
+
+
+def difference_bounds(successes, trials, first, second, *, tail, method="newcombe"):
+    """Bounds of ``r[first] - r[second]``, each end missing with ``tail``.
+
+    ``successes`` and ``trials`` hold the groups' counts of one rate;
+    ``first`` and ``second`` index the pairs. ``"newcombe"``: the hybrid
+    score interval (MOVER on two Wilson intervals); ``"exact"``: the box of
+    two Clopper-Pearson intervals, each end at ``tail / 2`` (Bonferroni), so
+    that each end holds with probability ``1 - tail`` at every size. A pair
+    with an empty cell gets the box of the two intervals, its empty side
+    being ``[0, 1]``.
+    """
+    _check_method(method, GAP_METHODS)
+    k = np.asarray(successes, dtype=np.float64)
+    n = np.asarray(trials, dtype=np.float64)
+    if method == "exact":
+        low, high = binomial_bounds(k, n, tail=tail / 2, method="clopper-pearson")
+        return low[first] - high[second], high[first] - low[second]
+    low, high = binomial_bounds(k, n, tail=tail, method="wilson")
+    rate = np.divide(k, n, out=np.zeros(n.shape), where=n > 0)
+    d = rate[first] - rate[second]
+    lower = d - np.hypot(rate[first] - low[first], high[second] - rate[second])
+    upper = d + np.hypot(high[first] - rate[first], rate[second] - low[second])
+    empty = (n[first] <= 0) | (n[second] <= 0)
+    # Box of the intervals where a rate is unknown (its interval is [0, 1]).
+    lower = np.where(empty, low[first] - high[second], lower)
+    upper = np.where(empty, high[first] - low[second], upper)
+    return np.maximum(lower, -1.0), np.minimum(upper, 1.0)
+
+
+def _distance_from_zero(lower, upper):
+    """Smallest ``|d|`` over ``[lower, upper]``: 0 if the interval holds 0."""
+    return np.maximum(np.maximum(lower, -upper), 0.0)
+
+
+def gap_bounds(
+    table,
+    kinds,
+    *,
+    squared=None,
+    confidence=0.95,
+    method="newcombe",
+    agg="worst_case",
+    sides="two-sided",
+):
+    """Interval of the largest between-group gap of some rates.
+
+    The gap is ``max over kinds k of (max_g r_gk - min_g r_gk)`` (``agg=
+    "worst_case"``) or the mean over the kinds of those gaps (``"mean"``),
+    over the groups with positive total weight; see the module docstring for
+    the construction and what it assumes.
+
+    Parameters
+    ----------
+    table : ndarray of shape (n_groups, 2, 2)
+        Weighted (or raw) counts of the (group, y_true, y_pred) cells.
+    kinds : sequence of str
+        The rates, e.g. ``("selection",)`` for demographic parity,
+        ``("tpr", "fpr")`` for equalized odds.
+    squared : ndarray of shape (n_groups, 2, 2), default=None
+        Total squared weight per cell; None for unweighted rows.
+    confidence : float, default=0.95
+    method : {"newcombe", "exact"}, default="newcombe"
+    agg : {"worst_case", "mean"}, default="worst_case"
+    sides : {"two-sided", "upper"}, default="two-sided"
+        ``"upper"``: a one-sided upper bound, which misses with probability
+        ``1 - confidence`` (the lower end is then 0).
+
+    Returns
+    -------
+    lower, upper : float
+        NaN, NaN if fewer than two groups have rows.
+    """
+    confidence = check_confidence(confidence)
+    _check_method(agg, ("worst_case", "mean"), "agg")
+    _check_method(sides, ("two-sided", "upper"), "sides")
+    table = np.asarray(table, dtype=np.float64)
+    first, second = _pair_indices(table.sum(axis=(-1, -2)) > 0)
+    if first.size == 0:
+        return np.nan, np.nan
+    alpha = 1 - confidence
+    # The miss probability of each end, shared out over the kinds when the
+    # gaps are averaged (every kind's end must hold then).
+    n_kinds = len(kinds) if agg == "mean" else 1
+    upper_tail = (alpha if sides == "upper" else alpha / 2) / n_kinds
+    # The lower end must hold for every pair of every kind at once.
+    lower_tail = alpha / 2 / (first.size * len(kinds))
+    lowers, uppers = [], []
+    for kind in kinds:
+        successes, trials = rate_counts(table, kind, squared)
+        a, b = difference_bounds(
+            successes, trials, first, second, tail=upper_tail, method=method
+        )
+        uppers.append(np.max(np.maximum(np.abs(a), np.abs(b))))
+        if sides == "upper":
+            lowers.append(0.0)
+            continue
+        a, b = difference_bounds(
+            successes, trials, first, second, tail=lower_tail, method=method
+        )
+        lowers.append(np.max(_distance_from_zero(a, b)))
+    if agg == "mean":
+        return float(np.mean(lowers)), float(np.mean(uppers))
+    return float(np.max(lowers)), float(np.max(uppers))
