@@ -17,8 +17,13 @@ reductions
     :class:`~skfair.reductions.ExponentiatedGradient` and
     :class:`~skfair.reductions.GridSearch`: fair classifiers from any
     estimator that takes sample weights.
+model_selection
+    Choosing models on the accuracy / fairness trade-off, and certified
+    fairness bounds on new data.
 datasets
     Bundled UCI Adult and German Credit, usable offline.
+exceptions
+    skfair's warning and error classes.
 """
 
 import importlib
@@ -28,7 +33,9 @@ __version__ = "0.1.0.dev0"
 _SUBPACKAGES = [
     "datasets",
     "inprocessing",
+    "exceptions",
     "metrics",
+    "model_selection",
     "postprocessing",
     "preprocessing",
     "reductions",
