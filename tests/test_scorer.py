@@ -184,9 +184,33 @@ def test_scorer_without_groups_explains_both_ways():
     X, y = _data(seed=5)
     X_num = X[["x1", "x2"]].to_numpy()
     model = LogisticRegression().fit(X_num, y)
-    scorer = make_fairness_scorer("equalized_odds_difference")
+    # Routing off: no way to get the groups, so making the scorer fails.
+    for metric in ("equalized_odds_difference", skm.demographic_parity_difference):
+        with pytest.raises(
+            ValueError, match="sensitive_cols=.*enable_metadata_routing.*set_score_req"
+        ):
+            make_fairness_scorer(metric)
+    # Routing on but nothing routed: the call itself says both ways.
+    with sklearn.config_context(enable_metadata_routing=True):
+        scorer = make_fairness_scorer("equalized_odds_difference")
+        with pytest.raises(ValueError, match="sensitive_cols=.*set_score_request"):
+            scorer(model, X_num, y)
+
+
+@pytest.mark.parametrize("multimetric", [False, True])
+def test_search_with_a_groupless_scorer_fails_before_fitting(multimetric):
+    # scikit-learn turns a scorer's exception into error_score (NaN) with a
+    # warning per split; the scorer must fail before the search runs at all.
+    X, y = _data(seed=7)
     with pytest.raises(ValueError, match="sensitive_cols=.*set_score_request"):
-        scorer(model, X_num, y)
+        scorer = make_fairness_scorer("equalized_odds_difference")
+        scoring = {"acc": "accuracy", "eo": scorer} if multimetric else scorer
+        GridSearchCV(
+            _pipeline("drop"),
+            {"model__C": [0.1, 1.0]},
+            scoring=scoring,
+            refit="acc" if multimetric else True,
+        ).fit(X, y)
 
 
 def test_sensitive_cols_scorer_refuses_routed_groups():

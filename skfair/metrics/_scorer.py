@@ -6,7 +6,7 @@ from sklearn.metrics import make_scorer
 from sklearn.utils.metadata_routing import MetadataRequest, get_routing_for_object
 
 from ..utils import split_sensitive_columns
-from ..utils._sklearn_compat import _Scorer
+from ..utils._sklearn_compat import _routing_enabled, _Scorer
 from ._fairness import FAIRNESS_METRICS
 
 
@@ -89,6 +89,31 @@ def _check_metric_kwargs(func, kwargs):
         raise ValueError(
             f"{getattr(func, '__name__', func)!r} has no parameter(s) {unknown}."
         )
+
+
+def _check_groups_can_be_routed(metric):
+    """Refuse, at construction, a scorer that could never get the groups.
+
+    Without ``sensitive_cols`` the groups can only reach the scorer as routed
+    metadata. With routing off, every call would fail, and a search turns a
+    failing scorer into ``error_score`` (NaN) with a warning per split: the
+    search would "succeed" with no fairness score at all. Failing here puts
+    the error where the user wrote the scorer.
+    """
+    if _routing_enabled():
+        return
+    name = metric if isinstance(metric, str) else getattr(metric, "__name__", metric)
+    raise ValueError(
+        f"make_fairness_scorer({name!r}) needs the groups of the rows it scores, "
+        "and got no way to find them. Either (1) pass sensitive_cols= with the "
+        "column name(s) or position(s) of X holding the groups, e.g. "
+        f"make_fairness_scorer({name!r}, sensitive_cols='sex'), which works in "
+        "GridSearchCV and cross_validate as it is; or (2) enable metadata "
+        "routing (sklearn.set_config(enable_metadata_routing=True)) before "
+        "making the scorer, call scorer.set_score_request("
+        "sensitive_features=True) and pass sensitive_features= to the search's "
+        "fit (or params= of cross_validate)."
+    )
 
 
 class _SensitiveColumnsScorer(_Scorer):
@@ -175,9 +200,11 @@ def make_fairness_scorer(metric, *, sensitive_cols=None, greater_is_better=None,
         it works in ``GridSearchCV`` / ``cross_validate`` with nothing else
         set up. The estimator still predicts on the whole ``X``.
         If None, the scorer takes ``sensitive_features`` as metadata: enable
-        metadata routing, call ``scorer.set_score_request(
-        sensitive_features=True)`` and pass ``sensitive_features`` to the
-        search's ``fit`` (or ``params=`` of ``cross_validate``).
+        metadata routing *before* making the scorer, call
+        ``scorer.set_score_request(sensitive_features=True)`` and pass
+        ``sensitive_features`` to the search's ``fit`` (or ``params=`` of
+        ``cross_validate``). With routing off, ``sensitive_cols=None`` is a
+        ``ValueError`` here (see Raises).
     greater_is_better : bool, default=None
         Only for a callable ``metric``: as in
         :func:`sklearn.metrics.make_scorer`, False (the default for
@@ -193,6 +220,21 @@ def make_fairness_scorer(metric, *, sensitive_cols=None, greater_is_better=None,
     -------
     scorer : callable
         ``scorer(estimator, X, y)``; picklable, so it works with ``n_jobs``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown metric name, keywords the metric does not take, or
+        ``greater_is_better`` with a metric name; and for
+        ``sensitive_cols=None`` while metadata routing is disabled. Such a
+        scorer could never get the groups, and a search does not stop on a
+        scorer's error: ``GridSearchCV`` and ``cross_validate`` record
+        ``error_score`` (NaN) for every split with a "Scoring failed"
+        warning, and the search completes without a fairness score. Raising
+        here names both ways of giving the groups where the scorer is made.
+        (With routing enabled, a search whose ``fit`` gets no
+        ``sensitive_features`` still scores NaN that way; pass
+        ``error_score="raise"`` to the search to stop at the first failure.)
 
     Examples
     --------
@@ -211,6 +253,14 @@ def make_fairness_scorer(metric, *, sensitive_cols=None, greater_is_better=None,
     ...                               sensitive_cols="sex")
     >>> round(scorer(model, X, y), 4)
     -0.3333
+
+    Without ``sensitive_cols`` and with metadata routing off, the scorer
+    could never find the groups, so making it fails:
+
+    >>> make_fairness_scorer("equalized_odds_difference")
+    Traceback (most recent call last):
+    ...
+    ValueError: make_fairness_scorer('equalized_odds_difference') needs the groups ...
     """
     func = _resolve_metric(metric)
     _check_metric_kwargs(func, kw)
@@ -231,6 +281,7 @@ def make_fairness_scorer(metric, *, sensitive_cols=None, greater_is_better=None,
     elif greater_is_better is None:
         greater_is_better = False
     if sensitive_cols is None:
+        _check_groups_can_be_routed(metric)
         return make_scorer(func, greater_is_better=greater_is_better, **kw)
     sign = 1 if greater_is_better else -1
     return _SensitiveColumnsScorer(func, sign, kw, sensitive_cols)
