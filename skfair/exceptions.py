@@ -10,6 +10,7 @@ the first undefined rate), not when skfair is imported.
 __all__ = [  # noqa: F822 (UndefinedRateWarning is made on first use)
     "CertificationError",
     "CertificationWarning",
+    "NoCandidateWithinGapWarning",
     "UndefinedRateWarning",
 ]
 
@@ -25,6 +26,16 @@ class CertificationWarning(UserWarning):
 
 class CertificationError(ValueError):
     """A fairness bound could not be certified (``fallback="raise"``)."""
+
+
+class NoCandidateWithinGapWarning(UserWarning):
+    """No candidate of a search is within the requested fairness gap.
+
+    Issued by the ``refit`` rule of
+    :func:`skfair.model_selection.most_accurate_within` when no candidate's
+    mean gap is within ``max_gap``; the search then refits the fairest
+    candidate, and the message names it with its gap and score.
+    """
 
 
 _LAZY_CLASSES = {}
