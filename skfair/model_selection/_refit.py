@@ -143,9 +143,10 @@ class _MostAccurateWithin:
         from ..exceptions import NoCandidateWithinGapWarning
 
         warnings.warn(
-            f"No candidate has a mean {self.gap} gap <= {self.max_gap:g} with a "
-            f"defined mean {self.score}; refitting the fairest candidate "
-            f"instead: candidate {fairest}, gap {gaps[fairest]:.4g}, "
+            f"No candidate has a mean gap <= {self.max_gap:g} (read from "
+            f"mean_test_{self.gap}) and a defined mean {self.score}; refitting "
+            f"the fairest candidate instead: candidate {fairest}, gap "
+            f"{gaps[fairest]:.4g}, "
             f"{self.score} {scores[fairest]:.4g} "
             f"({int((~defined).sum())} of {len(gaps)} candidates have an "
             "undefined gap).",
