@@ -2,9 +2,12 @@
 
 The demo fits a baseline and skfair's mitigators on a bundled dataset and
 prints one table of test accuracy, fairness gaps and fit time. The audit
-prints the same group report for a user's own predictions in a CSV file (or
-stdin): target and prediction are read with one positive label, which must be
-given unless the labels are 0/1 or False/True, and the groups are encoded once.
+reads a user's own predictions from a CSV file (or stdin): target and
+prediction are read with one positive label, which must be given unless the
+labels are 0/1 or False/True, and the groups are encoded once. It prints the
+groups' rates with Wilson intervals and the headline of the HTML report
+(:class:`skfair.metrics._audit_report.Headline`: the well-populated groups,
+Newcombe gap intervals, the largest pairs, certified bounds on request).
 Every expected failure (a missing file or column, a non-binary target, an
 ambiguous positive label) is one line on stderr and exit status 2, never a
 traceback.

@@ -4,9 +4,18 @@ The page is plain HTML and CSS: no script, and nothing loaded from anywhere
 (the figures are inline SVG drawn by matplotlib, with their text as paths, so
 no font is needed either), so it reads offline and travels as one e-mail
 attachment. Every number comes from one count table of the (group, y_true,
-y_pred) cells and one set of its bootstrap resamples (stratified by group,
-see :mod:`skfair.metrics._bootstrap`), so the page's intervals are those of
-:func:`skfair.metrics.bootstrap_ci` with the same seed.
+y_pred) cells:
+
+- the headline (:class:`Headline`, shared with ``python -m skfair audit``)
+  uses the groups with at least ``min_group_size`` rows of each true label;
+  its differences get the simultaneous Newcombe intervals of
+  :func:`skfair.metrics._intervals.gap_bounds`, valid at every cell size,
+  and a gap is "beyond sampling noise" only when the lower end is above 0;
+- the ratios keep the intervals of :func:`skfair.metrics.bootstrap_ci` (the
+  same resamples of the same seed), and a zero-width one claims nothing;
+- each group's rates get Wilson score intervals; an undefined rate (no rows
+  of the label it divides by) is NaN, shown as "undefined", and no reading
+  names its group.
 """
 
 import html
