@@ -2,9 +2,12 @@
 
 The demo fits a baseline and skfair's mitigators on a bundled dataset and
 prints one table of test accuracy, fairness gaps and fit time. The audit
-prints the same group report for a user's own predictions in a CSV file (or
-stdin): target and prediction are read with one positive label, which must be
-given unless the labels are 0/1 or False/True, and the groups are encoded once.
+reads a user's own predictions from a CSV file (or stdin): target and
+prediction are read with one positive label, which must be given unless the
+labels are 0/1 or False/True, and the groups are encoded once. It prints the
+groups' rates with Wilson intervals and the headline of the HTML report
+(:class:`skfair.metrics._audit_report.Headline`: the well-populated groups,
+Newcombe gap intervals, the largest pairs, certified bounds on request).
 Every expected failure (a missing file or column, a non-binary target, an
 ambiguous positive label) is one line on stderr and exit status 2, never a
 traceback.
@@ -23,7 +26,6 @@ import numpy as np
 from skfair import __version__
 from skfair._console import (
     UsageError,
-    format_group_report,
     format_interval,
     format_table,
 )
@@ -35,33 +37,12 @@ _FAIRNESS_COLUMNS = [
     ("equal_opportunity_difference", "EOpp gap"),
     ("demographic_parity_ratio", "DP ratio"),
 ]
-
-
-def fairness_summary(y_true, y_pred, sensitive_features, *, n_boot=0, seed=0):
-    """Rows of (metric name, value[, interval]) for the headline metrics.
-
-    The groups are counted once; with ``n_boot`` resamples of that count
-    table (stratified by group, seeded by ``seed`` so that an audit prints
-    the same intervals every time) each row also has its 95% interval, as
-    :func:`skfair.metrics.bootstrap_ci` computes it.
-    """
-    import numpy as np
-
-    from skfair.metrics._bootstrap import table_intervals
-    from skfair.metrics._dispatch import group_counts
-
-    names = [name for name, _ in _FAIRNESS_COLUMNS]
-    counts = group_counts(
-        y_true, y_pred, sensitive_features=sensitive_features, raw=True
-    )
-    estimates, intervals, _ = table_intervals(
-        counts, names, n_boot=max(n_boot, 1), rng=np.random.default_rng(seed)
-    )
-    if not n_boot:
-        return [(name, estimates[name]) for name in names]
-    return [
-        (name, estimates[name], format_interval(*intervals[name])) for name in names
-    ]
+# The rates of the audit's group table: kind and column name.
+_AUDIT_RATES = [
+    ("selection", "selection_rate"),
+    ("tpr", "true_positive_rate"),
+    ("fpr", "false_positive_rate"),
+]
 
 
 # ---------------------------------------------------------------- audit
@@ -428,31 +409,34 @@ def _encode_audit_groups(columns):
     return enc.codes, labels
 
 
-def _relabel_report(report, labels):
-    """Put the groups' labels in place of their codes in a group report."""
-    groups = np.empty(len(labels) + 1, dtype=object)
-    groups[:-1] = labels
-    groups[-1] = "overall"
-    if hasattr(report, "index"):
-        import pandas as pd
+def _small_group_warning(head, out):
+    """Warn on stderr, before the table it qualifies, about small groups.
 
-        report.index = pd.Index(groups, dtype=object, name="group", tupleize_cols=False)
-    else:
-        report["group"] = groups
-    return report
-
-
-def _warn_small_groups(report, labels, min_size):
-    small = np.flatnonzero(np.asarray(report["small_group"])[:-1])
+    stdout is flushed first, so that the lines keep their order on a
+    terminal and with ``2>&1``.
+    """
+    small = np.flatnonzero(head.small)
     if small.size == 0:
         return
-    counts = np.asarray(report["count"])[:-1]
-    shown = ", ".join(f"{labels[i]!r}: {int(counts[i])}" for i in small[:10])
+    shown = ", ".join(
+        f"{head.labels[g]!r}: {_rows(head.positives[g] + head.negatives[g])} "
+        f"({head.exclusion_reason(g)})"
+        for g in small[:10]
+    )
+    what = (
+        "are in the headline metrics (--include-small-groups), which they make noisy"
+        if head.included_small
+        else "are left out of the headline metrics (--include-small-groups puts "
+        "them back)"
+    )
+    out.flush()
     print(
         f"{_PROG} audit: warning: {small.size} group(s) have fewer than "
-        f"{min_size} rows (--min-group-size); their rates are noise: {shown}"
+        f"{head.min_group_size} rows of a true label (--min-group-size) and "
+        f"{what}; their rates are mostly noise: {shown}"
         f"{', ...' if small.size > 10 else ''}.",
         file=sys.stderr,
+        flush=True,
     )
 
 
@@ -464,6 +448,10 @@ def run_audit(args, out):
         raise UsageError(f"--min-group-size must be >= 0; got {args.min_group_size}.")
     if args.n_boot < 0:
         raise UsageError(f"--n-boot must be >= 0; got {args.n_boot}.")
+    if args.confidence is not None and not 0 < args.confidence < 1:
+        raise UsageError(
+            f"--confidence must be between 0 and 1 (e.g. 0.95); got {args.confidence}."
+        )
     if args.score is not None and args.html is None:
         raise UsageError("--score is drawn in the HTML report: pass --html FILE too.")
     if args.html is not None:
@@ -483,6 +471,10 @@ def run_audit(args, out):
         pos_label, union = _positive_label(
             (args.target, target[1]), (args.prediction, prediction[1]), args.pos_label
         )
+        # Bad scores fail before anything is printed.
+        score = None
+        if args.score is not None:
+            score = _score_column(args.score, *columns[args.score])
         y_true = _indicator(*target, pos_label)
         y_pred = _indicator(*prediction, pos_label)
         progress.stage("encoding the groups and counting")
@@ -493,7 +485,7 @@ def run_audit(args, out):
         )
         if sep != ",":
             title += f", separator {sep!r}"
-        report = _print_report(
+        _print_report(
             out,
             y_true,
             y_pred,
@@ -501,13 +493,13 @@ def run_audit(args, out):
             labels,
             title=title,
             min_group_size=args.min_group_size,
+            include_small_groups=args.include_small_groups,
             n_boot=args.n_boot,
+            confidence=args.confidence,
         )
         if args.html is not None:
+            out.flush()  # the report before the stage line on stderr
             progress.stage(f"writing {args.html}")
-            score = None
-            if args.score is not None:
-                score = _score_column(args.score, *columns[args.score])
             _write_html(
                 args,
                 name,
@@ -517,12 +509,13 @@ def run_audit(args, out):
                 sensitive,
                 pos_label,
             )
+            # Only now is the file there.
             print(f"\nwrote {args.html}", file=out)
     except BaseException:
         progress.close(finished=False)
         raise
+    out.flush()
     progress.close(finished=True)
-    _warn_small_groups(report, labels, args.min_group_size)
     return 0
 
 
@@ -564,41 +557,253 @@ def _write_html(args, name, data, groups, labels, sensitive, pos_label):
         n_boot=max(args.n_boot, 1),
         quantiles=np.array([0.025, 0.975]),
         min_group_size=args.min_group_size,
+        include_small_groups=args.include_small_groups,
+        confidence=args.confidence,
         rng=np.random.default_rng(0),
         source=name,
         path=args.html,
     )
 
 
+def _rate_cells(table, kind, confidence):
+    """Each row's rate and its Wilson interval as text; "undefined" if no rows."""
+    from skfair.metrics._audit_report import defined_rates
+    from skfair.metrics._intervals import rate_intervals
+
+    rates = defined_rates(table, kind)
+    lows, highs = rate_intervals(table, kind, confidence=confidence, method="wilson")
+    cells = []
+    for rate, low, high in zip(rates, lows, highs, strict=True):
+        if np.isfinite(rate):
+            cells.append((f"{rate:.4f}", format_interval(low, high, floatfmt="{:.3f}")))
+        else:
+            cells.append(("undefined", "(no rows)"))
+    return cells
+
+
+def _group_table(table, labels, head):
+    """The audit's table of groups: counts, rates with intervals, headline use.
+
+    The audit takes no weights, so there is no weighted count column.
+    """
+    from skfair.metrics._audit_report import defined_rates
+    from skfair.metrics._plot import group_label
+
+    full = np.concatenate([table, table.sum(axis=0)[None]])
+    names = [group_label(label) for label in labels] + ["overall"]
+    header = ["group", "count", "positives", "negatives", "base_rate"]
+    columns = []
+    for kind, name in _AUDIT_RATES:
+        header += [name, "95% interval"]
+        columns.append(_rate_cells(full, kind, 0.95))
+    header += ["accuracy", "headline"]
+    accuracy = defined_rates(full, "accuracy")
+    used = np.append(head.used, False)
+    small = np.append(head.small, False)
+    rows = []
+    for g, name in enumerate(names):
+        positives, negatives = full[g, 1].sum(), full[g, 0].sum()
+        row = [name, int(full[g].sum()), int(positives), int(negatives)]
+        row.append(f"{positives / full[g].sum():.4f}")
+        for cells in columns:
+            row += list(cells[g])
+        row.append(f"{accuracy[g]:.4f}")
+        if g == len(labels):
+            row.append("-")
+        else:
+            row.append(
+                "small" if small[g] and used[g] else "yes" if used[g] else "excluded"
+            )
+        rows.append(row)
+    return format_table(header, rows)
+
+
+def _rows(count):
+    count = int(count)
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
+def _noise_word(name, low, high, beyond):
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return "undefined"
+    if beyond is not None:
+        return "beyond noise" if beyond else "could be noise"
+    if high - low < 1e-9:  # a bootstrap of one-row cells: it tells nothing
+        return "cannot tell"
+    return "could be noise" if high >= 1 - 0.005 else "beyond noise"
+
+
 def _print_report(
-    out, y_true, y_pred, groups, labels, *, title, min_group_size, n_boot
+    out,
+    y_true,
+    y_pred,
+    groups,
+    labels,
+    *,
+    title,
+    min_group_size,
+    include_small_groups,
+    n_boot,
+    confidence,
 ):
-    """Print the group report and the headline metrics; return the report.
+    """Print the group table and the headline metrics.
 
     ``groups`` are integer codes (encoded once), so every metric below
-    counts them directly without encoding the labels again.
+    counts them directly without encoding the labels again. The headline
+    uses the groups with at least ``min_group_size`` rows of each true
+    label (all of them with ``include_small_groups``); its differences get
+    simultaneous Newcombe intervals (a gap is beyond sampling noise only
+    when its interval excludes 0), the ratio a bootstrap interval.
     """
-    from skfair.metrics import group_report
+    from skfair.metrics._audit_report import Headline, bootstrap_metrics
+    from skfair.metrics._dispatch import group_counts
+    from skfair.metrics._plot import group_label
 
-    report = group_report(
-        y_true, y_pred, sensitive_features=groups, min_group_size=min_group_size
+    counts = group_counts(y_true, y_pred, sensitive_features=groups, raw=True)
+    head = Headline(
+        counts.raw,
+        [group_label(label) for label in labels],
+        min_group_size=min_group_size,
+        include_small_groups=include_small_groups,
+        confidence=0.95,
+        certify=confidence,
     )
-    report = _relabel_report(report, labels)
     print(title, file=out)
-    print(format_group_report(report), file=out)
+    _small_group_warning(head, out)
+    print(_group_table(counts.raw, labels, head), file=out)
     print(file=out)
-    header = ["metric", "value"]
+    print(_scope_line(head), file=out)
+    ratios = [name for name, _ in _FAIRNESS_COLUMNS if name not in head.gaps]
+    estimates = {name: gap[0] for name, gap in head.gaps.items()}
+    intervals = {name: gap[1:] for name, gap in head.gaps.items()}
     if n_boot:
-        header.append("95% interval")
-    rows = fairness_summary(y_true, y_pred, groups, n_boot=n_boot)
-    print(format_table(header, rows), file=out)
-    if n_boot:
+        boot = bootstrap_metrics(
+            counts,
+            head,
+            ratios,
+            n_boot=n_boot,
+            rng=np.random.default_rng(0),
+            quantiles=np.array([0.025, 0.975]),
+        )
+        for name, (estimate, interval) in boot.items():
+            estimates[name], intervals[name] = estimate, tuple(interval)
+    else:
+        # The values alone: one "resample" is enough to compute them.
+        boot = bootstrap_metrics(
+            counts, head, ratios, n_boot=1, rng=np.random.default_rng(0),
+            quantiles=np.array([0.025, 0.975]),
+        )  # fmt: skip
+        for name, (estimate, _) in boot.items():
+            estimates[name], intervals[name] = estimate, None
+    rows = []
+    for name, _ in _FAIRNESS_COLUMNS:
+        interval = intervals[name]
+        if interval is None:
+            rows.append((name, estimates[name], "-", "-"))
+            continue
+        beyond = head.beyond_noise(name) if name in head.gaps else None
+        rows.append(
+            (
+                name,
+                estimates[name],
+                format_interval(*interval),
+                _noise_word(name, *interval, beyond),
+            )
+        )
+    print(
+        format_table(["metric", "value", "95% interval", "sampling noise"], rows),
+        file=out,
+    )
+    print(
+        "Intervals (95%): the differences', simultaneous Newcombe score "
+        "intervals, valid at every cell size (beyond noise only when the "
+        "interval excludes 0); "
+        + (
+            f"the ratio's, from {n_boot} bootstrap resamples of each group's "
+            "rows (seeded; --n-boot 0 leaves it out); "
+            if n_boot
+            else "the ratio's left out (--n-boot 0); "
+        )
+        + "the groups' rates, Wilson score intervals.",
+        file=out,
+    )
+    _print_largest(out, head)
+    if confidence is not None:
+        _print_certified(out, head, confidence)
+
+
+def _scope_line(head):
+    n_used = int(head.used.sum())
+    if head.min_group_size is None:
+        return f"Headline metrics over all {n_used} groups:"
+    if head.included_small:
+        return (
+            f"Headline metrics over all {n_used} groups, small ones included "
+            "(--include-small-groups):"
+        )
+    text = (
+        f"Headline metrics over the {n_used} groups with at least "
+        f"{head.min_group_size} rows of each true label (--min-group-size)"
+    )
+    excluded = np.flatnonzero(head.excluded)
+    if excluded.size:
+        text += "; left out: " + ", ".join(
+            f"{head.labels[g]!r} ({head.exclusion_reason(g)})" for g in excluded[:10]
+        )
+        text += ", ..." if excluded.size > 10 else ""
+        text += " (--include-small-groups puts them back)"
+    return text + ":"
+
+
+def _print_largest(out, head):
+    """The largest gap of each rate between two headline groups, named."""
+    if not head.largest:
         print(
-            f"95% intervals from {n_boot} bootstrap resamples of each group's "
-            "rows (seeded; --n-boot 0 leaves them out).",
+            "Fewer than two groups are in the headline: no gap to compare "
+            "(--include-small-groups or a smaller --min-group-size).",
             file=out,
         )
-    return report
+        return
+    print(
+        "\nLargest gap of each rate between two well-populated groups (95% "
+        f"Newcombe intervals, simultaneous over the {head.largest[0]['comparisons']}"
+        " pairs of groups):",
+        file=out,
+    )
+    for pair in head.largest:
+        print(f"  {_pair_text(pair)}", file=out)
+        clearest = pair["clearest"]
+        if clearest is not None and (clearest["high_group"], clearest["low_group"]) != (
+            pair["high_group"],
+            pair["low_group"],
+        ):
+            print(f"    clearest (farthest from 0): {_pair_text(clearest)}", file=out)
+
+
+def _pair_text(pair):
+    low, high = pair["interval"]
+    title = pair.get("title")
+    return (
+        (f"{title}: " if title else "")
+        + f"{pair['high_group']!r} {pair['high_rate']:.4f} vs {pair['low_group']!r} "
+        f"{pair['low_rate']:.4f}: {pair['gap']:.4f} {format_interval(low, high)}"
+    )
+
+
+def _print_certified(out, head, confidence):
+    from skfair.metrics._audit_report import _ASSUMPTION
+
+    print(
+        f"\nCertified {100 * confidence:g}% upper bounds on the population gaps "
+        "of these decisions (gap_upper_bound, exact, on the headline groups):",
+        file=out,
+    )
+    if not head.certified:
+        print("  none: fewer than two groups are in the headline.", file=out)
+        return
+    rows = [(name, head.gaps[name][0], bound) for name, bound in head.certified.items()]
+    print(format_table(["metric", "value", "upper bound"], rows), file=out)
+    print(_ASSUMPTION, file=out)
 
 
 # ---------------------------------------------------------------- parser
@@ -658,7 +863,23 @@ def _build_parser():
         "--min-group-size",
         type=int,
         default=30,
-        help="flag groups with fewer rows, whose rates are noise (default: 30)",
+        help="leave groups with fewer rows of either true label out of the "
+        "headline metrics, and flag them: their rates are noise (default: 30)",
+    )
+    audit.add_argument(
+        "--include-small-groups",
+        action="store_true",
+        help="keep the groups under --min-group-size in the headline metrics "
+        "(still flagged)",
+    )
+    audit.add_argument(
+        "--confidence",
+        type=float,
+        default=None,
+        metavar="LEVEL",
+        help="also print (and show in the HTML report) certified upper bounds "
+        "on the population gaps of the decisions at this level, e.g. 0.95 "
+        "(assuming iid rows and decisions fixed before these rows were seen)",
     )
     audit.add_argument(
         "--score",
@@ -678,7 +899,7 @@ def _build_parser():
         type=int,
         default=1000,
         metavar="N",
-        help="bootstrap resamples for the metrics' 95%% intervals; 0: none "
+        help="bootstrap resamples for the ratio's 95%% interval; 0: none "
         "(default: 1000, seeded, so an audit always prints the same intervals)",
     )
     return parser

@@ -11,6 +11,7 @@ import pytest
 import skfair.metrics as skm
 from skfair._cli import main
 from skfair.metrics import equalized_odds_difference
+from skfair.metrics._intervals import gap_bounds
 
 
 def _run(argv):
@@ -59,25 +60,50 @@ def test_audit_prints_report_and_metrics_that_match_the_library(predictions_csv)
     assert "f" in text and "m" in text
 
 
-@pytest.mark.parametrize(
-    "name", ["equalized_odds_difference", "demographic_parity_ratio"]
-)
-def test_audit_intervals_are_bootstrap_ci_of_the_same_seed(predictions_csv, name):
+def _interval_of(text, name):
+    line = next(ln for ln in text.splitlines() if ln.split()[:1] == [name])
+    return [float(v) for v in line.split("[")[1].split("]")[0].split(",")]
+
+
+def test_audit_intervals_are_newcombe_for_gaps_and_bootstrap_for_the_ratio(
+    predictions_csv,
+):
     path, y, y_hat, sex, _ = predictions_csv
     argv = ["audit", str(path), "--target", "y", "--prediction", "y_hat"]
     status, text = _run([*argv, "--sensitive", "sex", "--n-boot", "300"])
     assert status == 0 and "95% interval" in text
-    line = next(ln for ln in text.splitlines() if ln.split()[:1] == [name])
-    low, high = (float(v) for v in line.split("[")[1].rstrip("]").split(","))
+    # The differences: simultaneous Newcombe intervals of the count table.
+    table = np.zeros((2, 2, 2))
+    np.add.at(table, ((sex == "m").astype(int), y, y_hat), 1)
+    for name, kinds in [
+        ("equalized_odds_difference", ("tpr", "fpr")),
+        ("demographic_parity_difference", ("selection",)),
+        ("equal_opportunity_difference", ("tpr",)),
+    ]:
+        low, high = _interval_of(text, name)
+        np.testing.assert_allclose(
+            [low, high], gap_bounds(table, kinds, method="newcombe"), atol=5e-5
+        )
+        assert low <= _metric_value(text, name) <= high
+    # The ratio: bootstrap_ci of the same seed.
+    low, high = _interval_of(text, "demographic_parity_ratio")
     expected = skm.bootstrap_ci(
-        name, y, y_hat, sensitive_features=sex, n_boot=300, random_state=0
+        "demographic_parity_ratio",
+        y,
+        y_hat,
+        sensitive_features=sex,
+        n_boot=300,
+        random_state=0,
     )
     np.testing.assert_allclose([low, high], expected, atol=5e-5)
     assert low < high
-    # --n-boot 0: the values alone, no interval column.
+    # --n-boot 0: no bootstrap, the same values.
     status, plain = _run([*argv, "--sensitive", "sex", "--n-boot", "0"])
-    assert status == 0 and "95% interval" not in plain
-    assert _metric_value(plain, name) == _metric_value(text, name)
+    assert status == 0 and "--n-boot 0" in plain
+    line = next(ln for ln in plain.splitlines() if "demographic_parity_ratio" in ln)
+    assert "[" not in line
+    for name in ("demographic_parity_ratio", "equalized_odds_difference"):
+        assert _metric_value(plain, name) == _metric_value(text, name)
 
 
 def test_audit_rejects_a_negative_n_boot(predictions_csv, capsys):
@@ -280,7 +306,7 @@ def test_audit_refuses_to_guess_the_positive_label(tmp_path, capsys, reader):
 
 
 def test_audit_with_pos_label_matches_the_library(tmp_path, capsys, reader):
-    y, yhat, g = _approvals()
+    y, yhat, g = _approvals(n=400)  # every (group, label) cell over 30 rows
     path = _labelled_csv(tmp_path, y, yhat, g)
     status, text = _audit(path, "--pos-label", "approved")
     assert status == 0
@@ -392,7 +418,7 @@ def test_audit_quoted_fields_and_separators(tmp_path, reader):
     path = tmp_path / "semicolon.csv"
     path.write_text("\n".join(lines) + "\n")
     for extra in ([], ["--sep", ";"]):  # sniffed, then given
-        status, text = _audit(path, *extra)
+        status, text = _audit(path, *extra, "--min-group-size", "0")
         assert status == 0
         assert "separator ';'" in text.splitlines()[0]
         expected = skm.equalized_odds_difference(y, yhat, sensitive_features=g)
@@ -428,23 +454,30 @@ def test_audit_stdin_in_a_subprocess(predictions_csv):
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert b"(f, a)" in result.stdout  # pandas prints tuple labels bare
+    assert b"f, a" in result.stdout  # intersections joined by commas
 
 
 def test_audit_warns_about_small_groups(tmp_path, capsys, reader):
-    g = ["big"] * 40 + ["small"] * 5
-    path = _labelled_csv(tmp_path, [0, 1, 1] * 15, [1, 0, 1] * 15, g)
+    # "big": 50 positive and 50 negative rows; "small": 4 positive, 1 negative.
+    g = ["big"] * 100 + ["small"] * 5
+    y = [0, 1] * 50 + [1, 1, 0, 1, 1]
+    yhat = [1, 1, 0, 0] * 25 + [1, 0, 1, 1, 0]
+    path = _labelled_csv(tmp_path, y, yhat, g)
     assert _audit(path)[0] == 0
     err = capsys.readouterr().err
-    assert "1 group(s) have fewer than 30 rows" in err and "'small': 5" in err
-    assert "'big'" not in err
-    # The report flags the group in its small_group column too.
+    assert "1 group(s) have fewer than 30 rows of a true label" in err
+    assert "'small': 5 rows (4 truly positive rows and 1 truly negative row" in err
+    assert "'big'" not in err and "--include-small-groups" in err
+    # The table marks the group as left out of the headline.
     status, text = _audit(path)
     rows = {ln.split()[0]: ln.split() for ln in text.splitlines() if ln.strip()}
-    assert rows["small"][-1] == "True" and rows["big"][-1] == "False"
+    assert rows["small"][-1] == "excluded" and rows["big"][-1] == "yes"
     capsys.readouterr()
-    assert _audit(path, "--min-group-size", "5")[0] == 0
-    assert capsys.readouterr().err == ""
+    # A label cell of 1 row is enough for --min-group-size 1.
+    status, text = _audit(path, "--min-group-size", "1")
+    assert status == 0 and capsys.readouterr().err == ""
+    rows = {ln.split()[0]: ln.split() for ln in text.splitlines() if ln.strip()}
+    assert rows["small"][-1] == "yes"
 
 
 def test_audit_encodes_the_groups_once(predictions_csv, monkeypatch):
@@ -530,3 +563,194 @@ def test_audit_piped_into_a_reader_that_stops_early(tmp_path):
     process.wait(timeout=120)
     assert "positive label" in first
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr
+
+
+# ---------------------------------------------------------------- the headline
+
+
+@pytest.fixture
+def recidivism_csv(tmp_path):
+    """Race x sex groups with one group of 1 row and one of 3 rows.
+
+    The tiny groups' rows are all predicted wrong, so that every gap over
+    all groups is 1.0.
+    """
+    rng = np.random.default_rng(5)
+    n = 2161
+    race = rng.choice(["black", "white", "hispanic"], n, p=[0.5, 0.35, 0.15])
+    sex = rng.choice(["female", "male"], n, p=[0.25, 0.75])
+    y = (rng.random(n) < 0.45).astype(int)
+    y_hat = np.where(rng.random(n) < 0.7, y, 1 - y)
+    race = np.concatenate([race, ["native"], ["asian"] * 3])
+    sex = np.concatenate([sex, ["male"], ["female"] * 3])
+    y = np.concatenate([y, [1], [1, 1, 0]])
+    y_hat = np.concatenate([y_hat, [1], [0, 0, 0]])
+    rows = [["y", "y_hat", "race", "sex"]]
+    rows += [list(r) for r in zip(y, y_hat, race, sex, strict=True)]
+    path = _write_csv(tmp_path / "recidivism.csv", rows)
+    codes = np.char.add(np.char.add(race, ", "), sex)
+    return path, y, y_hat, codes
+
+
+def _recidivism_audit(path, *extra):
+    argv = ["audit", str(path), "--target", "y", "--prediction", "y_hat"]
+    return _run([*argv, "--sensitive", "race,sex", *extra])
+
+
+_TINY = {"native, male", "asian, female"}
+
+
+def test_audit_headline_leaves_out_tiny_groups_and_lists_them(recidivism_csv, capsys):
+    path, y, y_hat, codes = recidivism_csv
+    status, text = _recidivism_audit(path)
+    err = capsys.readouterr().err
+    assert status == 0
+    rows = ~np.isin(codes, list(_TINY))
+    for name in (
+        "equalized_odds_difference",
+        "demographic_parity_difference",
+        "equal_opportunity_difference",
+        "demographic_parity_ratio",
+    ):
+        everyone = getattr(skm, name)(y, y_hat, sensitive_features=codes)
+        headline = getattr(skm, name)(
+            y[rows], y_hat[rows], sensitive_features=codes[rows]
+        )
+        assert everyone in (0.0, 1.0) and 0.0 < headline < 1.0
+        assert _metric_value(text, name) == pytest.approx(headline, abs=5e-5)
+    scope = next(ln for ln in text.splitlines() if ln.startswith("Headline metrics"))
+    assert "over the 6 groups with at least 30 rows of each true label" in scope
+    assert "'native, male' (1 truly positive row and 0 truly negative rows" in scope
+    assert "'asian, female' (2 truly positive rows and 1 truly negative row" in scope
+    assert "'native, male': 1 row" in err and "'asian, female': 3 rows" in err
+    # The pairs to look at next are two well-populated groups.
+    largest = text.split("Largest gap of each rate")[1]
+    assert "native" not in largest and "asian" not in largest
+    # No weights in the audit, so no weighted count column.
+    assert "weighted_count" not in text
+
+
+def test_audit_include_small_groups_puts_them_back(recidivism_csv, capsys):
+    path, y, y_hat, codes = recidivism_csv
+    status, text = _recidivism_audit(path, "--include-small-groups")
+    assert status == 0
+    assert _metric_value(text, "equalized_odds_difference") == pytest.approx(1.0)
+    assert "small ones included (--include-small-groups)" in text
+    assert "make noisy" in capsys.readouterr().err
+    rows = {ln.split(",")[0].strip(): ln.split() for ln in text.splitlines()}
+    assert rows["native"][-1] == "small" and rows["black"][-1] == "yes"
+
+
+def test_audit_shows_undefined_rates_as_undefined(tmp_path):
+    # Group "c" has no truly positive row: its TPR is undefined.
+    y = [0, 1] * 40 + [0] * 40
+    yhat = [1, 1, 0, 0] * 20 + [1, 0] * 20
+    g = ["a"] * 40 + ["b"] * 40 + ["c"] * 40
+    path = _labelled_csv(tmp_path, y, yhat, g)
+    status, text = _audit(path, "--min-group-size", "0")
+    assert status == 0
+    row = next(ln for ln in text.splitlines() if ln.split()[:1] == ["c"]).split()
+    header = next(ln for ln in text.splitlines() if "selection_rate" in ln).split()
+    tpr = len(row) - len(header) + header.index("true_positive_rate")
+    assert row[tpr : tpr + 3] == ["undefined", "(no", "rows)"]
+    assert "nan" not in text.split("Headline metrics")[0]
+    # Its value leaves the undefined group out (a and b have TPR 0.5).
+    assert _metric_value(text, "equal_opportunity_difference") == 0.0
+    # Wilson intervals of the defined rates: a 1-row cell is never zero width.
+    status, text = _audit(
+        _labelled_csv(tmp_path, [1, 0, 1] * 20 + [1], [1, 0, 0] * 20 + [1],
+                      ["a"] * 60 + ["one"], name="one.csv"),
+        "--min-group-size", "0",
+    )  # fmt: skip
+    assert status == 0
+    row = next(ln for ln in text.splitlines() if ln.split()[:1] == ["one"])
+    assert "1.0000  [0.207, 1.000]" in row  # Wilson at 1 of 1 row
+
+
+def test_audit_stdout_lines_keep_their_order(recidivism_csv, tmp_path):
+    path = recidivism_csv[0]
+    report = tmp_path / "report.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "skfair", "audit", str(path), "--target", "y",
+         "--prediction", "y_hat", "--sensitive", "race,sex", "--n-boot", "20",
+         "--html", str(report)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,  # one stream: the order the user sees
+        text=True,
+        timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.splitlines()
+    warning = next(i for i, ln in enumerate(lines) if "warning: 2 group(s)" in ln)
+    table = next(i for i, ln in enumerate(lines) if "selection_rate" in ln)
+    wrote = lines.index(f"wrote {report}")
+    assert 0 < warning < table < wrote
+    assert not any("warning" in ln for ln in lines[table:])
+
+
+def test_audit_says_wrote_only_after_writing(recidivism_csv, tmp_path, monkeypatch):
+    from skfair import _cli
+
+    report = tmp_path / "report.html"
+    seen = []
+    original = _cli._write_html
+
+    def writing(*args, **kwargs):
+        seen.append(out.getvalue())
+        return original(*args, **kwargs)
+
+    class Out(io.StringIO):
+        def write(self, text):
+            if text.lstrip().startswith("wrote "):
+                seen.append(report.exists())
+            return super().write(text)
+
+    monkeypatch.setattr(_cli, "_write_html", writing)
+    out = Out()
+    argv = ["audit", str(recidivism_csv[0]), "--target", "y", "--prediction"]
+    argv += ["y_hat", "--sensitive", "race,sex", "--n-boot", "20"]
+    assert main([*argv, "--html", str(report)], out=out) == 0
+    before, existed = seen
+    assert f"wrote {report}" not in before and "Headline metrics" in before
+    assert existed is True
+    assert out.getvalue().rstrip().endswith(f"wrote {report}")
+
+
+def test_audit_confidence_prints_the_certified_bounds(recidivism_csv, tmp_path):
+    from skfair.metrics._certified import gap_upper_bound
+
+    path, y, y_hat, codes = recidivism_csv
+    status, plain = _recidivism_audit(path, "--n-boot", "20")
+    assert status == 0 and "Certified" not in plain
+    report = tmp_path / "report.html"
+    status, text = _recidivism_audit(
+        path, "--n-boot", "20", "--confidence", "0.95", "--html", str(report)
+    )
+    assert status == 0
+    # Everything before the new section is unchanged.
+    assert text.split("\nCertified")[0] == plain
+    section = text.split("Certified 95% upper bounds")[1]
+    rows = ~np.isin(codes, list(_TINY))
+    for name in (
+        "demographic_parity_difference",
+        "equal_opportunity_difference",
+        "equalized_odds_difference",
+    ):
+        line = next(ln for ln in section.splitlines() if ln.split()[:1] == [name])
+        bound = gap_upper_bound(
+            y[rows], y_hat[rows], sensitive_features=codes[rows], metric=name
+        )
+        assert float(line.split()[2]) == pytest.approx(bound, abs=5e-5)
+        assert float(line.split()[2]) > float(line.split()[1])
+    assert "independent sample" in section and "fixed before" in section
+    page = report.read_text(encoding="utf-8")
+    assert '<h2 id="certified">' in page and "independent sample" in page
+
+
+@pytest.mark.parametrize("level", ["1.5", "0", "-0.2"])
+def test_audit_rejects_a_confidence_outside_0_1(recidivism_csv, capsys, level):
+    status, text = _recidivism_audit(recidivism_csv[0], "--confidence", level)
+    err = capsys.readouterr().err
+    assert status == 2 and text == ""
+    assert "--confidence must be between 0 and 1" in err
+    assert len(err.strip().splitlines()) == 1

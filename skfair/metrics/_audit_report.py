@@ -4,14 +4,25 @@ The page is plain HTML and CSS: no script, and nothing loaded from anywhere
 (the figures are inline SVG drawn by matplotlib, with their text as paths, so
 no font is needed either), so it reads offline and travels as one e-mail
 attachment. Every number comes from one count table of the (group, y_true,
-y_pred) cells and one set of its bootstrap resamples (stratified by group,
-see :mod:`skfair.metrics._bootstrap`), so the page's intervals are those of
-:func:`skfair.metrics.bootstrap_ci` with the same seed.
+y_pred) cells:
+
+- the headline (:class:`Headline`, shared with ``python -m skfair audit``)
+  uses the groups with at least ``min_group_size`` rows of each true label;
+  its differences get the simultaneous Newcombe intervals of
+  :func:`skfair.metrics._intervals.gap_bounds`, valid at every cell size,
+  and a gap is "beyond sampling noise" only when the lower end is above 0;
+- the ratios keep the intervals of :func:`skfair.metrics.bootstrap_ci` (the
+  same resamples of the same seed), and a zero-width one claims nothing;
+- each group's rates get Wilson score intervals; an undefined rate (no rows
+  of the label it divides by) is NaN, shown as "undefined", and no reading
+  names its group.
 """
 
 import html
 import io
 import re
+import warnings
+from itertools import combinations
 
 import numpy as np
 
@@ -19,10 +30,15 @@ from .. import __version__
 from ._bootstrap import (
     DEFAULT_QUANTILES,
     check_bootstrap_params,
-    nan_quantiles,
     table_intervals,
 )
-from ._fairness import _group_rates, _rate
+from ._intervals import (
+    check_confidence,
+    difference_bounds,
+    gap_bounds,
+    rate_counts,
+    rate_intervals,
+)
 from ._plot import group_label, import_pyplot, interval_bars
 from ._report import check_min_group_size
 
@@ -129,8 +145,251 @@ def _num(value, digits=3):
     return "n/a" if not np.isfinite(value) else f"{value:.{digits}f}"
 
 
+def _rows(count):
+    """``count`` rows, in words."""
+    count = int(count)
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
+
+
 def _points(value):
     return "n/a" if not np.isfinite(value) else f"{100 * value:.1f} points"
+
+
+# ---------------------------------------------------------------- headline
+
+# The gap metrics of the headline, with the rates whose largest gap each is.
+_GAPS = [
+    ("demographic_parity_difference", ("selection",)),
+    ("equal_opportunity_difference", ("tpr",)),
+    ("equalized_odds_difference", ("tpr", "fpr")),
+]
+# The rates each ratio compares (a group with one undefined is left out).
+_RATIO_KINDS = {
+    "demographic_parity_ratio": ("selection",),
+    "equal_opportunity_ratio": ("tpr",),
+    "equalized_odds_ratio": ("tpr", "fpr"),
+    "average_odds_difference": ("tpr", "fpr"),
+    "disparate_impact_ratio": ("selection",),
+}
+_ASSUMPTION = (
+    "It assumes that the rows are an independent sample of the population the "
+    "decisions are made on, and that the decisions were fixed before these "
+    "rows were seen (the model was neither fitted nor tuned on them)."
+)
+
+
+def defined_rates(table, kind):
+    """Each group's rate, NaN where its denominator has no rows (undefined)."""
+    successes, trials = rate_counts(table, kind)
+    out = np.full(np.shape(trials), np.nan)
+    np.divide(successes, trials, out=out, where=trials > 0)
+    return out
+
+
+def _spread(rates):
+    """Largest minus smallest defined rate; NaN with fewer than two."""
+    defined = rates[np.isfinite(rates)]
+    return float(defined.max() - defined.min()) if defined.size >= 2 else np.nan
+
+
+def _pair(names, rates, first, second, lows, highs, pair):
+    """Pair ``pair`` of ``first``/``second`` with its interval, higher rate first."""
+    g, h, low, high = first[pair], second[pair], lows[pair], highs[pair]
+    if rates[g] < rates[h]:  # so that the difference is positive
+        g, h, low, high = h, g, -high, -low
+    return {
+        "high_group": names[g],
+        "high_rate": float(rates[g]),
+        "low_group": names[h],
+        "low_rate": float(rates[h]),
+        "gap": float(rates[g] - rates[h]),
+        "interval": (float(low), float(high)),
+    }
+
+
+class Headline:
+    """Which groups the headline metrics use, and the headline's intervals.
+
+    A group enters the headline when each of its (group, true label) cells
+    has at least ``min_group_size`` rows (or always, with
+    ``include_small_groups``): with fewer, its rates are too uncertain for
+    the largest gap over the groups to say anything but "this group is
+    small". The gaps' intervals are simultaneous Newcombe intervals
+    (:func:`skfair.metrics._intervals.gap_bounds`), valid at every cell
+    size; a gap is beyond sampling noise only when its lower end is above 0.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n_groups, 2, 2)
+        Row counts of the (group, y_true, y_pred) cells.
+    labels : list of str
+        The groups' names.
+    min_group_size : int or None
+        None: no group is left out.
+    include_small_groups : bool
+        Keep the groups with a small cell in the headline (they are still
+        flagged).
+    confidence : float
+        Level of the intervals.
+    certify : float or None
+        With a level, the certified one-sided upper bounds of the gaps
+        (:func:`skfair.metrics._certified.gap_upper_bound_from_table`).
+    """
+
+    def __init__(
+        self, raw, labels, *, min_group_size, include_small_groups, confidence, certify
+    ):
+        from ._certified import gap_upper_bound_from_table
+
+        raw = np.asarray(raw, dtype=np.float64)
+        self.labels = list(labels)
+        self.confidence = confidence
+        self.min_group_size = min_group_size
+        self.positives = raw[:, 1, :].sum(axis=-1)
+        self.negatives = raw[:, 0, :].sum(axis=-1)
+        smallest = np.minimum(self.positives, self.negatives)
+        self.small = (
+            smallest < min_group_size
+            if min_group_size is not None
+            else np.zeros(len(self.labels), bool)
+        )
+        self.included_small = bool(include_small_groups) and self.small.any()
+        self.used = np.ones_like(self.small) if include_small_groups else ~self.small
+        self.excluded = self.small & ~self.used
+        self.table = raw[self.used]
+        self.rates = {kind: defined_rates(self.table, kind) for kind, _ in _RATES}
+        self.gaps, self.certified = {}, {}
+        enough = self.used.sum() >= 2
+        for name, kinds in _GAPS:
+            estimate = max(
+                (_spread(self.rates[kind]) for kind in kinds),
+                key=lambda v: np.nan_to_num(v, nan=-1.0),
+            )
+            low, high = (
+                gap_bounds(self.table, kinds, confidence=confidence, method="newcombe")
+                if enough
+                else (np.nan, np.nan)
+            )
+            self.gaps[name] = (estimate, low, high)
+            if certify is not None and enough:
+                self.certified[name] = gap_upper_bound_from_table(
+                    self.table, metric=name, confidence=certify
+                )
+        # The pairs to look at next are always two well-populated groups.
+        populated = ~self.small
+        self.largest = (
+            self._largest_pairs(raw[populated], np.flatnonzero(populated))
+            if populated.sum() >= 2
+            else []
+        )
+
+    def beyond_noise(self, name):
+        """Whether the gap's interval excludes 0 (its lower end is above 0)."""
+        low = self.gaps[name][1]
+        return bool(np.isfinite(low) and low > 0)
+
+    def _largest_pairs(self, table, groups):
+        """Per rate, the pair of ``groups`` with the largest gap, with its interval.
+
+        The intervals are Newcombe's, Bonferroni-widened for the pairs of
+        groups compared (as the lower ends of the gap intervals are), so
+        that picking the largest pair of a rate does not void them. Each
+        rate also names its clearest pair, the one whose interval lies
+        farthest from 0 (often two large groups, while the largest gap may
+        involve a smaller one). Sorted by gap, largest first; pairs with an
+        undefined rate are skipped.
+        """
+        names = [self.labels[g] for g in groups]
+        first, second = (
+            np.array(side, dtype=np.intp)
+            for side in zip(*combinations(range(len(names)), 2), strict=True)
+        )
+        tail = (1 - self.confidence) / 2 / first.size
+        found = []
+        for kind, title in _RATES:
+            rates = defined_rates(table, kind)
+            signed = rates[first] - rates[second]
+            defined = np.isfinite(signed)
+            if not defined.any():
+                continue
+            successes, trials = rate_counts(table, kind)
+            lows, highs = difference_bounds(successes, trials, first, second, tail=tail)
+            distance = np.where(defined, np.maximum(np.maximum(lows, -highs), 0), -1)
+
+            pairs = (names, rates, first, second, lows, highs)
+            largest = _pair(
+                *pairs, int(np.argmax(np.where(defined, np.abs(signed), -1)))
+            )
+            clearest = int(np.argmax(distance))
+            found.append(
+                {
+                    "kind": kind,
+                    "title": title,
+                    **largest,
+                    "clearest": _pair(*pairs, clearest)
+                    if distance[clearest] > 0
+                    else None,
+                    "comparisons": int(first.size),
+                }
+            )
+        found.sort(key=lambda pair: -pair["gap"])
+        return found
+
+    def exclusion_reason(self, g):
+        """Why group ``g`` is small, in words."""
+        cells = [
+            f"{int(count):,} truly {what} row{'' if count == 1 else 's'}"
+            for count, what in (
+                (self.positives[g], "positive"),
+                (self.negatives[g], "negative"),
+            )
+            if count < self.min_group_size
+        ]
+        return f"{' and '.join(cells)}, under {self.min_group_size} of a label"
+
+
+def bootstrap_metrics(counts, head, names, *, n_boot, rng, quantiles):
+    """Bootstrap estimates and intervals of the metrics ``names`` (ratios).
+
+    Each metric is computed on the headline groups whose rates it compares
+    are all defined (a group with an undefined rate is left out of it, as
+    ``zero_division=np.nan`` does), with one draw of resamples per set of
+    groups: usually one set for all, so that the intervals are those of
+    :func:`skfair.metrics.bootstrap_ci` on the same groups and seed.
+
+    Returns a dict mapping each name to ``(estimate, [low, high])``.
+    """
+    from ._counts import GroupCounts
+
+    used = np.flatnonzero(head.used)
+    by_groups = {}
+    for name in names:
+        defined = np.ones(used.size, bool)
+        for kind in _RATIO_KINDS[name]:
+            defined &= np.isfinite(head.rates[kind])
+        by_groups.setdefault(tuple(used[defined].tolist()), []).append(name)
+    out = {}
+    for keep, some in by_groups.items():
+        if len(keep) < 2:
+            out.update({name: (np.nan, np.array([np.nan, np.nan])) for name in some})
+            continue
+        keep = np.array(keep, dtype=np.intp)
+        subset = GroupCounts(
+            counts.groups[keep],
+            counts.weighted[keep],
+            counts.raw[keep],
+            counts.y_labels,
+        )
+        with warnings.catch_warnings():
+            # Resampled ratios of tiny cells can be 0/0; their quantiles are
+            # then NaN, which the page shows as undefined.
+            warnings.simplefilter("ignore", RuntimeWarning)
+            estimates, intervals, _ = table_intervals(
+                subset, some, n_boot=n_boot, rng=rng, quantiles=quantiles
+            )
+        for name in some:
+            out[name] = (estimates[name], intervals[name][[0, -1]])
+    return out
 
 
 class _Audit:
@@ -148,6 +407,8 @@ class _Audit:
         rng,
         quantiles,
         min_group_size,
+        include_small_groups,
+        confidence,
         y_score,
     ):
         from ._counts import _as_label_vector
@@ -160,34 +421,59 @@ class _Audit:
         self.groups = groups
         self.labels = [group_label(g) for g in groups]
         self.sizes = self.counts.raw.sum(axis=(1, 2))
-        self.small = (
-            self.sizes < min_group_size
-            if min_group_size is not None
-            else np.zeros(len(groups), bool)
+        self.level = float(quantiles[-1] - quantiles[0])
+        self.head = Headline(
+            self.counts.raw,
+            self.labels,
+            min_group_size=min_group_size,
+            include_small_groups=include_small_groups,
+            confidence=self.level,
+            certify=confidence,
         )
+        self.small = self.head.small
+        used = self.head.used
+        self.head_labels = [self.labels[g] for g in np.flatnonzero(used)]
         names = [name for name, _ in _SYMMETRIC]
-        if len(groups) == 2:
+        if used.sum() == 2:
             names += [name for name, _ in _PRIVILEGED]
-        self.estimates, self.intervals, resampled = table_intervals(
-            self.counts, names, n_boot=n_boot, rng=rng, quantiles=quantiles
-        )
         self.names = names
-        table = self.counts.weighted
-        self.rates = {kind: _group_rates(table, kind) for kind, _ in _RATES}
-        self.rate_ci = {
-            kind: nan_quantiles(_group_rates(resampled, kind), quantiles)
-            for kind, _ in _RATES
-        }
+        self.estimates, self.intervals = {}, {}
+        for name, (estimate, low, high) in self.head.gaps.items():
+            self.estimates[name] = estimate
+            self.intervals[name] = np.array([low, high])
+        bootstrapped = bootstrap_metrics(
+            self.counts,
+            self.head,
+            [name for name in names if name not in self.estimates],
+            n_boot=n_boot,
+            rng=rng,
+            quantiles=quantiles,
+        )
+        for name, (estimate, interval) in bootstrapped.items():
+            self.estimates[name] = estimate
+            self.intervals[name] = interval
+        # Per-group rates: NaN where undefined, with Wilson intervals.
+        table = self.counts.raw
+        self.rates, self.rate_ci = {}, {}
+        for kind, _ in _RATES:
+            self.rates[kind] = defined_rates(table, kind)
+            low, high = rate_intervals(
+                table, kind, confidence=self.level, method="wilson"
+            )
+            undefined = ~np.isfinite(self.rates[kind])
+            self.rate_ci[kind] = (
+                np.where(undefined, np.nan, low),
+                np.where(undefined, np.nan, high),
+            )
         for kind in ("precision", "accuracy"):
-            self.rates[kind] = _group_rates(table, kind)
-        positives = table[:, 1, :].sum(axis=-1)
-        self.base_rate = positives / table.sum(axis=(1, 2))
-        total = table.sum(axis=0)
+            self.rates[kind] = defined_rates(table, kind)
+        self.base_rate = self.head.positives / self.sizes
+        total = table.sum(axis=0)[None]
         self.overall = {
-            kind: float(_rate(total, kind))
+            kind: float(defined_rates(total, kind)[0])
             for kind in ("selection", "tpr", "fpr", "precision", "accuracy")
         }
-        self.overall["base"] = float(total[1].sum() / total.sum())
+        self.overall["base"] = float(total[0, 1].sum() / total.sum())
         self.score = None
         if y_score is not None:
             truth = _as_label_vector(y_true, "y_true") == pos_label
@@ -227,10 +513,22 @@ class _ScoreCurves:
 # ---------------------------------------------------------------- readings
 
 
-def _noise_clause(name, low, high):
+def _noise_clause(audit, name):
     """Whether the interval tells the gap from sampling noise, in words."""
+    low, high = audit.intervals[name]
     if not (np.isfinite(low) and np.isfinite(high)):
         return "The interval is undefined (too few rows)."
+    if name in audit.head.gaps:
+        if audit.head.beyond_noise(name):
+            return "Its interval excludes 0: more than sampling noise."
+        return "Its interval reaches 0: this could be sampling noise."
+    if high - low < 1e-9:
+        # A bootstrap of cells of one or two rows draws the same table every
+        # time: a zero-width interval then says nothing about the noise.
+        return (
+            "Its bootstrap interval has zero width (cells too small to "
+            "resample): it cannot tell this from sampling noise."
+        )
     if name == "average_odds_difference":
         parity = low <= 0 <= high
     elif name == "disparate_impact_ratio":
@@ -245,11 +543,16 @@ def _noise_clause(name, low, high):
 
 
 def _extremes(audit, kind):
-    rates = audit.rates[kind]
-    if np.all(np.isnan(rates)):
+    """The most and least favoured headline groups by a rate.
+
+    Undefined rates are NaN, so no group without rows of a label is named.
+    """
+    rates = audit.head.rates[kind]
+    if not np.isfinite(rates).any():
         return "n/a", np.nan, "n/a", np.nan
     hi, lo = int(np.nanargmax(rates)), int(np.nanargmin(rates))
-    return audit.labels[hi], rates[hi], audit.labels[lo], rates[lo]
+    labels = audit.head_labels
+    return labels[hi], rates[hi], labels[lo], rates[lo]
 
 
 def _reading(audit, name):
@@ -282,8 +585,8 @@ def _reading(audit, name):
                 f"{_num(value, 2)} times as often as those of {hi}."
             )
     elif name.startswith("equalized_odds"):
-        tpr_gap = np.nanmax(audit.rates["tpr"]) - np.nanmin(audit.rates["tpr"])
-        fpr_gap = np.nanmax(audit.rates["fpr"]) - np.nanmin(audit.rates["fpr"])
+        tpr_gap = _spread(audit.head.rates["tpr"])
+        fpr_gap = _spread(audit.head.rates["fpr"])
         if name.endswith("difference"):
             text = (
                 f"The groups' error rates differ by up to {_points(value)}: the "
@@ -296,11 +599,12 @@ def _reading(audit, name):
                 " (1 means equal error rates in every group)."
             )
     else:
-        privileged, other = audit.labels[1], audit.labels[0]
+        privileged, other = audit.head_labels[1], audit.head_labels[0]
         if name == "average_odds_difference":
             text = (
                 f"{other}'s FPR and TPR minus {privileged}'s, averaged: "
-                f"{value:+.3f} (0 means equal error rates; {privileged} is taken "
+                f"{_num(value) if not np.isfinite(value) else f'{value:+.3f}'} "
+                f"(0 means equal error rates; {privileged} is taken "
                 "as privileged)."
             )
         else:
@@ -309,8 +613,7 @@ def _reading(audit, name):
                 f"{privileged} (AIF360's disparate impact; below 0.8 fails the "
                 "four-fifths rule)."
             )
-    low, high = audit.intervals[name][0], audit.intervals[name][-1]
-    return f"{text} {_noise_clause(name, low, high)}"
+    return f"{text} {_noise_clause(audit, name)}"
 
 
 # ---------------------------------------------------------------- figures
@@ -353,26 +656,65 @@ def _rate_figure(audit, kinds, salt):
             title=title,
         )
         # Rates near 0 (FPR, selection) would be slivers on a [0, 1] axis.
-        top = np.nanmax(np.concatenate([audit.rate_ci[kind][-1], audit.rates[kind]]))
-        ax.set_xlim(0, min(1.02, 1.15 * np.nan_to_num(top, nan=1.0) + 0.02))
+        with np.errstate(all="ignore"):
+            values = np.concatenate([audit.rate_ci[kind][-1], audit.rates[kind]])
+        top = np.nanmax(values) if np.isfinite(values).any() else 1.0
+        ax.set_xlim(0, min(1.02, 1.15 * top + 0.02))
+        # An undefined rate has no bar: say so where the bar would be.
+        positions = np.arange(len(audit.labels))[::-1]
+        for g in np.flatnonzero(~np.isfinite(audit.rates[kind])):
+            ax.text(
+                0.01,
+                positions[g],
+                "undefined (no rows)",
+                transform=ax.get_yaxis_transform(),
+                va="center",
+                fontsize=9,
+                color="#555",
+            )
     for ax in axes[0][1:]:
         ax.tick_params(axis="y", labelleft=False)
     fig.tight_layout()
     return _svg(fig, salt)
 
 
+# Ten colours that stay apart (matplotlib's tab10), and line styles that
+# tell the curves apart once the colours repeat (and in grey print).
+_CURVE_COLORS = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+]  # fmt: skip
+_CURVE_DASHES = ["solid", (0, (5, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2))]
+
+
+def curve_styles(n_curves):
+    """A distinct (colour, line style) for each of ``n_curves`` curves.
+
+    The colour changes with every curve and the line style with every ten,
+    so up to 40 curves differ in one or the other and no two consecutive
+    ones share a colour; beyond 40 the pairs repeat.
+    """
+    return [
+        {
+            "color": _CURVE_COLORS[i % len(_CURVE_COLORS)],
+            "linestyle": _CURVE_DASHES[(i // len(_CURVE_COLORS)) % len(_CURVE_DASHES)],
+        }
+        for i in range(n_curves)
+    ]
+
+
 def _roc_figure(audit, salt):
     plt = import_pyplot()
     fig, ax = plt.subplots(figsize=(9.5, 4.8))
-    colors = plt.get_cmap("tab10")
     curves = audit.score
+    styles = curve_styles(len(audit.labels))
     for g, label in enumerate(audit.labels):
         if curves.curves[g] is not None:
             fpr, tpr = curves.curves[g]
             ax.plot(
                 fpr,
                 tpr,
-                color=colors(g % 10),
+                **styles[g],
                 linewidth=1.5,
                 label=f"{label} (AUC {_num(curves.auc[g])})",
             )
@@ -433,40 +775,141 @@ def _interval_text(low, high, digits=3):
     return f"[{_num(low, digits)}, {_num(high, digits)}]"
 
 
+def _scope(audit):
+    """Which groups the headline uses, in one sentence."""
+    head = audit.head
+    n_used = int(head.used.sum())
+    if head.min_group_size is None:
+        return f"Over all {n_used} groups."
+    if head.included_small:
+        return (
+            f"Over all {n_used} groups, {int(head.small.sum())} of them with "
+            f"a label cell under {head.min_group_size} rows (included on "
+            "request: the gaps involving them are mostly noise)."
+        )
+    text = (
+        f"Over the {n_used} groups with at least {head.min_group_size} rows "
+        "of each true label"
+    )
+    if head.excluded.any():
+        text += f"; {int(head.excluded.sum())} smaller group(s) left out (below)"
+    return text + "."
+
+
+def _next_look(audit):
+    """What to look at next: the largest gap between two headline groups."""
+    head = audit.head
+    if not head.largest:
+        return ""
+    pair = head.largest[0]
+    level = round(100 * head.confidence)
+
+    def between(found):
+        low, high = found["interval"]
+        return (
+            f"<b>{html.escape(found['high_group'])}</b> "
+            f"({_pct(found['high_rate'])}) against "
+            f"<b>{html.escape(found['low_group'])}</b> ({_pct(found['low_rate'])})"
+            f": {_points(found['gap'])}, {level}% interval "
+            f"[{100 * low:.1f}, {100 * high:.1f}] points"
+        )
+
+    text = (
+        '<p class="next"><b>What to look at next:</b> the largest gap between '
+        f"two well-populated groups is the {pair['title']} of {between(pair)} "
+        f"(Newcombe, simultaneous over the {pair['comparisons']} pairs of "
+        "groups)."
+    )
+    clearest = pair["clearest"]
+    if clearest is not None and clearest["high_group"] + clearest["low_group"] != (
+        pair["high_group"] + pair["low_group"]
+    ):
+        text += (
+            f" The clearest {pair['title']} gap (its interval farthest from 0) "
+            f"is {between(clearest)}."
+        )
+    return text + "</p>"
+
+
 def _headline(audit, names):
     """The page's first finding: which gaps are more than sampling noise.
 
     The largest difference alone can mislead: on small groups it may be the
-    noisiest one, while a smaller gap between large groups is certain.
+    noisiest one, while a smaller gap between large groups is certain. So
+    the headline uses the well-populated groups, and a gap is "beyond
+    sampling noise" only when its interval, valid at every cell size,
+    excludes 0.
     """
-    differences = [n for n, _ in _SYMMETRIC if n.endswith("difference")]
+    head = audit.head
+    differences = [name for name, _ in _GAPS]
+    if head.used.sum() < 2:
+        return (
+            '<p class="headline">Fewer than two groups have at least '
+            f"{head.min_group_size} rows of each true label: there is no headline "
+            "gap. Pass <code>include_small_groups=True</code> (<code>"
+            "--include-small-groups</code>) or a smaller <code>min_group_size"
+            "</code> to compare the small groups, knowing that their gaps are "
+            "mostly noise.</p>"
+        )
 
     def shown(name):
-        low, high = audit.intervals[name][[0, -1]]
+        low, high = audit.intervals[name]
         return (
             f"<b>{html.escape(names[name].lower())} {_num(audit.estimates[name])}"
             f"</b> {_interval_text(low, high)}"
         )
 
-    real = [n for n in differences if audit.intervals[n][0] > _TOUCH]
+    level = round(100 * head.confidence)
+    real = [n for n in differences if head.beyond_noise(n)]
     real.sort(key=lambda n: -audit.estimates[n])
     largest = max(differences, key=lambda n: np.nan_to_num(audit.estimates[n], nan=-1))
+    scope = html.escape(_scope(audit))
     if real:
-        text = "Gaps beyond sampling noise: " + "; ".join(shown(n) for n in real) + "."
+        text = (
+            f"Gaps beyond sampling noise (their {level}% intervals exclude 0): "
+            + "; ".join(shown(n) for n in real)
+            + "."
+        )
         if largest not in real:
             text += f" The largest, {shown(largest)}, could be sampling noise."
-        return f'<p class="headline">{text}</p>'
+        return f'<p class="headline">{text} {scope}</p>'
     text = (
         "No gap is distinguishable from sampling noise (every interval reaches "
         f"zero); the largest is {shown(largest)}."
     )
-    return f'<p class="headline ok">{text}</p>'
+    return f'<p class="headline ok">{text} {scope}</p>'
+
+
+def _certified(audit, confidence):
+    """The certified upper bounds of the gaps, with what they assume."""
+    if confidence is None or not audit.head.certified:
+        return []
+    level = f"{100 * confidence:g}"
+    names = dict(_SYMMETRIC)
+    rows = "".join(
+        f'<tr><td class="name">{html.escape(names[name])}<br>'
+        f'<code class="ci">{name}</code></td>'
+        f"<td>{_num(audit.estimates[name])}</td>"
+        f"<td><b>{_num(bound)}</b></td></tr>"
+        for name, bound in audit.head.certified.items()
+    )
+    return [
+        '<h2 id="certified">Certified bounds</h2>',
+        f"<p>With probability at least {level}%, the population gap of these "
+        "decisions is at most the bound below (<code>skfair.metrics."
+        "gap_upper_bound</code>: exact Clopper-Pearson bounds of the rates, "
+        f"one-sided, on the headline groups). {html.escape(_ASSUMPTION)}</p>",
+        '<table><thead><tr><th class="name">metric</th><th>value on these '
+        f"rows</th><th>{level}% certified upper bound</th></tr></thead><tbody>"
+        + rows
+        + "</tbody></table>",
+    ]
 
 
 def _metrics_table(audit, names, level):
     rows = []
     for name in audit.names:
-        low, high = audit.intervals[name][0], audit.intervals[name][-1]
+        low, high = audit.intervals[name]
         rows.append(
             f'<tr><td class="name">{html.escape(names[name])}<br>'
             f'<code class="ci">{name}</code></td>'
@@ -483,11 +926,28 @@ def _metrics_table(audit, names, level):
     )
 
 
+_UNDEFINED = '<span class="noise">undefined</span>'
+
+
+def _rate_text(value):
+    """A rate, or "undefined" where its denominator has no rows."""
+    return _num(value) if np.isfinite(value) else _UNDEFINED
+
+
+def _tag(audit, g):
+    if audit.head.excluded[g]:
+        return '<span class="tag">left out</span>'
+    if audit.small[g]:
+        return '<span class="tag">small</span>'
+    return ""
+
+
 def _group_table(audit, level):
     score = audit.score
     head = [
         '<th class="name">group</th>',
         "<th>rows</th>",
+        "<th>truly positive / negative</th>",
         "<th>share</th>",
         "<th>base rate</th>",
     ]
@@ -501,22 +961,25 @@ def _group_table(audit, level):
     total = audit.sizes.sum()
     rows = []
     for g, label in enumerate(audit.labels):
-        tag = '<span class="tag">small</span>' if audit.small[g] else ""
         cells = [
-            f'<td class="name">{html.escape(label)}{tag}</td>',
+            f'<td class="name">{html.escape(label)}{_tag(audit, g)}</td>',
             f"<td>{int(audit.sizes[g]):,}</td>",
+            f"<td>{int(audit.head.positives[g]):,} / "
+            f"{int(audit.head.negatives[g]):,}</td>",
             f"<td>{_pct(audit.sizes[g] / total)}</td>",
             f"<td>{_num(audit.base_rate[g])}</td>",
         ]
         for kind, _ in _RATES:
             ci = audit.rate_ci[kind]
             cells.append(
-                f"<td>{_num(audit.rates[kind][g])}<br><span class='ci'>"
+                f"<td>{_rate_text(audit.rates[kind][g])}<br><span class='ci'>"
                 f"{_interval_text(ci[0][g], ci[-1][g])}</span></td>"
+                if np.isfinite(audit.rates[kind][g])
+                else f"<td>{_UNDEFINED}</td>"
             )
         cells += [
-            f"<td>{_num(audit.rates['precision'][g])}</td>",
-            f"<td>{_num(audit.rates['accuracy'][g])}</td>",
+            f"<td>{_rate_text(audit.rates['precision'][g])}</td>",
+            f"<td>{_rate_text(audit.rates['accuracy'][g])}</td>",
         ]
         if score is not None:
             cells.append(f"<td>{_num(score.auc[g])}</td>")
@@ -526,13 +989,15 @@ def _group_table(audit, level):
     cells = [
         '<td class="name"><b>all rows</b></td>',
         f"<td>{int(total):,}</td>",
+        f"<td>{int(audit.head.positives.sum()):,} / "
+        f"{int(audit.head.negatives.sum()):,}</td>",
         "<td>100%</td>",
         f"<td>{_num(overall['base'])}</td>",
     ]
-    cells += [f"<td>{_num(overall[kind])}</td>" for kind, _ in _RATES]
+    cells += [f"<td>{_rate_text(overall[kind])}</td>" for kind, _ in _RATES]
     cells += [
-        f"<td>{_num(overall['precision'])}</td>",
-        f"<td>{_num(overall['accuracy'])}</td>",
+        f"<td>{_rate_text(overall['precision'])}</td>",
+        f"<td>{_rate_text(overall['accuracy'])}</td>",
     ]
     if score is not None:
         cells.append(f"<td>{_num(score.overall_auc)}</td>")
@@ -551,7 +1016,39 @@ def _fact(value, caption):
     return f'<div class="fact"><b>{value}</b><span>{caption}</span></div>'
 
 
-def _page(audit, *, source, columns, pos_label, n_boot, quantiles, min_group_size):
+def _small_groups_note(audit, min_group_size):
+    """The warning that lists the small groups, their sizes and the reason."""
+    head = audit.head
+    if not head.small.any():
+        return []
+    flagged = "; ".join(
+        f"{html.escape(audit.labels[g])} ({_rows(audit.sizes[g])}: "
+        f"{html.escape(head.exclusion_reason(g))})"
+        for g in np.flatnonzero(head.small)
+    )
+    if head.included_small:
+        what = (
+            "are included in the headline metrics on request; their rates, "
+            "and every gap involving them, are mostly noise (see their wide "
+            "intervals)"
+        )
+    else:
+        what = (
+            "are left out of the headline metrics (their rates, and every gap "
+            "involving them, are mostly noise; they keep their row in the "
+            "tables and figures, with their wide intervals); "
+            "<code>include_small_groups=True</code> "
+            "(<code>--include-small-groups</code>) puts them back"
+        )
+    return [
+        f'<p class="warn"><b>Small groups</b> (fewer than {min_group_size} rows '
+        f"of a true label) {what}: {flagged}.</p>"
+    ]
+
+
+def _page(
+    audit, *, source, columns, pos_label, n_boot, quantiles, min_group_size, confidence
+):
     names = dict(_SYMMETRIC + _PRIVILEGED)
     level = round(100 * (quantiles[-1] - quantiles[0]))
     n_rows = int(audit.sizes.sum())
@@ -574,59 +1071,59 @@ def _page(audit, *, source, columns, pos_label, n_boot, quantiles, min_group_siz
         _fact(_pct(audit.overall["selection"]), "selected overall"),
         _fact(_pct(audit.overall["accuracy"]), "accuracy overall"),
         _fact(
-            int(audit.small.sum()),
-            f"groups under {min_group_size} rows"
+            int(audit.head.excluded.sum()),
+            f"groups left out of the headline (under {min_group_size} rows of a label)"
             if min_group_size is not None
             else "small groups (not checked)",
         ),
         "</div>",
+        *_small_groups_note(audit, min_group_size),
         _headline(audit, names),
+        _next_look(audit),
         '<p class="sizes"><b>Groups (rows):</b> '
         + " · ".join(
-            f"{html.escape(label)} ({int(size):,})"
-            + (' <span class="tag">small</span>' if small else "")
-            for label, size, small in zip(
-                audit.labels, audit.sizes, audit.small, strict=True
+            f"{html.escape(label)} ({int(size):,})" + _tag(audit, g)
+            for g, (label, size) in enumerate(
+                zip(audit.labels, audit.sizes, strict=True)
             )
         )
         + "</p>",
     ]
-    if audit.small.any():
-        flagged = ", ".join(
-            f"{html.escape(audit.labels[g])} ({int(audit.sizes[g])} rows)"
-            for g in np.flatnonzero(audit.small)
-        )
-        parts.append(
-            f'<p class="warn"><b>Small groups</b> (fewer than {min_group_size} '
-            f"rows; their rates, and every gap involving them, are mostly noise: "
-            f"see their wide intervals): {flagged}.</p>"
-        )
     parts += [
         "<h2>Fairness metrics</h2>",
-        f"<p>Differences are 0 and ratios 1 at parity. Intervals: {level}% "
-        f"bootstrap intervals from {n_boot:,} resamples of each group's rows.</p>",
+        "<p>Differences are 0 and ratios 1 at parity. "
+        f"{html.escape(_scope(audit))} Intervals ({level}%): the differences' "
+        "are simultaneous Newcombe hybrid score intervals of the largest gap "
+        "over the groups' rates, valid at every cell size (a gap is beyond "
+        "sampling noise only when its interval excludes 0); the ratios' are "
+        f"bootstrap intervals from {n_boot:,} resamples of each group's rows. "
+        "A group whose rate is undefined (no rows of the label it divides by) "
+        "is left out of that rate's comparisons.</p>",
         _metrics_table(audit, names, level),
+        *_certified(audit, confidence),
         "<h2>Rates by group</h2>",
         "<figure>",
         _rate_figure(audit, [_RATES[0]], "selection"),
         f"<figcaption>Figure 1. Share of each group predicted positive, with "
-        f"{level}% intervals (whiskers); dashed: all rows. Hatched bars: small "
-        "groups.</figcaption></figure>",
+        f"{level}% Wilson score intervals (whiskers); dashed: all rows. Hatched "
+        "bars: small groups.</figcaption></figure>",
         "<figure>",
         _rate_figure(audit, _RATES[1:], "errors"),
         "<figcaption>Figure 2. True positive rate (truly positive rows predicted "
         "positive) and false positive rate (truly negative rows predicted "
-        f"positive) of each group, with {level}% intervals; equalized odds asks "
-        "for both to be equal across groups.</figcaption></figure>",
+        f"positive) of each group, with {level}% Wilson score intervals; "
+        "equalized odds asks for both to be equal across groups. A group "
+        "without rows of a label has no such rate: it is marked undefined."
+        "</figcaption></figure>",
     ]
     if audit.score is not None:
         parts += [
             "<h2>Scores by group</h2>",
             "<figure>",
             _roc_figure(audit, "roc"),
-            "<figcaption>Figure 3. Each group's ROC curve, with its AUC: curves "
-            "that differ mean that no single threshold gives the groups equal "
-            "error rates.</figcaption></figure>",
+            "<figcaption>Figure 3. Each group's ROC curve (its own colour and "
+            "line style), with its AUC: curves that differ mean that no single "
+            "threshold gives the groups equal error rates.</figcaption></figure>",
             "<figure>",
             _score_figure(audit, "scores"),
             "<figcaption>Figure 4. Distribution of each group's scores.</figcaption>"
@@ -634,14 +1131,22 @@ def _page(audit, *, source, columns, pos_label, n_boot, quantiles, min_group_siz
         ]
     parts += [
         "<h2>Groups</h2>",
+        f"<p>Rates with {level}% Wilson score intervals (never of zero width, "
+        "even for a cell of one row); \u201cundefined\u201d where a group has no "
+        "rows of the label a rate divides by.</p>",
         _group_table(audit, level),
         "<footer>",
         f"Made by skfair {html.escape(__version__)} "
-        "(<code>skfair.metrics.audit_report</code>). Resamples are stratified "
-        "by group (each group keeps its size) and drawn from the count table "
-        "of (group, true label, prediction) cells; the differences' intervals "
-        "are basic bootstrap intervals, the others percentile intervals, as "
-        "<code>skfair.metrics.bootstrap_ci</code> computes them.",
+        "(<code>skfair.metrics.audit_report</code>). Methods: per-group rates, "
+        "Wilson score intervals; differences, simultaneous Newcombe hybrid "
+        "score intervals (Bonferroni over the pairs of groups for the lower "
+        "end); the largest pair's gap, a Newcombe interval Bonferroni-widened "
+        "over every pair and rate compared; ratios, percentile bootstrap "
+        "intervals from resamples stratified by group (each group keeps its "
+        "size) and drawn from the count table of (group, true label, "
+        "prediction) cells, as <code>skfair.metrics.bootstrap_ci</code> "
+        "computes them. Every interval assumes independent rows and decisions "
+        "fixed before the rows were seen.",
         "</footer></main></body></html>",
     ]
     return "\n".join(parts) + "\n"
@@ -657,6 +1162,8 @@ def audit_report(
     n_boot=1000,
     ci_quantiles=DEFAULT_QUANTILES,
     min_group_size=30,
+    include_small_groups=False,
+    confidence=None,
     random_state=0,
     source=None,
     path=None,
@@ -665,13 +1172,24 @@ def audit_report(
 
     The page states what was audited (rows, positive label, the groups and
     their sizes, small groups flagged), gives every fairness metric with its
-    bootstrap interval and a one-line plain-language reading, draws the
-    groups' selection rates and true and false positive rates with their
-    intervals (and, with ``y_score``, their ROC curves and score
-    distributions), and ends with the per-group table. It loads nothing from
-    anywhere: no script, stylesheet, font or image file (the figures are
-    inline SVG), so it reads offline and can be sent as one file. Needs
-    matplotlib (``pip install 'skfair[plot]'``).
+    interval and a one-line plain-language reading, names the largest gap
+    between two well-populated groups with its interval, draws the groups'
+    selection rates and true and false positive rates with their intervals
+    (and, with ``y_score``, their ROC curves and score distributions), and
+    ends with the per-group table. It loads nothing from anywhere: no
+    script, stylesheet, font or image file (the figures are inline SVG), so
+    it reads offline and can be sent as one file. Needs matplotlib
+    (``pip install 'skfair[plot]'``).
+
+    The headline metrics use the groups with at least ``min_group_size``
+    rows of each true label: the largest gap over all groups is otherwise
+    the gap of the smallest, noisiest ones. The other groups are listed with
+    their sizes and keep their rows in the tables and figures. A difference
+    is called "beyond sampling noise" only when its simultaneous Newcombe
+    interval (valid at every cell size) excludes 0; the groups' rates carry
+    Wilson score intervals; the ratios keep bootstrap intervals. An
+    undefined rate (a group without rows of the label it divides by) shows
+    as "undefined" and is left out of that rate's comparisons.
 
     Parameters
     ----------
@@ -687,11 +1205,20 @@ def audit_report(
     pos_label : object, default=1
         The positive label of ``y_true`` and ``y_pred``.
     n_boot : int, default=1000
-        Bootstrap resamples of each group's rows (of its count table: fast).
+        Bootstrap resamples of each group's rows (of its count table: fast),
+        for the ratios' intervals.
     ci_quantiles : sequence of two floats, default=(0.025, 0.975)
-        The interval's quantiles.
+        The bootstrap interval's quantiles; their distance is the level of
+        every other interval of the page.
     min_group_size : int or None, default=30
-        Groups with fewer rows are flagged as small; None flags none.
+        Groups with fewer rows of either true label are flagged as small and
+        left out of the headline metrics; None flags none.
+    include_small_groups : bool, default=False
+        Keep the small groups in the headline metrics (still flagged).
+    confidence : float in (0, 1), default=None
+        With a level, the page adds the certified upper bounds of the
+        headline gaps' population values (``gap_upper_bound``: demographic
+        parity, equal opportunity, equalized odds) at that level.
     random_state : int, Generator or None, default=0
         Seed of the resampling (by default fixed: the same data give the same
         page).
@@ -725,6 +1252,12 @@ def audit_report(
             f"bounds); got {ci_quantiles!r}."
         )
     check_min_group_size(min_group_size)
+    if not isinstance(include_small_groups, (bool, np.bool_)):
+        raise ValueError(
+            f"include_small_groups must be True or False; got {include_small_groups!r}."
+        )
+    if confidence is not None:
+        confidence = check_confidence(confidence)
     if sensitive_features is None:
         raise ValueError("sensitive_features is required: the group of every row.")
     import_pyplot()  # fail before computing anything without matplotlib
@@ -740,6 +1273,8 @@ def audit_report(
         n_boot=n_boot,
         quantiles=quantiles,
         min_group_size=min_group_size,
+        include_small_groups=bool(include_small_groups),
+        confidence=confidence,
         rng=check_generator(random_state),
         source=source,
         path=path,
@@ -761,6 +1296,8 @@ def render_audit(
     rng,
     source,
     path,
+    include_small_groups=False,
+    confidence=None,
     shown_pos_label=None,
 ):
     """The page from groups encoded once (``codes`` index ``groups``).
@@ -779,6 +1316,8 @@ def render_audit(
         rng=rng,
         quantiles=quantiles,
         min_group_size=min_group_size,
+        include_small_groups=include_small_groups,
+        confidence=confidence,
         y_score=y_score,
     )
     page = _page(
@@ -789,6 +1328,7 @@ def render_audit(
         n_boot=n_boot,
         quantiles=quantiles,
         min_group_size=min_group_size,
+        confidence=confidence,
     )
     if path is not None:
         with open(path, "w", encoding="utf-8") as handle:
