@@ -574,3 +574,19 @@ def test_plot_marks_undefined_rates_instead_of_a_zero_bar():
         assert len(selection_axes.texts) == 0
     finally:
         plt.close("all")
+
+
+def test_metrics_without_undefined_rates_do_not_import_scikit_learn():
+    # The warning class subclasses scikit-learn's and is made on first use;
+    # a metric whose rates are all defined must not pay that import (~2 s).
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, skfair.metrics as m\n"
+        "m.equalized_odds_difference([1, 0, 1, 0], [1, 0, 0, 1],"
+        " sensitive_features=[0, 0, 1, 1])\n"
+        "m.true_positive_rate([1, 0], [1, 0])\n"
+        "assert 'sklearn' not in sys.modules, 'scikit-learn was imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

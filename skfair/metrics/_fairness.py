@@ -168,8 +168,6 @@ def _warn_undefined(
     ignore: no warning. ``hint`` says what ``zero_division=np.nan`` does
     (default: leave the group(s) out).
     """
-    from ..exceptions import UndefinedRateWarning
-
     tables = np.asarray(tables, dtype=np.float64)
     has_rows = tables.sum(axis=(-1, -2)) > 0
     for kind in kinds:
@@ -183,10 +181,12 @@ def _warn_undefined(
             subject, default_hint = names[0], "leave it out"
         else:
             shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
-            subject, default_hint = (
-                f"each of {len(names)} groups ({shown})",
-                ("leave them out"),
-            )
+            subject = f"each of {len(names)} groups ({shown})"
+            default_hint = "leave them out"
+        # Imported here, when a rate is undefined: making the warning class
+        # imports scikit-learn, which the metrics otherwise do without.
+        from ..exceptions import UndefinedRateWarning
+
         warnings.warn(
             _undefined_message(
                 subject, kind, pos_label, weighted, hint or default_hint

@@ -1304,7 +1304,9 @@ def make_derived_metric(*, metric, transform, sample_param_names=("sample_weight
     The result ``f(y_true, y_pred, *, sensitive_features, method=..., **params)``
     builds a :class:`MetricFrame` of ``metric`` and returns its
     ``transform`` summary, as ``fairlearn.metrics.make_derived_metric`` does;
-    it can be given to :func:`make_fairness_scorer` or called directly.
+    it can be given to :func:`make_fairness_scorer` or called directly. Like
+    the frame's summaries, it leaves out the groups where one of skfair's
+    rates is undefined (see :class:`MetricFrame`).
 
     Parameters
     ----------
