@@ -14,7 +14,10 @@ ValueError naming the solver).
 
 Warnings policy: ``ConvergenceWarning`` is accepted output (features near
 1e8 or 1e-8 can make an iterative fit stop early); the model must still be
-finite. Every other warning is an error.
+finite. So is the metrics' documented ``UndefinedRateWarning`` (a group
+without the rows a rate conditions on, with ``zero_division="warn"``), whose
+every message is checked to name the undefined rate. Every other warning is
+an error.
 
 The data sets (``nasty_datasets``): 1 to 3 groups labelled by strings, ints
 (not 0..G-1) or bools; groups of 1 to 10 rows, or one group six times larger
@@ -57,6 +60,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 import skfair.metrics as skm
+from skfair.exceptions import UndefinedRateWarning
 from skfair.inprocessing import ConstrainedLogisticRegression
 from skfair.postprocessing import ThresholdOptimizer
 from skfair.preprocessing import (
@@ -579,7 +583,10 @@ def test_metrics(inputs):
     common = {"sample_weight": sample_weight, "pos_label": pos_label}
     grouped = {"sensitive_features": groups, **common}
     all_zero = sample_weight is not None and not sample_weight.sum() > 0
-    with strict_warnings():
+    with strict_warnings(), warnings.catch_warnings(record=True) as undefined:
+        # Only the documented warning of an undefined rate is recorded; every
+        # other warning is still an error (the filter is added on top).
+        warnings.filterwarnings("always", category=UndefinedRateWarning)
         values = {}
         for name in DIFFERENCES + RATIOS:
             for method in ("between_groups", "to_overall"):
@@ -598,6 +605,9 @@ def test_metrics(inputs):
             )
         report = _attempt(skm.group_report, y_true, y_pred, as_frame=False, **grouped)
 
+    for warning in undefined:
+        assert issubclass(warning.category, UndefinedRateWarning), warning
+        assert "is undefined and counts as 0" in str(warning.message)
     for key, value in values.items():
         name = key[0] if isinstance(key, tuple) else key
         if value is REJECTED:

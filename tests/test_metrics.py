@@ -8,8 +8,10 @@ import pandas as pd
 import pytest
 
 import skfair.metrics as skm
+from skfair.exceptions import UndefinedRateWarning
 from skfair.metrics import _counts, _dispatch
 from skfair.utils import encode_groups
+from skfair.utils._sensitive import python_label
 
 FAIRLEARN_METRICS = [
     "demographic_parity_difference",
@@ -38,6 +40,56 @@ def _fairlearn(name, y_true, y_pred, sf, sample_weight=None, **kw):
                 y_true, y_pred, sensitive_features=sf, sample_weight=sample_weight, **kw
             )
         )
+
+
+# The rates whose denominator a group can leave empty, by metric.
+_CONDITIONED = {"tpr": 1, "fpr": 0}
+_METRIC_RATES = {
+    "demographic_parity": (),
+    "equal_opportunity": ("tpr",),
+    "equalized_odds": ("tpr", "fpr"),
+    "average_odds": ("tpr", "fpr"),
+    "disparate_impact": (),
+}
+
+
+def _leaves_a_rate_undefined(name, y_true, sf, w=None, privileged_group=None):
+    """Whether a group (or privileged side) with weight lacks a rate's rows."""
+    encoding = encode_groups(sf)
+    labels = [python_label(g) for g in encoding.groups]
+    sides = encoding.codes
+    if privileged_group is not None:
+        privileged = labels.index(python_label(privileged_group))
+        sides = (sides == privileged).astype(int)
+    y_true = np.asarray(y_true)
+    w = np.ones(len(y_true)) if w is None else np.asarray(w, dtype=float)
+    rates = next(r for prefix, r in _METRIC_RATES.items() if name.startswith(prefix))
+    for side in set(sides.tolist()):
+        rows = (sides == side) & (w > 0)
+        if rows.any() and any(
+            not (rows & (y_true == _CONDITIONED[rate])).any() for rate in rates
+        ):
+            return True
+    return False
+
+
+def _warns_if(undefined):
+    """pytest.warns(UndefinedRateWarning) if ``undefined``, else no warning."""
+    if undefined:
+        return pytest.warns(UndefinedRateWarning, match="undefined and counts as 0")
+    return _NoUndefinedRateWarning()
+
+
+class _NoUndefinedRateWarning:
+    """Fails the block if it issues an UndefinedRateWarning."""
+
+    def __enter__(self):
+        self._catcher = warnings.catch_warnings()
+        self._catcher.__enter__()
+        warnings.simplefilter("error", UndefinedRateWarning)
+
+    def __exit__(self, *exc):
+        return self._catcher.__exit__(*exc)
 
 
 def _assert_same(actual, expected):
@@ -79,9 +131,10 @@ def test_metrics_equal_fairlearn_on_random_inputs(seed, kind, weighted):
     for name in FAIRLEARN_METRICS:
         for kw in _options(name, [method]):
             expected = _fairlearn(name, y_true, y_pred, sf, w, **kw)
-            actual = getattr(skm, name)(
-                y_true, y_pred, sensitive_features=sf, sample_weight=w, **kw
-            )
+            with _warns_if(_leaves_a_rate_undefined(name, y_true, sf, w)):
+                actual = getattr(skm, name)(
+                    y_true, y_pred, sensitive_features=sf, sample_weight=w, **kw
+                )
             assert isinstance(actual, float)
             _assert_same(actual, expected)
 
@@ -120,10 +173,9 @@ def test_overall_rates_equal_fairlearn(weighted):
 def test_edge_cases_equal_fairlearn(y_true, y_pred, sf):
     for name in FAIRLEARN_METRICS:
         for kw in _options(name):
-            _assert_same(
-                getattr(skm, name)(y_true, y_pred, sensitive_features=sf, **kw),
-                _fairlearn(name, y_true, y_pred, sf, **kw),
-            )
+            with _warns_if(_leaves_a_rate_undefined(name, y_true, sf)):
+                actual = getattr(skm, name)(y_true, y_pred, sensitive_features=sf, **kw)
+            _assert_same(actual, _fairlearn(name, y_true, y_pred, sf, **kw))
 
 
 def test_undefined_rates_count_as_zero_in_metrics_and_nan_in_report():
@@ -132,10 +184,12 @@ def test_undefined_rates_count_as_zero_in_metrics_and_nan_in_report():
     y_true = [1, 1, 1, 0, 0, 0]
     y_pred = [1, 1, 0, 0, 1, 0]
     sf = ["a", "a", "a", "b", "b", "b"]
-    assert skm.equal_opportunity_difference(
-        y_true, y_pred, sensitive_features=sf
-    ) == pytest.approx(2 / 3)
-    assert skm.equal_opportunity_ratio(y_true, y_pred, sensitive_features=sf) == 0.0
+    with pytest.warns(UndefinedRateWarning, match="group 'b' has no rows"):
+        assert skm.equal_opportunity_difference(
+            y_true, y_pred, sensitive_features=sf
+        ) == pytest.approx(2 / 3)
+    with pytest.warns(UndefinedRateWarning, match="group 'b' has no rows"):
+        assert skm.equal_opportunity_ratio(y_true, y_pred, sensitive_features=sf) == 0.0
     report = skm.group_report(y_true, y_pred, sensitive_features=sf)
     assert np.isnan(report.loc["b", "true_positive_rate"])
     assert np.isnan(report.loc["b", "false_negative_rate"])
@@ -655,12 +709,15 @@ def test_dask_arrays_give_the_numpy_values(kind, weighted):
     assert n > 20
     for name in ALL_METRICS:
         kw = {"privileged_group": _some_group(sf)} if name in ALL_METRICS[-2:] else {}
-        expected = getattr(skm, name)(
-            y_true, y_pred, sensitive_features=sf, sample_weight=w, **kw
-        )
-        actual = getattr(skm, name)(
-            d_true, d_pred, sensitive_features=d_sf, sample_weight=d_w, **kw
-        )
+        undefined = _leaves_a_rate_undefined(name, y_true, sf, w, **kw)
+        with _warns_if(undefined):
+            expected = getattr(skm, name)(
+                y_true, y_pred, sensitive_features=sf, sample_weight=w, **kw
+            )
+        with _warns_if(undefined):  # the same warning from the dask route
+            actual = getattr(skm, name)(
+                d_true, d_pred, sensitive_features=d_sf, sample_weight=d_w, **kw
+            )
         _assert_same(actual, expected)
     expected = skm.group_report(y_true, y_pred, sensitive_features=sf, sample_weight=w)
     actual = skm.group_report(
@@ -724,12 +781,18 @@ def test_pooled_unprivileged_rows_keep_a_weight_far_below_the_privileged(metric)
     y = np.array([0, 0, 0, 1, 1])
     groups = np.array([0, 0, 0, 0, 1])
     weights = np.array([0.0, 0.0, 1.0, 6.19412937e-37, 1.0])
-    as_privileged = {
-        g: metric(
-            y, y, sensitive_features=groups, privileged_group=g, sample_weight=weights
-        )
-        for g in (0, 1)
-    }
+    as_privileged = {}
+    for g in (0, 1):
+        # Group 1 has no negative row: with FPRs, its undefined one warns.
+        undefined = metric is skm.average_odds_difference
+        with _warns_if(undefined):
+            as_privileged[g] = metric(
+                y,
+                y,
+                sensitive_features=groups,
+                privileged_group=g,
+                sample_weight=weights,
+            )
     if metric is skm.average_odds_difference:
         assert as_privileged[1] == pytest.approx(-as_privileged[0], abs=1e-12)
     else:

@@ -1,11 +1,23 @@
 """Invariants of the fairness metrics, checked with hypothesis."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import skfair.metrics as skm
+from skfair.exceptions import UndefinedRateWarning
+
+# The random data sets leave rates undefined in many examples; the warning
+# that the default then issues is not what these invariants are about. That
+# it is issued exactly when a group lacks a rate's rows is checked below
+# (test_the_default_warns_exactly_when_a_group_leaves_a_rate_undefined, which
+# records every warning itself) and in test_zero_division.py.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore::skfair.exceptions.UndefinedRateWarning"
+)
 
 DIFFERENCES = [
     "demographic_parity_difference",
@@ -442,3 +454,118 @@ def test_swapping_the_privileged_group_of_two(func, swapped, data):
     _same_or_both_nan(
         func(y_true, y_pred, sensitive_features=1 - sf, sample_weight=w), first
     )
+
+
+# ----------------------------------------------------------------------------
+# zero_division: np.nan leaves out the groups whose rate is undefined
+
+
+def _row_groups(sf):
+    return [tuple(row) if np.ndim(row) else row for row in sf.tolist()]
+
+
+def _rows_of_groups_with(y_true, sf, w, label):
+    """Rows of the groups with positive weight on rows with ``y_true == label``."""
+    groups = _row_groups(sf)
+    weight = np.ones(len(y_true)) if w is None else w
+    kept = {
+        g
+        for g, t, wt in zip(groups, y_true, weight, strict=True)
+        if t == label and wt > 0
+    }
+    return np.array([g in kept for g in groups]), len(kept)
+
+
+def _default_on(rows, metric, y_true, y_pred, sf, w, **kw):
+    """The default value on ``rows``, where no rate is undefined (no warning)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UndefinedRateWarning)
+        return metric(
+            y_true[rows],
+            y_pred[rows],
+            sensitive_features=sf[rows],
+            sample_weight=None if w is None else w[rows],
+            **kw,
+        )
+
+
+@SETTINGS
+@given(oracle_datasets(min_groups=2))
+def test_nan_zero_division_is_the_default_without_the_undefined_groups(data):
+    y_true, y_pred, sf, w = data
+    with_positives, n_tpr = _rows_of_groups_with(y_true, sf, w, 1)
+    with_negatives, n_fpr = _rows_of_groups_with(y_true, sf, w, 0)
+    for method in ("between_groups", "to_overall"):
+        kw = {"sensitive_features": sf, "sample_weight": w, "method": method}
+        left_out = {
+            name: getattr(skm, name)(y_true, y_pred, zero_division=np.nan, **kw)
+            for name in (
+                "equal_opportunity_difference",
+                "equal_opportunity_ratio",
+                "equalized_odds_difference",
+            )
+        }
+        left_out["mean"] = skm.equalized_odds_difference(
+            y_true, y_pred, zero_division=np.nan, agg="mean", **kw
+        )
+        if n_tpr < 2:
+            assert np.isnan(left_out["equal_opportunity_difference"])
+            assert np.isnan(left_out["equal_opportunity_ratio"])
+        else:
+            for name in ("equal_opportunity_difference", "equal_opportunity_ratio"):
+                expected = _default_on(
+                    with_positives,
+                    getattr(skm, name),
+                    y_true,
+                    y_pred,
+                    sf,
+                    w,
+                    method=method,
+                )
+                _same(left_out[name], expected, (name, method))
+        if n_tpr < 2 or n_fpr < 2:
+            assert np.isnan(left_out["equalized_odds_difference"])
+            assert np.isnan(left_out["mean"])
+            continue
+        tpr_gap = _default_on(
+            with_positives,
+            skm.equal_opportunity_difference,
+            y_true,
+            y_pred,
+            sf,
+            w,
+            method=method,
+        )
+        # A false positive rate is the true positive rate of the flipped
+        # labels: the gap of the groups with negatives, by another route.
+        fpr_gap = _default_on(
+            with_negatives,
+            skm.equal_opportunity_difference,
+            1 - y_true,
+            y_pred,
+            sf,
+            w,
+            method=method,
+        )
+        _same(left_out["equalized_odds_difference"], max(tpr_gap, fpr_gap), method)
+        _same(left_out["mean"], (tpr_gap + fpr_gap) / 2, method)
+
+
+@SETTINGS
+@given(oracle_datasets())
+def test_the_default_warns_exactly_when_a_group_leaves_a_rate_undefined(data):
+    y_true, y_pred, sf, w = data
+    cells = _reference_cells(*data)
+    with_rows = [c for c in cells.values() if _weight(c) > 0]
+    no_positives = any(c["tp"] + c["fn"] == 0 for c in with_rows)
+    no_negatives = any(c["fp"] + c["tn"] == 0 for c in with_rows)
+    for name, undefined in [
+        ("demographic_parity_difference", False),
+        ("equal_opportunity_ratio", no_positives),
+        ("equalized_odds_difference", no_positives or no_negatives),
+    ]:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            getattr(skm, name)(y_true, y_pred, sensitive_features=sf, sample_weight=w)
+        warned = [w for w in record if issubclass(w.category, UndefinedRateWarning)]
+        assert bool(warned) == undefined, name

@@ -16,6 +16,11 @@ labels -- are evaluated on that table, counted in one pass by
 :mod:`skfair.metrics._counts`, and resampled as tables (see
 :mod:`skfair.metrics._bootstrap`). Any other callable is called on the rows of
 each group, and resampled by rows.
+
+An undefined rate of skfair's own rate functions (the true positive rate of
+a group without positive rows, ...) is NaN in ``by_group``, and the
+summaries leave it out; scikit-learn's and fairlearn's functions keep the
+value they return themselves (0), so that their frames equal fairlearn's.
 """
 
 import functools
@@ -108,6 +113,25 @@ def _count_kinds():
             if func is not None:
                 kinds[func] = kinds[globals()[name]]
     return kinds
+
+
+def _undefined_is_nan(func, kind):
+    """True for skfair's rate functions on the count route: NaN if undefined.
+
+    fairlearn's MetricFrame shows such a rate as 0 (the value the function
+    returns); skfair shows it as undefined, and leaves it out of the
+    summaries, whatever function of the same rate fairlearn would call.
+    """
+    if kind is None or kind == "count":
+        return False
+    skfair_rates = (
+        selection_rate,
+        true_positive_rate,
+        false_positive_rate,
+        true_negative_rate,
+        false_negative_rate,
+    )
+    return any(func is rate for rate in skfair_rates)
 
 
 def _is_binary01(y):
@@ -342,12 +366,17 @@ def _split_cells(values, cells):
 # Reductions over the sensitive cells (with an optional leading resample axis)
 
 
-def _reduce(by_group, overall, cells, how, method="between_groups"):
+def _reduce(
+    by_group, overall, cells, how, method="between_groups", undefined_is_nan=None
+):
     """``group_min``/``group_max``/``difference``/``ratio`` per control level.
 
     ``by_group`` is ``(..., n_cells, n_metrics)`` and ``overall``
     ``(..., n_control, n_metrics)``; NaN cells are skipped, as pandas skips
-    them, and the result is ``(..., n_control, n_metrics)``.
+    them, and the result is ``(..., n_control, n_metrics)``. For the metrics
+    flagged in ``undefined_is_nan`` (skfair's rates, NaN where undefined) a
+    difference or ratio is NaN when an undefined rate leaves fewer than two
+    groups, as the metrics' ``zero_division=np.nan`` gives.
     """
     values = _split_cells(by_group, cells)
     with np.errstate(all="ignore"), warnings.catch_warnings():
@@ -358,14 +387,23 @@ def _reduce(by_group, overall, cells, how, method="between_groups"):
             return np.nanmax(values, axis=-2)
         if how == "difference":
             if method == "between_groups":
-                return np.nanmax(values, axis=-2) - np.nanmin(values, axis=-2)
-            return np.nanmax(np.abs(values - overall[..., None, :]), axis=-2)
-        if method == "between_groups":
-            return np.nanmin(values, axis=-2) / np.nanmax(values, axis=-2)
-        quotient = values / overall[..., None, :]
-        # Each group's ratio to the overall value is taken at most 1.
-        quotient = np.where(quotient > 1, 1 / quotient, quotient)
-        return np.nanmin(quotient, axis=-2)
+                result = np.nanmax(values, axis=-2) - np.nanmin(values, axis=-2)
+            else:
+                result = np.nanmax(np.abs(values - overall[..., None, :]), axis=-2)
+        elif method == "between_groups":
+            result = np.nanmin(values, axis=-2) / np.nanmax(values, axis=-2)
+        else:
+            quotient = values / overall[..., None, :]
+            # Each group's ratio to the overall value is taken at most 1.
+            quotient = np.where(quotient > 1, 1 / quotient, quotient)
+            result = np.nanmin(quotient, axis=-2)
+    if undefined_is_nan is None or not np.any(undefined_is_nan):
+        return result
+    present = _split_cells((cells.sizes > 0)[:, None], cells)  # (n_control, s, 1)
+    defined = ~np.isnan(values)
+    left_out = (present & ~defined).any(axis=-2)
+    too_few = left_out & (defined.sum(axis=-2) < 2)
+    return np.where(too_few & np.asarray(undefined_is_nan), np.nan, result)
 
 
 def _as_float_column(values):
@@ -450,6 +488,17 @@ class MetricFrame:
     cell's resampled weight is drawn from the normal distribution with the
     mean and variance of the sum of the weights of the rows drawn into it.
     Metrics that are NaN in a resample are skipped by the quantiles.
+
+    **Undefined rates** (a deviation from fairlearn). A rate of skfair's
+    rate functions (:func:`true_positive_rate`, :func:`false_positive_rate`,
+    ...) with an empty denominator -- the true positive rate of a group
+    without positive rows -- is NaN in ``by_group`` (and ``overall``), where
+    fairlearn's MetricFrame shows the 0 its functions return. The summaries
+    (``group_min``, ``group_max``, ``difference``, ``ratio`` and their
+    ``*_ci``) leave such groups out, and a ``difference`` or ``ratio`` is
+    NaN when that leaves fewer than two groups, as the metrics'
+    ``zero_division=np.nan`` does. scikit-learn's and fairlearn's functions
+    keep their own value (0) and fairlearn's summaries.
 
     **Dask arrays.** With dask inputs, metrics of the count table (on 0/1
     labels) are counted block by block and merged by group label, never
@@ -574,6 +623,10 @@ class MetricFrame:
                 f"count, ...); {others} are not, or the labels are not 0/1. "
                 "Call .compute() on the inputs to evaluate them in memory."
             )
+        self._undefined_is_nan = [
+            _undefined_is_nan(f, kind)
+            for f, kind in zip(self._functions.values(), kinds, strict=True)
+        ]
         by_group, overall = self._evaluate(y_t, y_p, kinds)
         self._store(by_group, overall, pandas)
         if bootstrap:
@@ -746,24 +799,34 @@ class MetricFrame:
         weighted[rows] = counts.weighted
         return raw, weighted
 
-    def _table_values(self, kind, raw, weighted):
-        """One metric from ``(..., n_cells, 2, 2)`` tables: by cell, overall."""
+    def _table_values(self, kind, raw, weighted, undefined=0.0):
+        """One metric from ``(..., n_cells, 2, 2)`` tables: by cell, overall.
+
+        A rate with a zero denominator is ``undefined`` (0 as fairlearn's
+        functions return; NaN for skfair's).
+        """
         cells = self._cells
         control = raw.reshape(raw.shape[:-3] + (cells.shape_control, -1, 2, 2))
         if kind == "count":
             by_group = raw.sum(axis=(-1, -2)).astype(np.float64)
             overall = control.sum(axis=(-1, -2, -3)).astype(np.float64)
         else:
-            by_group = _rate(weighted, kind)
+            by_group = _rate(weighted, kind, undefined)
             overall = _rate(
                 weighted.reshape(control.shape).sum(axis=-3),
                 kind,
+                undefined,
             )
         missing = cells.sizes == 0
         by_group[..., missing] = np.nan
         empty_control = _split_cells(cells.sizes[:, None], cells).sum(axis=(-1, -2))
         overall[..., empty_control == 0] = np.nan
         return by_group, overall
+
+    def _undefined_value(self, name):
+        """The value of metric ``name`` where its rate is undefined."""
+        position = list(self._functions).index(name)
+        return np.nan if self._undefined_is_nan[position] else 0.0
 
     def _call_values(self, func, params, y_t, y_p, rows_of_cell, rows_of_control):
         """One metric by calling it on the rows of each cell and control level."""
@@ -808,7 +871,9 @@ class MetricFrame:
                 raw, weighted = self._count_tables(
                     y_t, y_p, params.get("sample_weight")
                 )
-                values = self._table_values(kind, raw, weighted)
+                values = self._table_values(
+                    kind, raw, weighted, self._undefined_value(name)
+                )
             else:
                 rows = rows or self._rows()
                 values = self._call_values(func, params, y_t, y_p, *rows)
@@ -852,7 +917,9 @@ class MetricFrame:
             )
             # Stratified resamples keep every cell's row count.
             raw_boot = np.broadcast_to(raw, resampled.shape)
-            values = self._table_values(kind, raw_boot, resampled)
+            values = self._table_values(
+                kind, raw_boot, resampled, self._undefined_value(name)
+            )
             by_group[..., j], overall[..., j] = values
         if called:
             functions = list(self._functions.items())
@@ -999,7 +1066,12 @@ class MetricFrame:
         if errors == "raise" and not all(self._scalar):
             raise ValueError(_NON_SCALAR)
         values = _reduce(
-            self._by_group_values, self._overall_values, self._cells, how, method
+            self._by_group_values,
+            self._overall_values,
+            self._cells,
+            how,
+            method,
+            self._undefined_is_nan,
         )
         return self._wrap(values, _import_pandas())
 
@@ -1012,7 +1084,9 @@ class MetricFrame:
         key = (how, method)
         if key not in self._ci_cache:
             by_group, overall = self._boot
-            values = _reduce(by_group, overall, self._cells, how, method)
+            values = _reduce(
+                by_group, overall, self._cells, how, method, self._undefined_is_nan
+            )
             pandas = _import_pandas()
             self._ci_cache[key] = [
                 self._wrap(q, pandas) for q in nan_quantiles(values, self._quantiles)
@@ -1101,6 +1175,9 @@ class MetricFrame:
     def group_min(self, errors="raise"):
         """Smallest value of each metric over the groups.
 
+        Groups where a metric is NaN (absent, or a skfair rate that is
+        undefined for them) are left out.
+
         Parameters
         ----------
         errors : {"raise", "coerce"}, default="raise"
@@ -1120,6 +1197,9 @@ class MetricFrame:
     def difference(self, method="between_groups", errors="coerce"):
         """Largest absolute difference of each metric between groups.
 
+        Groups where a metric is NaN are left out; for skfair's rates, NaN
+        (undefined) when an undefined rate leaves fewer than two groups.
+
         Parameters
         ----------
         method : {"between_groups", "to_overall"}, default="between_groups"
@@ -1138,6 +1218,9 @@ class MetricFrame:
 
     def ratio(self, method="between_groups", errors="coerce"):
         """Smallest ratio of each metric between groups (at most 1).
+
+        Groups where a metric is NaN are left out; for skfair's rates, NaN
+        (undefined) when an undefined rate leaves fewer than two groups.
 
         Parameters
         ----------
@@ -1221,7 +1304,9 @@ def make_derived_metric(*, metric, transform, sample_param_names=("sample_weight
     The result ``f(y_true, y_pred, *, sensitive_features, method=..., **params)``
     builds a :class:`MetricFrame` of ``metric`` and returns its
     ``transform`` summary, as ``fairlearn.metrics.make_derived_metric`` does;
-    it can be given to :func:`make_fairness_scorer` or called directly.
+    it can be given to :func:`make_fairness_scorer` or called directly. Like
+    the frame's summaries, it leaves out the groups where one of skfair's
+    rates is undefined (see :class:`MetricFrame`).
 
     Parameters
     ----------

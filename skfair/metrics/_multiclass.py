@@ -3,13 +3,22 @@
 Each class ``c`` is scored one-vs-rest: the binary metric of the indicators
 ``y_true == c`` and ``y_pred == c``. The per-class values are then returned
 as they are, or aggregated by their worst case or mean.
+
+``zero_division`` is the binary metrics' (a group without rows of class
+``c``, or with only rows of class ``c``, leaves a one-vs-rest rate
+undefined); its warnings name the class. With ``np.nan`` a class whose gap
+is NaN is left out of the worst case and the mean over the classes.
 """
+
+import warnings
 
 import numpy as np
 
+from ..utils._sensitive import python_label
 from ..utils._validation import _check_labels_present
 from ._fairness import (
     _check_choice,
+    _check_zero_division,
     demographic_parity_difference,
     equalized_odds_difference,
 )
@@ -33,23 +42,55 @@ def _class_labels(y_true, y_pred, labels):
     return y_true, y_pred, labels
 
 
-def _one_vs_rest(binary_metric, y_true, y_pred, labels, agg, **kwargs):
+def _one_vs_rest(binary_metric, y_true, y_pred, labels, agg, zero_division, **kwargs):
     if agg is not None:
         _check_choice(agg, "agg", ("worst_case", "mean"))
+    zero_division = _check_zero_division(zero_division)
     y_true, y_pred, labels = _class_labels(y_true, y_pred, labels)
-    per_class = np.array(
-        [
-            binary_metric(
-                (y_true == label).astype(np.int8),
-                (y_pred == label).astype(np.int8),
-                **kwargs,
-            )
-            for label in labels
-        ]
-    )
+    # A loop, not a comprehension, so that the warnings' stack level is the
+    # same on every Python version.
+    per_class = np.empty(len(labels))
+    for i, label in enumerate(labels):
+        per_class[i] = _class_value(
+            binary_metric, y_true, y_pred, label, zero_division, kwargs
+        )
     if agg is None:
         return per_class
-    return float(per_class.max() if agg == "worst_case" else per_class.mean())
+    defined = per_class[~np.isnan(per_class)]
+    if not defined.size:
+        return float("nan")
+    return float(defined.max() if agg == "worst_case" else defined.mean())
+
+
+def _class_value(binary_metric, y_true, y_pred, label, zero_division, kwargs):
+    """The binary metric of class ``label`` against the rest.
+
+    Its UndefinedRateWarnings are issued again here, naming the class.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        value = binary_metric(
+            (y_true == label).astype(np.int8),
+            (y_pred == label).astype(np.int8),
+            zero_division=zero_division,
+            **kwargs,
+        )
+    shown = repr(python_label(label))
+    for warning in caught:
+        # The binary metric sees the indicator of the class: say which.
+        text = (
+            str(warning.message)
+            .replace("y_true=1 (positive label)", f"y_true={shown}")
+            .replace(
+                "y_true other than 1 (negative label)", f"y_true other than {shown}"
+            )
+        )
+        warnings.warn(
+            f"one-vs-rest for class {shown}: {text}",
+            warning.category,
+            stacklevel=4,
+        )
+    return value
 
 
 def multiclass_demographic_parity_difference(
@@ -60,6 +101,7 @@ def multiclass_demographic_parity_difference(
     labels=None,
     agg="worst_case",
     sample_weight=None,
+    zero_division="warn",
 ):
     """Gap between groups in the rate of each predicted class.
 
@@ -83,6 +125,11 @@ def multiclass_demographic_parity_difference(
         per-class gaps.
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weights of the rows.
+    zero_division : "warn", np.nan, 0.0 or 1.0, default="warn"
+        As in :func:`demographic_parity_difference`, for each class's
+        one-vs-rest selection rates, which are always defined; with
+        ``np.nan`` a class whose gap is NaN (fewer than two groups with
+        rows) is left out of the aggregate, which is NaN if every class is.
 
     Returns
     -------
@@ -109,6 +156,7 @@ def multiclass_demographic_parity_difference(
         y_pred,
         labels,
         agg,
+        zero_division,
         sensitive_features=sensitive_features,
         sample_weight=sample_weight,
     )
@@ -122,6 +170,7 @@ def multiclass_equalized_odds_difference(
     labels=None,
     agg="worst_case",
     sample_weight=None,
+    zero_division="warn",
 ):
     """Gap between groups in each class's one-vs-rest true and false positive rates.
 
@@ -146,6 +195,11 @@ def multiclass_equalized_odds_difference(
         per-class gaps.
     sample_weight : array-like of shape (n_samples,), default=None
         Non-negative weights of the rows.
+    zero_division : "warn", np.nan, 0.0 or 1.0, default="warn"
+        As in :func:`equalized_odds_difference`, for each class's one-vs-rest rates; the
+        warnings name the class. With ``np.nan`` a class whose gap is NaN
+        (fewer than two groups with a defined rate) is left out of the
+        aggregate, which is NaN if every class is.
 
     Returns
     -------
@@ -159,7 +213,8 @@ def multiclass_equalized_odds_difference(
     Notes
     -----
     As in the binary metric, a rate whose group has no rows to condition on
-    counts as 0. ThresholdOptimizer's multiclass "equalized_odds" equalises
+    counts as 0 by default (see ``zero_division``). ThresholdOptimizer's
+    multiclass "equalized_odds" equalises
     ``P(y_pred = d | y_true = c)`` for every pair ``(c, d)``: that makes the
     one-vs-rest recalls equal, but ``P(y_pred = c | y_true != c)`` mixes the
     other classes in each group's own proportions, so under label shift its
@@ -181,6 +236,7 @@ def multiclass_equalized_odds_difference(
         y_pred,
         labels,
         agg,
+        zero_division,
         sensitive_features=sensitive_features,
         sample_weight=sample_weight,
     )

@@ -38,6 +38,9 @@ def interval_bars(
 ):
     """Horizontal bars of ``values`` by group, with ``[lows, highs]`` whiskers.
 
+    A NaN value (an undefined rate) gets no bar but the word "undefined"
+    in its row: a bar of length 0 would read as a rate of 0.
+
     Parameters
     ----------
     ax : matplotlib Axes
@@ -55,10 +58,25 @@ def interval_bars(
     positions = np.arange(len(values))[::-1]
     small = np.zeros(len(values), bool) if small is None else np.asarray(small, bool)
     colors = np.where(small, _SMALL, _BAR)
+    undefined = np.isnan(values)
     bars = ax.barh(positions, np.nan_to_num(values), color=colors, height=0.6)
-    for bar, is_small in zip(bars, small, strict=True):
-        if is_small:
+    for bar, is_small, is_undefined in zip(bars, small, undefined, strict=True):
+        if is_undefined:
+            bar.set_visible(False)
+        elif is_small:
             bar.set_hatch("//")
+    for position in positions[undefined]:
+        ax.text(
+            0.01,
+            position,
+            "undefined",
+            transform=ax.get_yaxis_transform(),  # x in axes units, y in data
+            va="center",
+            ha="left",
+            fontsize=9,
+            fontstyle="italic",
+            color="dimgray",
+        )
     if lows is not None and highs is not None:
         lows = np.asarray(lows, dtype=np.float64)
         highs = np.asarray(highs, dtype=np.float64)
@@ -87,7 +105,9 @@ def plot_metric_frame(metric_frame, *, metrics=None, axes=None, figsize=None):
     ``metric_frame.by_group``. The whiskers span the first and last of the
     frame's ``ci_quantiles`` (none when it has no intervals); a dashed line
     marks the overall value; groups listed in
-    ``metric_frame.small_groups`` are drawn pale and hatched. Needs
+    ``metric_frame.small_groups`` are drawn pale and hatched; a group whose
+    value is NaN (an undefined rate, e.g. the true positive rate of a group
+    without positive rows) has no bar but the word "undefined". Needs
     matplotlib (``pip install 'skfair[plot]'``).
 
     Parameters
@@ -170,7 +190,9 @@ def plot_metric_frame(metric_frame, *, metrics=None, axes=None, figsize=None):
             raise ValueError(
                 f"metric {name!r} has non-scalar values, which cannot be drawn."
             ) from exc
-        present = values.notna().to_numpy()
+        # Every group with rows gets a row; its NaN value (an undefined rate)
+        # is drawn as undefined. Combinations absent from the data are left out.
+        present = metric_frame._cells.sizes > 0
         labels = [group_label(g) for g in frame.index[present]]
         lows = highs = None
         if intervals is not None:

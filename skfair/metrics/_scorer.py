@@ -214,7 +214,10 @@ def make_fairness_scorer(metric, *, sensitive_cols=None, greater_is_better=None,
         ``ValueError`` (pass the metric function itself to sign it yourself).
     **kw
         Further keywords for the metric, such as ``agg="mean"``,
-        ``method="to_overall"``, ``privileged_group=...`` or ``pos_label=...``.
+        ``method="to_overall"``, ``privileged_group=...``, ``pos_label=...``
+        or ``zero_division=np.nan`` (leave out the groups whose rate is
+        undefined instead of counting it as 0 with a warning at every
+        scoring; the score is then NaN when fewer than two groups remain).
 
     Returns
     -------
