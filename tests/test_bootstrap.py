@@ -52,7 +52,10 @@ def test_coverage_of_95_percent_intervals():
         )
         hits_eo += low <= 0.1 <= high
     assert 0.92 <= hits_dp / n_sets <= 0.975
-    assert 0.92 <= hits_eo / n_sets <= 0.975
+    # Here the TPR and FPR gaps tie, so the pairwise interval of their
+    # maximum is conservative: its upper end misses only if both kinds' do,
+    # and its lower end is Bonferroni-corrected over the two kinds.
+    assert 0.93 <= hits_eo / n_sets <= 0.995
 
 
 def test_table_resamples_match_row_resamples():
@@ -171,7 +174,9 @@ def test_basic_interval_is_reflected_percentile():
     low, high = bootstrap_ci(
         "equalized_odds_difference", y, pred, interval="percentile", **kwargs
     )
-    basic = bootstrap_ci("equalized_odds_difference", y, pred, **kwargs)
+    basic = bootstrap_ci(
+        "equalized_odds_difference", y, pred, interval="basic", **kwargs
+    )
     estimate = equalized_odds_difference(y, pred, sensitive_features=group)
     np.testing.assert_allclose(basic, [2 * estimate - high, 2 * estimate - low])
 

@@ -59,6 +59,7 @@ GAP_METHODS = ("newcombe", "exact")
 # (true label, predicted label) cells of each rate: numerator, denominator.
 _ALL = ((0, 0), (0, 1), (1, 0), (1, 1))
 _CELLS = {
+    "base": (((1, 0), (1, 1)), _ALL),
     "selection": (((0, 1), (1, 1)), _ALL),
     "tpr": (((1, 1),), ((1, 0), (1, 1))),
     "fpr": (((0, 1),), ((0, 0), (0, 1))),
@@ -158,7 +159,8 @@ def rate_counts(table, kind, squared=None):
     table : ndarray of shape (..., n_groups, 2, 2)
         Weighted (or raw) counts of the (group, y_true, y_pred) cells.
     kind : str
-        ``"selection"``, ``"tpr"``, ``"fpr"``, ``"tnr"``, ``"fnr"``,
+        ``"base"`` (the share of positive true labels), ``"selection"``,
+        ``"tpr"``, ``"fpr"``, ``"tnr"``, ``"fnr"``,
         ``"precision"`` or ``"accuracy"``.
     squared : ndarray like ``table``, default=None
         Total squared weight of each cell; None when the rows are unweighted
@@ -237,6 +239,55 @@ def _distance_from_zero(lower, upper):
     return np.maximum(np.maximum(lower, -upper), 0.0)
 
 
+def _check_tails(tails):
+    """``tails`` is a pair of miss probabilities in (0, 1) or None."""
+    try:
+        pair = tuple(tails)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2 or all(t is None for t in pair):
+        raise ValueError(
+            "tails must be a pair (lower_miss, upper_miss) of floats in (0, 1) "
+            f"or None, not both None; got {tails!r}."
+        )
+    checked = []
+    for t in pair:
+        if t is None:
+            checked.append(None)
+            continue
+        number = isinstance(t, (int, float, np.number))
+        if isinstance(t, (bool, np.bool_)) or not number or not 0 < float(t) < 1:
+            raise ValueError(
+                f"tails must hold floats in (0, 1) or None; got {tails!r}."
+            )
+        checked.append(float(t))
+    return tuple(checked)
+
+
+def gap_quantiles(table, kinds, quantiles, **options):
+    """Bounds of the gap that play the role of bootstrap quantiles.
+
+    Each ``q < 0.5`` of ``quantiles`` becomes a lower bound of the gap that
+    lies above it with probability at most ``q``, each ``q >= 0.5`` an upper
+    bound that lies below it with probability at most ``1 - q`` (``q = 0.5``
+    gives the estimate itself for ``agg="worst_case"``): the pair
+    ``(0.025, 0.975)`` is :func:`gap_bounds`' two-sided 95% interval.
+    ``options`` are those of :func:`gap_bounds` (``squared``, ``method``,
+    ``agg``).
+
+    Returns
+    -------
+    bounds : ndarray of shape (len(quantiles),)
+    """
+    out = np.empty(len(quantiles))
+    for i, q in enumerate(np.asarray(quantiles, dtype=np.float64)):
+        if q < 0.5:
+            out[i] = gap_bounds(table, kinds, tails=(q, None), **options)[0]
+        else:
+            out[i] = gap_bounds(table, kinds, tails=(None, 1 - q), **options)[1]
+    return out
+
+
 def gap_bounds(
     table,
     kinds,
@@ -246,6 +297,7 @@ def gap_bounds(
     method="newcombe",
     agg="worst_case",
     sides="two-sided",
+    tails=None,
 ):
     """Interval of the largest between-group gap of some rates.
 
@@ -269,35 +321,54 @@ def gap_bounds(
     sides : {"two-sided", "upper"}, default="two-sided"
         ``"upper"``: a one-sided upper bound, which misses with probability
         ``1 - confidence`` (the lower end is then 0).
+    tails : tuple of (float or None, float or None), default=None
+        The probabilities ``(lower_miss, upper_miss)`` that the lower end
+        lies above the gap and that the upper end lies below it, each in
+        (0, 1), replacing ``confidence`` and ``sides``; an end whose miss
+        probability is None is not computed (NaN). ``confidence=0.95`` is
+        ``tails=(0.025, 0.025)``; one-sided bounds and asymmetric intervals
+        (``bootstrap_ci``'s ``ci_quantiles``) need the explicit form.
 
     Returns
     -------
     lower, upper : float
         NaN, NaN if fewer than two groups have rows.
     """
-    confidence = check_confidence(confidence)
     _check_method(agg, ("worst_case", "mean"), "agg")
-    _check_method(sides, ("two-sided", "upper"), "sides")
+    # The value of an end that is not computed: 0 below a one-sided bound.
+    missing_lower = np.nan
+    if tails is None:
+        confidence = check_confidence(confidence)
+        _check_method(sides, ("two-sided", "upper"), "sides")
+        alpha = 1 - confidence
+        tails = (alpha / 2, alpha / 2)
+        if sides == "upper":
+            tails, missing_lower = (None, alpha), 0.0
+    else:
+        tails = _check_tails(tails)
     table = np.asarray(table, dtype=np.float64)
     first, second = _pair_indices(table.sum(axis=(-1, -2)) > 0)
     if first.size == 0:
         return np.nan, np.nan
-    alpha = 1 - confidence
+    lower_miss, upper_miss = tails
     # The miss probability of each end, shared out over the kinds when the
     # gaps are averaged (every kind's end must hold then).
     n_kinds = len(kinds) if agg == "mean" else 1
-    upper_tail = (alpha if sides == "upper" else alpha / 2) / n_kinds
+    upper_tail = None if upper_miss is None else upper_miss / n_kinds
     # The lower end must hold for every pair of every kind at once.
-    lower_tail = alpha / 2 / (first.size * len(kinds))
+    lower_tail = None if lower_miss is None else lower_miss / (first.size * len(kinds))
     lowers, uppers = [], []
     for kind in kinds:
         successes, trials = rate_counts(table, kind, squared)
-        a, b = difference_bounds(
-            successes, trials, first, second, tail=upper_tail, method=method
-        )
-        uppers.append(np.max(np.maximum(np.abs(a), np.abs(b))))
-        if sides == "upper":
-            lowers.append(0.0)
+        if upper_tail is None:
+            uppers.append(np.nan)
+        else:
+            a, b = difference_bounds(
+                successes, trials, first, second, tail=upper_tail, method=method
+            )
+            uppers.append(np.max(np.maximum(np.abs(a), np.abs(b))))
+        if lower_tail is None:
+            lowers.append(missing_lower)
             continue
         a, b = difference_bounds(
             successes, trials, first, second, tail=lower_tail, method=method
