@@ -441,3 +441,40 @@ def test_small_cell_coverage_of_the_default_gap_intervals():
         low, high = gap_bounds(table, ("tpr", "fpr"))
         hits[1] += low <= true_eo <= high
     assert np.all(hits / n_sets >= 0.93)
+
+
+def test_default_interval_of_ratios_and_gaps_to_overall_is_the_box():
+    from skfair.metrics._intervals import box_quantiles
+
+    group, y, pred = _small_group_data()
+    table = _table(group, y, pred)
+    for metric, kinds, kw, statistic in [
+        ("demographic_parity_ratio", ("selection",), {}, "ratio"),
+        ("equalized_odds_ratio", ("tpr", "fpr"), {}, "ratio"),
+        (
+            "equal_opportunity_difference",
+            ("tpr",),
+            {"method": "to_overall"},
+            "to_overall",
+        ),
+    ]:
+        got = bootstrap_ci(metric, y, pred, sensitive_features=group, **kw)
+        expected = box_quantiles(table, kinds, [0.025, 0.975], statistic=statistic)
+        np.testing.assert_allclose(got, expected)
+    mf = MetricFrame(
+        metrics=selection_rate,
+        y_true=y,
+        y_pred=pred,
+        sensitive_features=group,
+        n_boot=20,
+        ci_quantiles=[0.025, 0.975],
+        random_state=0,
+    )
+    np.testing.assert_allclose(
+        mf.ratio_ci(),
+        box_quantiles(table, ("selection",), [0.025, 0.975], statistic="ratio"),
+    )
+    np.testing.assert_allclose(
+        mf.difference_ci(method="to_overall"),
+        box_quantiles(table, ("selection",), [0.025, 0.975], statistic="to_overall"),
+    )

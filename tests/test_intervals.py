@@ -266,3 +266,73 @@ def test_metric_frame_rate_intervals_are_wilson_and_gap_is_pairwise():
     # not known, so the ratio's interval is wide.
     ratio_low, ratio_high = mf.ratio_ci()
     assert (ratio_high - ratio_low).min() > 0.2
+
+
+def _brute_force_over_box(low, high, weights, statistic, n=41):
+    """Least and largest of the statistic on a grid over the box of rates."""
+    # The grid of each rate, plus the middle of the intervals' common part
+    # (where the ratio reaches 1), if they share one.
+    common = (np.max(low) + np.min(high)) / 2
+    axes = [
+        np.union1d(np.linspace(a, b, n), [common] if a <= common <= b else [])
+        for a, b in zip(low, high, strict=True)
+    ]
+    grids = np.meshgrid(*axes)
+    rates = np.stack([g.ravel() for g in grids])
+    if statistic == "ratio":
+        largest = rates.max(axis=0)
+        values = np.where(largest > 0, rates.min(axis=0) / largest, 0.0)
+    else:
+        overall = weights @ rates
+        values = np.abs(rates - overall).max(axis=0)
+    return values.min(), values.max()
+
+
+@pytest.mark.parametrize("statistic", ["ratio", "to_overall"])
+def test_box_bounds_equal_brute_force_over_the_box(statistic):
+    from skfair.metrics._intervals import box_bounds
+
+    table = np.array([[[30, 10], [5, 20]], [[8, 2], [4, 6]], [[3, 1], [0, 2]]])
+    low, high = box_bounds(table, ("tpr",), tails=(0.05, 0.05), statistic=statistic)
+    successes, trials = rate_counts(table, "tpr")
+    # Six one-sided bounds (3 groups x 2 ends) share each end's 5%.
+    cell_low, cell_high = binomial_bounds(successes, trials, tail=0.05 / 6)
+    least, largest = _brute_force_over_box(
+        cell_low, cell_high, trials / trials.sum(), statistic
+    )
+    assert high == pytest.approx(largest, abs=1e-9)
+    # The lower end is at most the least value over the box (it is exact
+    # for the ratio, and a valid, smaller bound for the gap to overall).
+    assert low <= least + 1e-9
+    if statistic == "ratio":
+        assert low == pytest.approx(least, abs=1e-9)
+    # The estimate lies inside; at parity the ratio's upper end is 1.
+    rates = successes / trials
+    estimate = (
+        rates.min() / rates.max()
+        if statistic == "ratio"
+        else np.abs(rates - successes.sum() / trials.sum()).max()
+    )
+    assert low <= estimate <= high
+    parity = np.array([[[10, 10], [10, 10]]] * 2)
+    _, top = box_bounds(parity, ("selection",), tails=(0.05, 0.05), statistic="ratio")
+    assert top == 1.0
+
+
+def test_box_bounds_cover_at_parity_by_simulation():
+    from skfair.metrics._intervals import box_bounds
+
+    # Equal selection rates .3 in groups of 2,000 and 6 rows: ratio 1, gap 0.
+    rng = np.random.default_rng(3)
+    hits = np.zeros(2)
+    for _ in range(300):
+        table = np.zeros((2, 2, 2))
+        for g, size in enumerate([2000, 6]):
+            selected = rng.binomial(size, 0.3)
+            table[g, 0, 1], table[g, 0, 0] = selected, size - selected
+        for i, statistic in enumerate(["ratio", "to_overall"]):
+            low, high = box_bounds(
+                table, ("selection",), tails=(0.025, 0.025), statistic=statistic
+            )
+            hits[i] += low <= (1.0 if statistic == "ratio" else 0.0) <= high
+    assert np.all(hits / 300 >= 0.95)

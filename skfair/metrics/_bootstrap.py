@@ -40,12 +40,20 @@ import numbers
 
 import numpy as np
 
-from ._intervals import gap_quantiles
+from ._intervals import box_quantiles, gap_quantiles
 
 # The quantiles of a two-sided 95% interval, bootstrap_ci's default.
 DEFAULT_QUANTILES = (0.025, 0.975)
 
-_INTERVALS = ("auto", "newcombe", "exact", "bayesian", "percentile", "basic")
+_INTERVALS = (
+    "auto",
+    "newcombe",
+    "exact",
+    "simultaneous",
+    "bayesian",
+    "percentile",
+    "basic",
+)
 
 # Maxima of absolute gaps (non-negative, biased upwards): "basic" intervals.
 _DIFFERENCES = (
@@ -61,6 +69,31 @@ _PAIRWISE_KINDS = {
     "equal_opportunity_difference": ("tpr",),
     "equalized_odds_difference": ("tpr", "fpr"),
 }
+# The rates of the ratios: with the differences' "to_overall" gaps, these get
+# the simultaneous intervals of ``_intervals.box_bounds``.
+_RATIO_KINDS = {
+    "demographic_parity_ratio": ("selection",),
+    "equal_opportunity_ratio": ("tpr",),
+    "equalized_odds_ratio": ("tpr", "fpr"),
+}
+
+
+def _default_interval(name, pairwise, statistic):
+    """``interval="auto"``: the interval that holds at every cell size."""
+    if name is None:
+        return "percentile"  # a callable: only its rows can be resampled
+    if pairwise:
+        return "newcombe"
+    return "simultaneous" if statistic is not None else "bayesian"
+
+
+def _box_statistic(name, method):
+    """``box_bounds``' statistic for a metric and its method, or None."""
+    if name in _RATIO_KINDS and method == "between_groups":
+        return "ratio"
+    if name in _PAIRWISE_KINDS and method == "to_overall":
+        return "to_overall"
+    return None
 
 
 def check_bootstrap_params(n_boot, ci_quantiles):
@@ -335,12 +368,24 @@ def bootstrap_ci(
       gap is bounded by those (see :mod:`skfair.metrics._intervals`). It is
       computed from the count table, without resampling: ``n_boot`` and
       ``random_state`` do not matter for it.
-    - skfair's other fairness metrics (the ratios, ``method="to_overall"``,
-      ``average_odds_difference``, ``disparate_impact_ratio``) get the
-      percentile interval of ``n_boot`` draws of each group's cell shares
-      from their posterior, Dirichlet(counts + 1/2) (``"bayesian"``): unlike
-      a resample of a group's rows, it moves a small group's rates as much as
-      its few rows leave them uncertain.
+    - The ratios ``demographic_parity_ratio``, ``equal_opportunity_ratio``
+      and ``equalized_odds_ratio`` (between groups) and the three
+      differences with ``method="to_overall"`` get the simultaneous interval
+      (``"simultaneous"``): every rate of every group gets a Wilson
+      interval, Bonferroni-corrected so that all hold at once, and the
+      metric is bounded over that box of rates (see
+      :func:`skfair.metrics._intervals.box_bounds`). It is conservative
+      (wider than nominal) but, unlike any percentile interval, it can hold
+      the metric's value at parity (a ratio of 1, a gap of 0). Computed from
+      the table: ``n_boot`` and ``random_state`` do not matter for it.
+    - skfair's other fairness metrics (the ratios with
+      ``method="to_overall"``, ``average_odds_difference``,
+      ``disparate_impact_ratio``) get the percentile interval of ``n_boot``
+      draws of each group's cell shares from their posterior,
+      Dirichlet(counts + 1/2) (``"bayesian"``): unlike a resample of a
+      group's rows, it moves a small group's rates as much as its few rows
+      leave them uncertain. Like every percentile interval of these metrics,
+      it rarely holds a value at parity exactly.
     - Any other callable is evaluated on ``n_boot`` resamples of the rows
       (each group's rows resampled with replacement, keeping its size) and
       gets their percentile interval.
@@ -364,13 +409,14 @@ def bootstrap_ci(
     sensitive_features : array-like of shape (n_samples,) or (n_samples, k)
         Group of each row (intersectional groups when 2-D). Required.
     n_boot : int, default=1000
-        Number of resamples (or posterior draws); unused by ``"newcombe"``
-        and ``"exact"``.
+        Number of resamples (or posterior draws); unused by ``"newcombe"``,
+        ``"exact"`` and ``"simultaneous"``.
     ci_quantiles : sequence of float, default=(0.025, 0.975)
         Each in (0, 1); the default gives a two-sided 95% interval. For the
         resampling intervals, quantiles of the resampled values. For
-        ``"newcombe"`` and ``"exact"``, each ``q < 0.5`` gives a lower bound
-        of the gap that lies above it with probability at most ``q``, each
+        ``"newcombe"``, ``"exact"`` and ``"simultaneous"``, each ``q < 0.5``
+        gives a lower bound of the metric that lies above it with
+        probability at most ``q``, each
         ``q >= 0.5`` an upper bound that lies below it with probability at
         most ``1 - q`` (``[0.95]``: a one-sided 95% upper bound).
     sample_weight : array-like of shape (n_samples,), default=None
@@ -379,14 +425,16 @@ def bootstrap_ci(
         ``(sum w)**2 / sum w**2``.
     random_state : int, RandomState, Generator or None, default=None
         Seed of the resampling, for reproducible intervals.
-    interval : {"auto", "newcombe", "exact", "bayesian", "percentile", \
-"basic"}, default="auto"
+    interval : {"auto", "newcombe", "exact", "simultaneous", "bayesian", \
+"percentile", "basic"}, default="auto"
         ``"newcombe"``: the pairwise score interval above; ``"exact"``: the
         same construction on the difference of two Clopper-Pearson
         intervals, whose coverage is at least nominal at every size (wider);
         both only for the three differences with
-        ``method="between_groups"``. ``"bayesian"``: the posterior draws
-        above (skfair's metrics only). ``"percentile"``: the ``ci_quantiles``
+        ``method="between_groups"``. ``"simultaneous"``: the box interval
+        above, for those ratios (between groups) and differences (to the
+        overall rate). ``"bayesian"``: the posterior draws above (any of
+        skfair's metrics). ``"percentile"``: the ``ci_quantiles``
         quantiles of the values on resampled rows (resampled count tables
         for skfair's metrics); ``"basic"``: those quantiles reflected about
         the estimate, ``2 * estimate - quantile(1 - q)``, clipped to [0, 1]
@@ -439,17 +487,23 @@ def bootstrap_ci(
     pairwise = name in _PAIRWISE_KINDS and (
         kw.get("method", "between_groups") == "between_groups"
     )
+    method = kw.get("method", "between_groups")
+    statistic = _box_statistic(name, method) if name is not None else None
     if interval == "auto":
-        if name is None:
-            interval = "percentile"
-        else:
-            interval = "newcombe" if pairwise else "bayesian"
+        interval = _default_interval(name, pairwise, statistic)
     if interval in ("newcombe", "exact") and not pairwise:
         raise ValueError(
             f"interval={interval!r} is the pairwise interval of a between-group "
             f"difference: it needs metric in {sorted(_PAIRWISE_KINDS)} with "
             "method='between_groups'; use interval='bayesian' (skfair's other "
             "metrics) or 'percentile'."
+        )
+    if interval == "simultaneous" and statistic is None:
+        raise ValueError(
+            "interval='simultaneous' bounds a between-group ratio or a gap to the "
+            f"overall rate: it needs metric in {sorted(_RATIO_KINDS)} with "
+            f"method='between_groups' or in {sorted(_PAIRWISE_KINDS)} with "
+            "method='to_overall'."
         )
     if interval == "bayesian" and name is None:
         raise ValueError(
@@ -476,6 +530,16 @@ def bootstrap_ci(
                 quantiles,
                 squared=counts.squared,
                 method=interval,
+                agg=kw.get("agg", "worst_case"),
+            )
+        if interval == "simultaneous":
+            kinds = _RATIO_KINDS.get(name) or _PAIRWISE_KINDS[name]
+            return box_quantiles(
+                counts.weighted,
+                kinds,
+                quantiles,
+                statistic=statistic,
+                squared=counts.squared,
                 agg=kw.get("agg", "worst_case"),
             )
         table_function, option_names = TABLE_FUNCTIONS[name]
@@ -517,9 +581,9 @@ def table_intervals(counts, names, *, n_boot, rng, quantiles=DEFAULT_QUANTILES):
     """Estimates and intervals of named fairness metrics from one count table.
 
     Each metric gets :func:`bootstrap_ci`'s default interval with its default
-    options: the pairwise score interval (``"newcombe"``) for the three
-    between-group differences, computed from the table, and for the others
-    the percentile interval of one set of posterior draws of the table
+    options: computed from the table for the three between-group differences
+    (``"newcombe"``) and ratios (``"simultaneous"``), and for the others the
+    percentile interval of one set of posterior draws of the table
     (``"bayesian"``), shared by every metric, so that a report of several
     metrics costs one counting pass and one draw of tables.
 
@@ -554,6 +618,11 @@ def table_intervals(counts, names, *, n_boot, rng, quantiles=DEFAULT_QUANTILES):
         if name in _PAIRWISE_KINDS:
             intervals[name] = gap_quantiles(
                 counts.weighted, _PAIRWISE_KINDS[name], quantiles
+            )
+            continue
+        if name in _RATIO_KINDS:
+            intervals[name] = box_quantiles(
+                counts.weighted, _RATIO_KINDS[name], quantiles, statistic="ratio"
             )
             continue
         values = table_function(resampled, counts.groups)

@@ -279,12 +279,21 @@ def gap_quantiles(table, kinds, quantiles, **options):
     -------
     bounds : ndarray of shape (len(quantiles),)
     """
+    return _as_quantiles(gap_bounds, table, kinds, quantiles, options)
+
+
+def box_quantiles(table, kinds, quantiles, **options):
+    """:func:`box_bounds` for each of ``quantiles``, as :func:`gap_quantiles`."""
+    return _as_quantiles(box_bounds, table, kinds, quantiles, options)
+
+
+def _as_quantiles(bounds, table, kinds, quantiles, options):
     out = np.empty(len(quantiles))
     for i, q in enumerate(np.asarray(quantiles, dtype=np.float64)):
         if q < 0.5:
-            out[i] = gap_bounds(table, kinds, tails=(q, None), **options)[0]
+            out[i] = bounds(table, kinds, tails=(q, None), **options)[0]
         else:
-            out[i] = gap_bounds(table, kinds, tails=(None, 1 - q), **options)[1]
+            out[i] = bounds(table, kinds, tails=(None, 1 - q), **options)[1]
     return out
 
 
@@ -377,3 +386,123 @@ def gap_bounds(
     if agg == "mean":
         return float(np.mean(lowers)), float(np.mean(uppers))
     return float(np.max(lowers)), float(np.max(uppers))
+
+
+BOX_STATISTICS = ("ratio", "to_overall")
+
+
+def box_bounds(
+    table,
+    kinds,
+    *,
+    tails,
+    statistic,
+    squared=None,
+    agg="worst_case",
+    method="wilson",
+):
+    """Bounds of a ratio or a gap to the overall rate from simultaneous boxes.
+
+    Where no pairwise construction applies -- the between-group ratio
+    ``min_g r_g / max_g r_g`` (``statistic="ratio"``) and the largest gap to
+    the overall rate ``max_g |r_g - r|`` (``"to_overall"``) -- every rate of
+    every group gets an interval, Bonferroni-corrected over all of them, so
+    that all hold at once; the metric's value over that box of rates is
+    then bounded below and above. Each end misses with probability at most
+    its tail, at every cell size, as far as the per-cell intervals hold
+    their level (exactly with ``method="clopper-pearson"``). The overall
+    rate is the denominator-weighted mean of the groups' rates, the
+    denominators (the groups' label counts) taken as given.
+
+    Parameters
+    ----------
+    table : ndarray of shape (n_groups, 2, 2)
+    kinds : sequence of str
+        The rates, e.g. ``("tpr", "fpr")`` for equalized odds.
+    tails : tuple of (float or None, float or None)
+        Miss probabilities of the lower and upper ends (None: not computed).
+    statistic : {"ratio", "to_overall"}
+    squared : ndarray of shape (n_groups, 2, 2), default=None
+        Total squared weight per cell (Kish's effective sizes).
+    agg : {"worst_case", "mean"}, default="worst_case"
+        The smallest ratio (largest gap) over the kinds, or their mean.
+    method : {"wilson", "jeffreys", "clopper-pearson"}, default="wilson"
+
+    Returns
+    -------
+    lower, upper : float
+        NaN, NaN if fewer than two groups have rows.
+    """
+    _check_method(statistic, BOX_STATISTICS, "statistic")
+    _check_method(agg, ("worst_case", "mean"), "agg")
+    tails = _check_tails(tails)
+    table = np.asarray(table, dtype=np.float64)
+    present = table.sum(axis=(-1, -2)) > 0
+    if present.sum() < 2:
+        return np.nan, np.nan
+    table = table[present]
+    squared = None if squared is None else np.asarray(squared)[present]
+    n_cells = 2 * table.shape[0] * len(kinds)  # one-sided bounds at stake
+    ends = []
+    for side, miss in enumerate(tails):
+        if miss is None:
+            ends.append(np.nan)
+            continue
+        values = []
+        for kind in kinds:
+            successes, trials = rate_counts(table, kind, squared)
+            low, high = binomial_bounds(
+                successes, trials, tail=miss / n_cells, method=method
+            )
+            if statistic == "ratio":
+                values.append(_ratio_over_box(low, high)[side])
+            else:
+                # The overall rate weighs the groups by their (weighted)
+                # denominators, whatever the effective sizes.
+                denominators = rate_counts(table, kind)[1]
+                values.append(_overall_gap_over_box(low, high, denominators)[side])
+        if agg == "mean":
+            ends.append(float(np.mean(values)))
+        else:
+            ends.append(
+                float(np.min(values) if statistic == "ratio" else np.max(values))
+            )
+    return ends[0], ends[1]
+
+
+def _ratio_over_box(low, high):
+    """Least and largest ``min r / max r`` over ``low <= r <= high``."""
+    # The least ratio puts one group at its low end, another at its high one.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotients = low[:, None] / high[None, :]
+    quotients = np.where(high[None, :] > 0, quotients, 0.0)
+    np.fill_diagonal(quotients, np.inf)
+    least = float(quotients.min())
+    # The ratio reaches 1 where the intervals share a point.
+    if low.max() <= high.min():
+        return least, 1.0
+    return least, high.min() / low.max()
+
+
+def _overall_gap_over_box(low, high, denominators):
+    """Bounds of ``max_g |r_g - sum_h w_h r_h|`` over the box of rates.
+
+    ``w`` are the groups' shares of the denominators. Each group's term is
+    linear in the rates, so its range over the box comes from the corners;
+    the upper end is the largest of those ranges' far ends, the lower end
+    the largest of their distances from 0 (at most the least over the box
+    of the maximum, so a valid lower bound).
+    """
+    total = denominators.sum()
+    if total > 0:
+        weights = denominators / total
+    else:
+        weights = np.full(denominators.shape, 1 / denominators.size)
+    # r_g - sum_h w_h r_h = (1 - w_g) r_g - sum_{h != g} w_h r_h.
+    others_low = (weights * low).sum() - weights * low
+    others_high = (weights * high).sum() - weights * high
+    smallest = (1 - weights) * low - others_high
+    largest = (1 - weights) * high - others_low
+    upper = np.max(np.maximum(np.abs(smallest), np.abs(largest)))
+    lower = np.max(_distance_from_zero(smallest, largest))
+    return lower, upper

@@ -43,7 +43,7 @@ from ._fairness import (
     true_negative_rate,
     true_positive_rate,
 )
-from ._intervals import binomial_bounds, gap_quantiles, rate_counts
+from ._intervals import binomial_bounds, box_quantiles, gap_quantiles, rate_counts
 from ._report import check_min_group_size
 
 _METHODS = ("between_groups", "to_overall")
@@ -468,9 +468,11 @@ class MetricFrame:
     cell of one row gets a wide interval, never a zero-width one; a rate
     without rows [0, 1]): :attr:`by_group_ci` and :attr:`overall_ci` the
     Wilson interval of each rate, ``difference_ci()`` (between groups) the
-    pairwise Newcombe interval of the largest gap, as :func:`bootstrap_ci`.
-    Their other summaries (``group_min_ci``, ``group_max_ci``,
-    ``ratio_ci``, ``difference_ci(method="to_overall")``), and every
+    pairwise Newcombe interval of the largest gap, ``ratio_ci()`` (between
+    groups) and ``difference_ci(method="to_overall")`` the simultaneous
+    interval over the Bonferroni box of the groups' Wilson intervals, as
+    :func:`bootstrap_ci`. Their other summaries (``group_min_ci``,
+    ``group_max_ci``, ``ratio_ci(method="to_overall")``), and every
     interval of ``balanced_accuracy_score``, are percentile intervals of
     ``n_boot`` draws of each group's cell shares from their posterior,
     Dirichlet(counts + 1/2), which spread a small group's rates as its few
@@ -1045,19 +1047,33 @@ class MetricFrame:
             "by_group": [self._wrap(q, pandas, by_group=True) for q in by_group_q],
         }
 
-    def _pairwise_difference_ci(self, values):
-        """Score bounds of the between-group differences of the rates."""
+    def _score_summary_ci(self, values, how, method):
+        """Bounds of the rates' differences and ratios from their counts.
+
+        The between-group difference gets the pairwise Newcombe interval,
+        the between-group ratio and the difference to the overall rate the
+        simultaneous interval (as :func:`bootstrap_ci`); the ratio to the
+        overall rate keeps the posterior draws in ``values``.
+        """
+        if how == "ratio" and method != "between_groups":
+            return values
+        if how == "difference" and method == "between_groups":
+            bounds, options = gap_quantiles, {}
+        else:
+            bounds = box_quantiles
+            options = {"statistic": "ratio" if how == "ratio" else "to_overall"}
         cells = self._cells
         for j, (kind, table, squared) in self._score_tables.items():
             control = (cells.shape_control, -1, 2, 2)
             tables = table.reshape(control)
             squares = None if squared is None else squared.reshape(control)
             for level in range(cells.shape_control):
-                values[:, level, j] = gap_quantiles(
+                values[:, level, j] = bounds(
                     tables[level],
                     (kind,),
                     self._quantiles,
                     squared=None if squares is None else squares[level],
+                    **options,
                 )
         return values
 
@@ -1088,8 +1104,8 @@ class MetricFrame:
             by_group, overall = self._boot
             values = _reduce(by_group, overall, self._cells, how, method)
             values = nan_quantiles(values, self._quantiles)
-            if how == "difference" and method == "between_groups":
-                values = self._pairwise_difference_ci(values)
+            if how in ("difference", "ratio"):
+                values = self._score_summary_ci(values, how, method)
             pandas = _import_pandas()
             self._ci_cache[key] = [self._wrap(q, pandas) for q in values]
         return self._ci_cache[key]
