@@ -1,5 +1,13 @@
 """Bootstrap resampling of count tables and of rows, and ``bootstrap_ci``.
 
+``bootstrap_ci``'s default intervals for skfair's between-group differences
+and ratios (and the differences to the overall rate) are not resampled at
+all: they are score intervals computed from the count table by
+:mod:`skfair.metrics._intervals`, which hold at every cell size. Its other
+named metrics get draws of each group's table from the posterior of its
+cell shares (:func:`posterior_tables`); the resampling schemes below are
+what ``interval="percentile"`` / ``"basic"`` and any callable use.
+
 Two resampling routes give the same distribution to the metrics that depend
 on the rows only through the (group, y_true, y_pred) count table:
 
