@@ -72,6 +72,12 @@ BENCHMARKS = [
         quick_argv=["--rows", "20000", "--fairlearn-n-boot", "3"],
     ),
     Benchmark(
+        "interval_coverage",
+        "interval_coverage.py",
+        "coverage and width of the gap / ratio intervals, smallest cell 3-1,000 rows",
+        quick_argv=["--quick"],
+    ),
+    Benchmark(
         "preprocessing",
         "preprocessing.py",
         "Reweighing and DisparateImpactRemover (speed, KS distances) vs AIF360",

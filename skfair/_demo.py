@@ -341,8 +341,9 @@ def run_demo(args, out):
     ]
     print(format_table(header, rows), file=out)
     print(
-        f"Intervals: 95%, from {_N_BOOT} bootstrap resamples of each group's "
-        "test rows; a gap whose interval reaches 0 could be noise.",
+        "Intervals: 95%, from the test rows' counts: each pair of groups' rate "
+        "difference gets Newcombe's score interval, which stays wide for small "
+        "groups; a gap whose interval reaches 0 could be noise.",
         file=out,
     )
     print(_noise_note(data, groups), file=out)

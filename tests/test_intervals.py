@@ -8,6 +8,7 @@ from skfair.metrics._intervals import (
     binomial_bounds,
     difference_bounds,
     gap_bounds,
+    gap_quantiles,
     rate_counts,
     rate_intervals,
 )
@@ -115,3 +116,223 @@ def test_gap_bounds_cover_by_simulation(method):
         low, high = gap_bounds(table, ("selection",), method=method)
         hits += low <= 0.2 <= high
     assert hits / 400 >= 0.93
+
+
+def test_explicit_tails_give_the_two_sided_and_one_sided_ends():
+    table = np.array([[[30, 10], [5, 20]], [[8, 2], [4, 6]], [[3, 1], [0, 2]]])
+    kinds = ("tpr", "fpr")
+    low, high = gap_bounds(table, kinds)
+    assert gap_bounds(table, kinds, tails=(0.025, 0.025)) == (low, high)
+    _, upper = gap_bounds(table, kinds, sides="upper")
+    only_upper = gap_bounds(table, kinds, tails=(None, 0.05))
+    assert np.isnan(only_upper[0]) and only_upper[1] == upper
+    # Asymmetric: a looser lower end (miss .2) lies above the strict one.
+    loose_low, strict_high = gap_bounds(table, kinds, tails=(0.2, 0.001))
+    assert low <= loose_low and high <= strict_high
+    np.testing.assert_allclose(
+        gap_quantiles(table, kinds, [0.2, 0.025, 0.975, 0.999]),
+        [loose_low, low, high, strict_high],
+    )
+    with pytest.raises(ValueError, match="tails"):
+        gap_bounds(table, kinds, tails=(None, None))
+    with pytest.raises(ValueError, match="tails"):
+        gap_bounds(table, kinds, tails=(0.025, 1.5))
+
+
+def test_median_quantile_is_the_estimate():
+    from skfair.metrics import equalized_odds_difference
+
+    rng = np.random.default_rng(4)
+    group = rng.integers(0, 3, 300)
+    y = rng.integers(0, 2, 300)
+    pred = rng.integers(0, 2, 300)
+    table = np.zeros((3, 2, 2))
+    np.add.at(table, (group, y, pred), 1)
+    (median,) = gap_quantiles(table, ("tpr", "fpr"), [0.5])
+    assert median == pytest.approx(
+        equalized_odds_difference(y, pred, sensitive_features=group)
+    )
+
+
+def _wilson(k, n, confidence=0.95):
+    ci = binomtest(int(k), int(n)).proportion_ci(confidence, method="wilson")
+    return ci.low, ci.high
+
+
+def test_group_report_intervals_equal_scipy_wilson():
+    from skfair.metrics import group_report
+
+    rng = np.random.default_rng(5)
+    # Groups of 1, 3 and 40 rows; group "a" has no negative row.
+    group = np.array(["a"] + ["b"] * 3 + ["c"] * 40)
+    y = np.concatenate([[1], [0, 1, 1], rng.integers(0, 2, 40)])
+    pred = np.concatenate([[1], [1, 0, 1], rng.integers(0, 2, 40)])
+    report = group_report(y, pred, sensitive_features=group, confidence=0.9)
+    for label, rows in [("a", group == "a"), ("b", group == "b"), ("c", None)]:
+        rows = group == label if rows is None else rows
+        t, p = y[rows], pred[rows]
+        for column, k, n in [
+            ("selection_rate", p.sum(), rows.sum()),
+            ("true_positive_rate", (t & p).sum(), t.sum()),
+            ("accuracy", (t == p).sum(), rows.sum()),
+            ("base_rate", t.sum(), rows.sum()),
+        ]:
+            low, high = _wilson(k, n, 0.9)
+            assert report.loc[label, f"{column}_low"] == pytest.approx(low)
+            assert report.loc[label, f"{column}_high"] == pytest.approx(high)
+            # Never zero width, even for one row.
+            assert high - low > 0.3 or n > 3
+    # No negative row: the FPR is undefined (NaN), and so is its interval.
+    assert np.isnan(report.loc["a", "false_positive_rate"])
+    assert np.isnan(report.loc["a", "false_positive_rate_low"])
+    assert np.isnan(report.loc["a", "false_positive_rate_high"])
+    columns = list(report.columns)
+    i = columns.index("precision")
+    assert columns[i : i + 3] == ["precision", "precision_low", "precision_high"]
+    plain = group_report(y, pred, sensitive_features=group)
+    assert not any(c.endswith("_low") for c in plain.columns)
+
+
+def test_group_report_intervals_methods_and_weights():
+    from skfair.metrics import group_report
+
+    y, pred, group = [1, 1, 0, 0, 1], [1, 0, 0, 1, 1], ["a", "a", "a", "b", "b"]
+    exact = group_report(
+        y,
+        pred,
+        sensitive_features=group,
+        confidence=0.95,
+        interval_method="clopper-pearson",
+    )
+    ci = binomtest(1, 3).proportion_ci(0.95, method="exact")
+    assert exact.loc["a", "selection_rate_low"] == pytest.approx(ci.low)
+    assert exact.loc["a", "selection_rate_high"] == pytest.approx(ci.high)
+    # Equal weights change nothing; unequal ones shrink the effective size.
+    equal = group_report(
+        y, pred, sensitive_features=group, confidence=0.95, sample_weight=[2.0] * 5
+    )
+    plain = group_report(y, pred, sensitive_features=group, confidence=0.95)
+    np.testing.assert_allclose(equal["selection_rate_low"], plain["selection_rate_low"])
+    weights = np.array([1.0, 1.0, 4.0, 1.0, 1.0])
+    weighted = group_report(
+        y, pred, sensitive_features=group, confidence=0.95, sample_weight=weights
+    )
+    # Group "a": weighted selection rate 1/6, Kish size 36 / 18 = 2 rows.
+    successes, trials = (1 / 6) * 2, 2
+    low, high = binomial_bounds(successes, trials, tail=0.025)
+    assert weighted.loc["a", "selection_rate_low"] == pytest.approx(low)
+    assert weighted.loc["a", "selection_rate_high"] == pytest.approx(high)
+    for bad in ({"confidence": 1.0}, {"confidence": 0.9, "interval_method": "x"}):
+        with pytest.raises(ValueError, match="confidence|interval_method"):
+            group_report(y, pred, sensitive_features=group, **bad)
+
+
+def test_metric_frame_rate_intervals_are_wilson_and_gap_is_pairwise():
+    from skfair.metrics import MetricFrame, selection_rate, true_positive_rate
+
+    rng = np.random.default_rng(6)
+    group = np.array(["a"] * 2 + ["b"] * 50 + ["c"] * 30)
+    y = rng.integers(0, 2, group.size)
+    y[:2] = [1, 0]
+    pred = rng.integers(0, 2, group.size)
+    quantiles = [0.05, 0.975]
+    mf = MetricFrame(
+        metrics={"sel": selection_rate, "tpr": true_positive_rate},
+        y_true=y,
+        y_pred=pred,
+        sensitive_features=group,
+        n_boot=50,
+        ci_quantiles=quantiles,
+        random_state=0,
+    )
+    low, high = mf.by_group_ci
+    for label in "abc":
+        rows = group == label
+        k, n = pred[rows].sum(), rows.sum()
+        assert low.loc[label, "sel"] == pytest.approx(_wilson(k, n, 0.9)[0])
+        assert high.loc[label, "sel"] == pytest.approx(_wilson(k, n, 0.95)[1])
+        k, n = (pred[rows] & y[rows]).sum(), y[rows].sum()
+        assert low.loc[label, "tpr"] == pytest.approx(_wilson(k, n, 0.9)[0])
+    overall_low, _ = mf.overall_ci
+    assert overall_low["sel"] == pytest.approx(_wilson(pred.sum(), pred.size, 0.9)[0])
+    table = np.zeros((3, 2, 2))
+    np.add.at(table, (np.searchsorted(list("abc"), group), y, pred), 1)
+    gap_low, gap_high = mf.difference_ci()
+    for name, kind in [("sel", "selection"), ("tpr", "tpr")]:
+        expected = gap_quantiles(table, (kind,), quantiles)
+        np.testing.assert_allclose([gap_low[name], gap_high[name]], expected)
+        assert gap_low[name] <= mf.difference()[name] <= gap_high[name]
+    # The other summaries come from posterior draws: a 2-row group's rate is
+    # not known, so the ratio's interval is wide.
+    ratio_low, ratio_high = mf.ratio_ci()
+    assert (ratio_high - ratio_low).min() > 0.2
+
+
+def _brute_force_over_box(low, high, weights, statistic, n=41):
+    """Least and largest of the statistic on a grid over the box of rates."""
+    # The grid of each rate, plus the middle of the intervals' common part
+    # (where the ratio reaches 1), if they share one.
+    common = (np.max(low) + np.min(high)) / 2
+    axes = [
+        np.union1d(np.linspace(a, b, n), [common] if a <= common <= b else [])
+        for a, b in zip(low, high, strict=True)
+    ]
+    grids = np.meshgrid(*axes)
+    rates = np.stack([g.ravel() for g in grids])
+    if statistic == "ratio":
+        largest = rates.max(axis=0)
+        values = np.where(largest > 0, rates.min(axis=0) / largest, 0.0)
+    else:
+        overall = weights @ rates
+        values = np.abs(rates - overall).max(axis=0)
+    return values.min(), values.max()
+
+
+@pytest.mark.parametrize("statistic", ["ratio", "to_overall"])
+def test_box_bounds_equal_brute_force_over_the_box(statistic):
+    from skfair.metrics._intervals import box_bounds
+
+    table = np.array([[[30, 10], [5, 20]], [[8, 2], [4, 6]], [[3, 1], [0, 2]]])
+    low, high = box_bounds(table, ("tpr",), tails=(0.05, 0.05), statistic=statistic)
+    successes, trials = rate_counts(table, "tpr")
+    # Six one-sided bounds (3 groups x 2 ends) share each end's 5%.
+    cell_low, cell_high = binomial_bounds(successes, trials, tail=0.05 / 6)
+    least, largest = _brute_force_over_box(
+        cell_low, cell_high, trials / trials.sum(), statistic
+    )
+    assert high == pytest.approx(largest, abs=1e-9)
+    # The lower end is at most the least value over the box (it is exact
+    # for the ratio, and a valid, smaller bound for the gap to overall).
+    assert low <= least + 1e-9
+    if statistic == "ratio":
+        assert low == pytest.approx(least, abs=1e-9)
+    # The estimate lies inside; at parity the ratio's upper end is 1.
+    rates = successes / trials
+    estimate = (
+        rates.min() / rates.max()
+        if statistic == "ratio"
+        else np.abs(rates - successes.sum() / trials.sum()).max()
+    )
+    assert low <= estimate <= high
+    parity = np.array([[[10, 10], [10, 10]]] * 2)
+    _, top = box_bounds(parity, ("selection",), tails=(0.05, 0.05), statistic="ratio")
+    assert top == 1.0
+
+
+def test_box_bounds_cover_at_parity_by_simulation():
+    from skfair.metrics._intervals import box_bounds
+
+    # Equal selection rates .3 in groups of 2,000 and 6 rows: ratio 1, gap 0.
+    rng = np.random.default_rng(3)
+    hits = np.zeros(2)
+    for _ in range(300):
+        table = np.zeros((2, 2, 2))
+        for g, size in enumerate([2000, 6]):
+            selected = rng.binomial(size, 0.3)
+            table[g, 0, 1], table[g, 0, 0] = selected, size - selected
+        for i, statistic in enumerate(["ratio", "to_overall"]):
+            low, high = box_bounds(
+                table, ("selection",), tails=(0.025, 0.025), statistic=statistic
+            )
+            hits[i] += low <= (1.0 if statistic == "ratio" else 0.0) <= high
+    assert np.all(hits / 300 >= 0.95)

@@ -407,15 +407,28 @@ def test_bootstrap_ci_passes_zero_division_and_warns_once():
         default = skm.bootstrap_ci("equal_opportunity_difference", y_true, y_pred, **kw)
     # Once, on the data's table; never once per resample.
     assert len(_undefined_warnings(record)) == 1
-    # b's TPR counts as 0 against 1 for a and c in every resample.
-    np.testing.assert_allclose(default, [1.0, 1.0])
+    # b's TPR counts as 0 in the estimate (1.0), but the interval takes
+    # nothing as known about it: b's TPR spans [0, 1], so the gap may be 1.
+    assert default[0] < 0.05 and default[1] == 1.0
     with warnings.catch_warnings():
         warnings.simplefilter("error", UndefinedRateWarning)
-        for zd in (np.nan, 1.0):
-            interval = skm.bootstrap_ci(
-                "equal_opportunity_difference", y_true, y_pred, zero_division=zd, **kw
-            )
-            np.testing.assert_allclose(interval, [0.0, 0.0])
+        substituted = skm.bootstrap_ci(
+            "equal_opportunity_difference", y_true, y_pred, zero_division=1.0, **kw
+        )
+        np.testing.assert_allclose(substituted, default)
+        # np.nan leaves b out: a and c both predict every positive right.
+        left_out = skm.bootstrap_ci(
+            "equal_opportunity_difference", y_true, y_pred, zero_division=np.nan, **kw
+        )
+        kept = groups != "b"
+        without_b = skm.bootstrap_ci(
+            "equal_opportunity_difference",
+            y_true[kept],
+            y_pred[kept],
+            **{**kw, "sensitive_features": groups[kept]},
+        )
+        np.testing.assert_allclose(left_out, without_b)
+        assert left_out[0] == 0.0 and 0 < left_out[1] < 0.05
         # Two groups, one of them without positives: nothing to compare.
         two = groups != "c"
         interval = skm.bootstrap_ci(

@@ -5,9 +5,11 @@ German Credit: when is a gap noise?
 
 On 1,000 applicants the measured gaps between groups move by several points
 from one sample to the next. :class:`~skfair.metrics.MetricFrame` with
-``n_boot`` puts a bootstrap interval on every rate and every gap, and
+``n_boot`` puts an interval on every rate and every gap, and
 :func:`~skfair.metrics.bootstrap_ci` on any fairness metric, so that a gap
-can be read against its noise (see :ref:`auditing`).
+can be read against its noise. For these rates and gaps the intervals come
+from the counts (Wilson's interval for a rate, Newcombe's for the gaps
+between groups), valid for small groups too (see :ref:`auditing`).
 """
 
 # %%
@@ -89,7 +91,7 @@ for i, group in enumerate(groups):
     )
 ax.set_xticks(np.arange(len(names)) + width * (len(groups) - 1) / 2, names)
 ax.set_ylim(0, 1.05)
-ax.set_ylabel("rate (95% bootstrap interval)")
+ax.set_ylabel("rate (95% Wilson interval)")
 ax.legend(loc="lower right")
 fig.tight_layout()
 

@@ -1,5 +1,13 @@
 """Bootstrap resampling of count tables and of rows, and ``bootstrap_ci``.
 
+``bootstrap_ci``'s default intervals for skfair's between-group differences
+and ratios (and the differences to the overall rate) are not resampled at
+all: they are score intervals computed from the count table by
+:mod:`skfair.metrics._intervals`, which hold at every cell size. Its other
+named metrics get draws of each group's table from the posterior of its
+cell shares (:func:`posterior_tables`); the resampling schemes below are
+what ``interval="percentile"`` / ``"basic"`` and any callable use.
+
 Two resampling routes give the same distribution to the metrics that depend
 on the rows only through the (group, y_true, y_pred) count table:
 
@@ -40,10 +48,20 @@ import numbers
 
 import numpy as np
 
+from ._intervals import box_quantiles, gap_quantiles
+
 # The quantiles of a two-sided 95% interval, bootstrap_ci's default.
 DEFAULT_QUANTILES = (0.025, 0.975)
 
-_INTERVALS = ("auto", "percentile", "basic")
+_INTERVALS = (
+    "auto",
+    "newcombe",
+    "exact",
+    "simultaneous",
+    "bayesian",
+    "percentile",
+    "basic",
+)
 
 # Maxima of absolute gaps (non-negative, biased upwards): "basic" intervals.
 _DIFFERENCES = (
@@ -51,6 +69,39 @@ _DIFFERENCES = (
     "equalized_odds_difference",
     "equal_opportunity_difference",
 )
+
+# The rates whose between-group gaps make each difference: these get the
+# pairwise score intervals of ``_intervals.gap_bounds`` (no resampling).
+_PAIRWISE_KINDS = {
+    "demographic_parity_difference": ("selection",),
+    "equal_opportunity_difference": ("tpr",),
+    "equalized_odds_difference": ("tpr", "fpr"),
+}
+# The rates of the ratios: with the differences' "to_overall" gaps, these get
+# the simultaneous intervals of ``_intervals.box_bounds``.
+_RATIO_KINDS = {
+    "demographic_parity_ratio": ("selection",),
+    "equal_opportunity_ratio": ("tpr",),
+    "equalized_odds_ratio": ("tpr", "fpr"),
+}
+
+
+def _default_interval(name, pairwise, statistic):
+    """``interval="auto"``: the interval that holds at every cell size."""
+    if name is None:
+        return "percentile"  # a callable: only its rows can be resampled
+    if pairwise:
+        return "newcombe"
+    return "simultaneous" if statistic is not None else "bayesian"
+
+
+def _box_statistic(name, method):
+    """``box_bounds``' statistic for a metric and its method, or None."""
+    if name in _RATIO_KINDS and method == "between_groups":
+        return "ratio"
+    if name in _PAIRWISE_KINDS and method == "to_overall":
+        return "to_overall"
+    return None
 
 
 def check_bootstrap_params(n_boot, ci_quantiles):
@@ -145,6 +196,61 @@ def resample_tables(raw, weighted=None, squared=None, *, n_boot, rng):
     noise = rng.standard_normal(draws.shape)
     tables = draws * per_row + np.sqrt(draws) * spread * noise
     return np.maximum(tables, 0).reshape(n_boot, n_groups, 2, 2)
+
+
+def posterior_tables(raw, weighted=None, squared=None, *, n_boot, rng):
+    """``n_boot`` draws of each group's table from its cells' posterior.
+
+    The shares of a group's four (y_true, y_pred) cells are drawn from
+    Dirichlet(counts + 1/2), the posterior under Jeffreys' prior, and scaled
+    by the group's size; a group keeps its size, as in
+    :func:`resample_tables`. Unlike a resample of the rows, which can only
+    redraw the rows it has, a draw moves a small cell's shares as much as
+    its few rows leave them uncertain: a group of one row gets a wide spread
+    of rates, never a single value, and every rate of a group is then
+    distributed as its Jeffreys posterior, Beta(k + 1/2, n - k + 1/2) for a
+    rate of ``k`` successes out of ``n`` rows of one label (the rows of two
+    cells, as the selection rate counts, get Beta(k + 1, n - k + 1)). For
+    large cells the spread is the bootstrap's.
+
+    With weights the counts are Kish's effective numbers of rows, ``(sum
+    w)**2 / sum w**2`` of the group shared out by the cells' weighted
+    shares, and the group's size is its total weight.
+
+    Parameters
+    ----------
+    raw : ndarray of shape (n_groups, 2, 2), int
+        Rows per (group, y_true, y_pred) cell.
+    weighted, squared : ndarray of shape (n_groups, 2, 2), default=None
+        Total weight and total squared weight per cell; None without weights.
+    n_boot : int
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    tables : ndarray of shape (n_boot, n_groups, 2, 2), float64
+        Groups without rows (or without weight) stay empty.
+    """
+    raw = np.asarray(raw, dtype=np.float64)
+    n_groups = raw.shape[0]
+    if weighted is None:
+        cells = raw.reshape(n_groups, 4)
+        sizes = cells.sum(axis=1)
+        effective = cells
+    else:
+        cells = np.asarray(weighted, dtype=np.float64).reshape(n_groups, 4)
+        sizes = cells.sum(axis=1)
+        square_sums = np.asarray(squared, dtype=np.float64).reshape(n_groups, 4)
+        n_effective = np.zeros(n_groups)
+        np.divide(sizes**2, square_sums.sum(axis=1), out=n_effective, where=sizes > 0)
+        shares = np.zeros(cells.shape)
+        np.divide(cells, sizes[:, None], out=shares, where=sizes[:, None] > 0)
+        effective = shares * n_effective[:, None]
+    # Dirichlet draws as normalised gamma draws (numpy's dirichlet takes one
+    # parameter vector; this draws every group's in one call).
+    gammas = rng.standard_gamma(effective + 0.5, size=(n_boot, n_groups, 4))
+    tables = gammas / gammas.sum(axis=-1, keepdims=True) * sizes[:, None]
+    return tables.reshape(n_boot, n_groups, 2, 2)
 
 
 def stratified_indices(codes, n_groups, *, n_boot, rng):
@@ -257,16 +363,44 @@ def bootstrap_ci(
     n_jobs=None,
     **kw,
 ):
-    """Bootstrap interval (quantiles) of a group-fairness metric.
+    """Confidence interval (or bounds) of a group-fairness metric.
 
-    skfair's fairness metrics (by name, or the functions themselves) are
-    functions of the (group, y_true, y_pred) count table, so their resamples
-    are drawn from that table (multinomial draws over its cells), at a cost
-    independent of the number of rows: 1,000 resamples take milliseconds on
-    any data size. Any other callable is evaluated on resampled rows.
-    Resamples are stratified by group in both cases (each group keeps its
-    size); see the :ref:`user guide <auditing>` for the scheme and how the
-    weighted case is handled.
+    By default (``interval="auto"``) the interval holds its coverage at
+    every cell size, a group of one row included:
+
+    - skfair's ``demographic_parity_difference``,
+      ``equal_opportunity_difference`` and ``equalized_odds_difference``
+      with ``method="between_groups"`` (their default) get the pairwise
+      score interval (``"newcombe"``): each signed difference of two groups'
+      rates gets Newcombe's (1998) hybrid score interval, and the largest
+      gap is bounded by those (see :mod:`skfair.metrics._intervals`). It is
+      computed from the count table, without resampling: ``n_boot`` and
+      ``random_state`` do not matter for it.
+    - The ratios ``demographic_parity_ratio``, ``equal_opportunity_ratio``
+      and ``equalized_odds_ratio`` (between groups) and the three
+      differences with ``method="to_overall"`` get the simultaneous interval
+      (``"simultaneous"``): every rate of every group gets a Wilson
+      interval, Bonferroni-corrected so that all hold at once, and the
+      metric is bounded over that box of rates (see
+      :func:`skfair.metrics._intervals.box_bounds`). It is conservative
+      (wider than nominal) but, unlike any percentile interval, it can hold
+      the metric's value at parity (a ratio of 1, a gap of 0). Computed from
+      the table: ``n_boot`` and ``random_state`` do not matter for it.
+    - skfair's other fairness metrics (the ratios with
+      ``method="to_overall"``, ``average_odds_difference``,
+      ``disparate_impact_ratio``) get the percentile interval of ``n_boot``
+      draws of each group's cell shares from their posterior,
+      Dirichlet(counts + 1/2) (``"bayesian"``): unlike a resample of a
+      group's rows, it moves a small group's rates as much as its few rows
+      leave them uncertain. Like every percentile interval of these metrics,
+      it rarely holds a value at parity exactly.
+    - Any other callable is evaluated on ``n_boot`` resamples of the rows
+      (each group's rows resampled with replacement, keeping its size) and
+      gets their percentile interval.
+
+    See the :ref:`user guide <auditing>` for the assumptions (independent
+    rows within each group, group sizes taken as given, decisions fixed) and
+    the coverage measured in ``benchmarks/interval_coverage.py``.
 
     Parameters
     ----------
@@ -283,26 +417,39 @@ def bootstrap_ci(
     sensitive_features : array-like of shape (n_samples,) or (n_samples, k)
         Group of each row (intersectional groups when 2-D). Required.
     n_boot : int, default=1000
-        Number of bootstrap resamples.
+        Number of resamples (or posterior draws); unused by ``"newcombe"``,
+        ``"exact"`` and ``"simultaneous"``.
     ci_quantiles : sequence of float, default=(0.025, 0.975)
-        Quantiles of the bootstrap distribution to return, each in (0, 1);
-        the default gives a two-sided 95% percentile interval.
+        Each in (0, 1); the default gives a two-sided 95% interval. For the
+        resampling intervals, quantiles of the resampled values. For
+        ``"newcombe"``, ``"exact"`` and ``"simultaneous"``, each ``q < 0.5``
+        gives a lower bound of the metric that lies above it with
+        probability at most ``q``, each
+        ``q >= 0.5`` an upper bound that lies below it with probability at
+        most ``1 - q`` (``[0.95]``: a one-sided 95% upper bound).
     sample_weight : array-like of shape (n_samples,), default=None
-        Non-negative weights of the rows.
+        Non-negative weights of the rows. The score intervals and the
+        posterior draws then use each group's Kish effective number of rows,
+        ``(sum w)**2 / sum w**2``.
     random_state : int, RandomState, Generator or None, default=None
         Seed of the resampling, for reproducible intervals.
-    interval : {"auto", "percentile", "basic"}, default="auto"
-        ``"percentile"``: the ``ci_quantiles`` quantiles of the resampled
-        values. ``"basic"``: those quantiles reflected about the estimate,
-        ``2 * estimate - quantile(1 - q)``, which removes the estimate's bias
-        to first order. ``"auto"``: ``"basic"`` for skfair's ``*_difference``
-        metrics, clipped at 0, and ``"percentile"`` otherwise. A difference
-        is a maximum of absolute gaps, biased upwards by sampling noise --
-        most when two gaps are close, as the TPR and FPR gaps of
-        ``equalized_odds_difference`` can be -- and the percentile interval
-        then inherits the bias twice and covers the truth too rarely (88% of
-        nominal 95% intervals in the simulation of the user guide, against
-        94% for the basic interval).
+    interval : {"auto", "newcombe", "exact", "simultaneous", "bayesian", \
+"percentile", "basic"}, default="auto"
+        ``"newcombe"``: the pairwise score interval above; ``"exact"``: the
+        same construction on the difference of two Clopper-Pearson
+        intervals, whose coverage is at least nominal at every size (wider);
+        both only for the three differences with
+        ``method="between_groups"``. ``"simultaneous"``: the box interval
+        above, for those ratios (between groups) and differences (to the
+        overall rate). ``"bayesian"``: the posterior draws above (any of
+        skfair's metrics). ``"percentile"``: the ``ci_quantiles``
+        quantiles of the values on resampled rows (resampled count tables
+        for skfair's metrics); ``"basic"``: those quantiles reflected about
+        the estimate, ``2 * estimate - quantile(1 - q)``, clipped to [0, 1]
+        for the differences. These two are the classical bootstrap; they
+        ignore what a small group's few rows leave unknown (a group of one
+        row always redraws that row), so they cover too rarely with small
+        cells. ``"auto"``: as described above.
     n_jobs : int, default=None
         Workers (joblib) for the row route; the count route does not need
         them. The result does not depend on ``n_jobs``.
@@ -312,9 +459,13 @@ def bootstrap_ci(
 
     Returns
     -------
-    quantiles : ndarray of shape (len(ci_quantiles),)
-        The requested quantiles of the metric over the resamples (resamples
-        where the metric is NaN are skipped).
+    bounds : ndarray of shape (len(ci_quantiles),)
+        The bounds (quantiles) in the order of ``ci_quantiles``; the
+        resampling intervals skip the resamples where the metric is NaN. All
+        NaN when a named metric is NaN on the data. A group whose rate is
+        undefined (no row in its denominator) is left out of the intervals
+        with ``zero_division=np.nan``; otherwise its rate's interval is
+        ``[0, 1]``, whatever value the estimate substitutes for it.
 
     Examples
     --------
@@ -325,22 +476,53 @@ def bootstrap_ci(
     >>> y_true = rng.integers(0, 2, 2000)
     >>> y_pred = (rng.random(2000) < 0.4 + 0.1 * group).astype(int)
     >>> low, high = bootstrap_ci("demographic_parity_difference", y_true, y_pred,
-    ...                          sensitive_features=group, random_state=0)
+    ...                          sensitive_features=group)
     >>> bool(0 < low < 0.1 < high < 0.2)
+    True
+
+    A group of two rows leaves its rates, and so the gap, nearly unknown:
+
+    >>> low, high = bootstrap_ci("demographic_parity_difference", [0, 1, 0, 1],
+    ...                          [0, 1, 1, 1], sensitive_features=[0, 0, 1, 1])
+    >>> bool(low == 0 and high > 0.8)
     True
     """
     from ._fairness import FAIRNESS_METRICS, TABLE_FUNCTIONS
 
     n_boot, quantiles = check_bootstrap_params(n_boot, ci_quantiles)
-    if interval not in _INTERVALS:
+    if not isinstance(interval, str) or interval not in _INTERVALS:
         raise ValueError(
             f"interval must be one of {list(_INTERVALS)}; got {interval!r}."
         )
     rng = check_generator(random_state)
     name = _resolve_metric(metric)
+    pairwise = name in _PAIRWISE_KINDS and (
+        kw.get("method", "between_groups") == "between_groups"
+    )
+    method = kw.get("method", "between_groups")
+    statistic = _box_statistic(name, method) if name is not None else None
     if interval == "auto":
-        is_difference = name is not None and name in _DIFFERENCES
-        interval = "basic" if is_difference else "percentile"
+        interval = _default_interval(name, pairwise, statistic)
+    if interval in ("newcombe", "exact") and not pairwise:
+        raise ValueError(
+            f"interval={interval!r} is the pairwise interval of a between-group "
+            f"difference: it needs metric in {sorted(_PAIRWISE_KINDS)} with "
+            "method='between_groups'; use interval='bayesian' (skfair's other "
+            "metrics) or 'percentile'."
+        )
+    if interval == "simultaneous" and statistic is None:
+        raise ValueError(
+            "interval='simultaneous' bounds a between-group ratio or a gap to the "
+            f"overall rate: it needs metric in {sorted(_RATIO_KINDS)} with "
+            f"method='between_groups' or in {sorted(_PAIRWISE_KINDS)} with "
+            "method='to_overall'."
+        )
+    if interval == "bayesian" and name is None:
+        raise ValueError(
+            "interval='bayesian' draws count tables, so it needs one of skfair's "
+            "fairness metrics; a callable is resampled by rows ('percentile' or "
+            "'basic')."
+        )
     if name is not None:
         # One call on the data validates the inputs and the options.
         estimate = FAIRNESS_METRICS[name](
@@ -350,18 +532,38 @@ def bootstrap_ci(
             sample_weight=sample_weight,
             **kw,
         )
+        if np.isnan(estimate):
+            # Undefined on the data (e.g. fewer than two groups with the
+            # rate defined under zero_division=np.nan): so is its interval.
+            return np.full(len(quantiles), np.nan)
+        counts = _count_tables(
+            y_true, y_pred, sensitive_features, sample_weight, kw.get("pos_label", 1)
+        )
+        if interval in ("newcombe", "exact"):
+            return gap_quantiles(
+                counts.weighted,
+                _PAIRWISE_KINDS[name],
+                quantiles,
+                squared=counts.squared,
+                method=interval,
+                agg=kw.get("agg", "worst_case"),
+                skip_undefined=_leaves_undefined_out(kw),
+            )
+        if interval == "simultaneous":
+            kinds = _RATIO_KINDS.get(name) or _PAIRWISE_KINDS[name]
+            return box_quantiles(
+                counts.weighted,
+                kinds,
+                quantiles,
+                statistic=statistic,
+                squared=counts.squared,
+                agg=kw.get("agg", "worst_case"),
+            )
         table_function, option_names = TABLE_FUNCTIONS[name]
         options = {k: v for k, v in kw.items() if k in option_names}
-        tables = count_resamples(
-            y_true,
-            y_pred,
-            sensitive_features=sensitive_features,
-            sample_weight=sample_weight,
-            pos_label=kw.get("pos_label", 1),
-            n_boot=n_boot,
-            rng=rng,
-        )
-        values = table_function(tables.tables, tables.groups, **options)
+        draw = posterior_tables if interval == "bayesian" else resample_tables
+        tables = draw(counts.raw, counts.scaled, counts.squared, n_boot=n_boot, rng=rng)
+        values = table_function(tables, counts.groups, **options)
     else:
         from ..utils import check_sample_weight_1d, encode_groups
 
@@ -381,9 +583,19 @@ def bootstrap_ci(
     return _interval(values, estimate, quantiles, interval, name)
 
 
+def _leaves_undefined_out(options):
+    """Whether the metric's options say ``zero_division=np.nan``.
+
+    Only then is a group with an undefined rate left out of the interval; a
+    substituted value (0, 1, the default's 0) is never taken as known there.
+    """
+    value = options.get("zero_division", "warn")
+    return isinstance(value, float) and np.isnan(value)
+
+
 def _interval(values, estimate, quantiles, interval, name):
     """Percentile or basic interval of resampled ``values`` of a metric."""
-    if interval == "percentile":
+    if interval != "basic":
         return nan_quantiles(values, quantiles)
     reflected = 2 * float(estimate) - nan_quantiles(values, 1 - quantiles)
     if name in _DIFFERENCES:
@@ -395,11 +607,12 @@ def _interval(values, estimate, quantiles, interval, name):
 def table_intervals(counts, names, *, n_boot, rng, quantiles=DEFAULT_QUANTILES):
     """Estimates and intervals of named fairness metrics from one count table.
 
-    The table is resampled once (stratified by group, as :func:`bootstrap_ci`
-    does) and every metric is evaluated on the same resamples, with
-    ``bootstrap_ci``'s default interval (basic for the differences,
-    percentile otherwise), so that a report of several metrics costs one
-    counting pass and one draw of tables.
+    Each metric gets :func:`bootstrap_ci`'s default interval with its default
+    options: computed from the table for the three between-group differences
+    (``"newcombe"``) and ratios (``"simultaneous"``), and for the others the
+    percentile interval of one set of posterior draws of the table
+    (``"bayesian"``), shared by every metric, so that a report of several
+    metrics costs one counting pass and one draw of tables.
 
     Parameters
     ----------
@@ -417,35 +630,54 @@ def table_intervals(counts, names, *, n_boot, rng, quantiles=DEFAULT_QUANTILES):
     estimates : dict of str to float
     intervals : dict of str to ndarray of shape (len(quantiles),)
     resampled : ndarray of shape (n_boot, n_groups, 2, 2)
-        The resampled tables, for per-group intervals.
+        The posterior draws of the table (see :func:`posterior_tables`),
+        for per-group intervals.
     """
     from ._fairness import TABLE_FUNCTIONS
 
     quantiles = np.asarray(quantiles, dtype=np.float64)
-    resampled = resample_tables(counts.raw, n_boot=n_boot, rng=rng)
+    resampled = posterior_tables(counts.raw, n_boot=n_boot, rng=rng)
     estimates, intervals = {}, {}
     for name in names:
         table_function, _ = TABLE_FUNCTIONS[name]
         estimate = float(table_function(counts.weighted, counts.groups))
-        values = table_function(resampled, counts.groups)
-        interval = "basic" if name in _DIFFERENCES else "percentile"
         estimates[name] = estimate
-        intervals[name] = _interval(values, estimate, quantiles, interval, name)
+        if name in _PAIRWISE_KINDS:
+            intervals[name] = gap_quantiles(
+                counts.weighted, _PAIRWISE_KINDS[name], quantiles
+            )
+            continue
+        if name in _RATIO_KINDS:
+            intervals[name] = box_quantiles(
+                counts.weighted, _RATIO_KINDS[name], quantiles, statistic="ratio"
+            )
+            continue
+        values = table_function(resampled, counts.groups)
+        intervals[name] = nan_quantiles(values, quantiles)
     return estimates, intervals, resampled
 
 
-class _Resamples:
-    """Resampled count tables and the labels of their groups."""
+class _Tables:
+    """A data set's count tables: rows, weights (scaled) and squared weights.
 
-    def __init__(self, tables, groups):
-        self.tables = tables
+    ``weighted`` is the weighted table on the weights' own scale (the raw
+    table without weights), ``scaled`` and ``squared`` the total weight and
+    total squared weight per cell with the weights divided by the largest
+    (None without weights): the rates and Kish's effective sizes do not
+    depend on the scale.
+    """
+
+    def __init__(self, raw, weighted, scaled, squared, groups):
+        self.raw = raw
+        # Without weights the weighted table counts the rows.
+        self.weighted = weighted if scaled is None else scaled
+        self.scaled = scaled
+        self.squared = squared
         self.groups = groups
 
 
-def count_resamples(
-    y_true, y_pred, *, sensitive_features, sample_weight, pos_label, n_boot, rng
-):
-    """Count the cells once, then draw ``n_boot`` resampled tables."""
+def _count_tables(y_true, y_pred, sensitive_features, sample_weight, pos_label):
+    """Count the cells once (and their weights' moments): a ``_Tables``."""
     from ._dispatch import group_counts
 
     counts = group_counts(
@@ -456,13 +688,12 @@ def count_resamples(
         pos_label=pos_label,
         raw=True,
     )
-    weighted = squared = None
+    scaled = squared = None
     if sample_weight is not None:
-        weighted, squared = weight_moments(
+        scaled, squared = weight_moments(
             y_true, y_pred, sensitive_features, sample_weight, pos_label
         )
-    tables = resample_tables(counts.raw, weighted, squared, n_boot=n_boot, rng=rng)
-    return _Resamples(tables, counts.groups)
+    return _Tables(counts.raw, counts.weighted, scaled, squared, counts.groups)
 
 
 def weight_moments(y_true, y_pred, sensitive_features, sample_weight, pos_label):

@@ -36,8 +36,10 @@ intervals (a box). The gap then lies between:
   probability is one tail of that pair's interval: no correction for the
   number of pairs is needed;
 - the **lower end** ``max over pairs of the distance from 0 to [a, b]`` (0
-  when ``[a, b]`` holds 0). It fails if any pair's interval is missed on its
-  near side, so these intervals are widened for the number of pairs
+  when ``[a, b]`` holds 0). It fails if any pair's interval misses that
+  pair's difference ``d`` with ``a > |d|`` or ``b < -|d|``: each of these
+  two events has at most one tail's probability (both matter when ``d`` is
+  near 0), so these intervals are widened for twice the number of pairs
   (Bonferroni).
 
 The two ends each fail with probability at most half the complement of the
@@ -59,6 +61,7 @@ GAP_METHODS = ("newcombe", "exact")
 # (true label, predicted label) cells of each rate: numerator, denominator.
 _ALL = ((0, 0), (0, 1), (1, 0), (1, 1))
 _CELLS = {
+    "base": (((1, 0), (1, 1)), _ALL),
     "selection": (((0, 1), (1, 1)), _ALL),
     "tpr": (((1, 1),), ((1, 0), (1, 1))),
     "fpr": (((0, 1),), ((0, 0), (0, 1))),
@@ -158,7 +161,8 @@ def rate_counts(table, kind, squared=None):
     table : ndarray of shape (..., n_groups, 2, 2)
         Weighted (or raw) counts of the (group, y_true, y_pred) cells.
     kind : str
-        ``"selection"``, ``"tpr"``, ``"fpr"``, ``"tnr"``, ``"fnr"``,
+        ``"base"`` (the share of positive true labels), ``"selection"``,
+        ``"tpr"``, ``"fpr"``, ``"tnr"``, ``"fnr"``,
         ``"precision"`` or ``"accuracy"``.
     squared : ndarray like ``table``, default=None
         Total squared weight of each cell; None when the rows are unweighted
@@ -237,6 +241,64 @@ def _distance_from_zero(lower, upper):
     return np.maximum(np.maximum(lower, -upper), 0.0)
 
 
+def _check_tails(tails):
+    """``tails`` is a pair of miss probabilities in (0, 1) or None."""
+    try:
+        pair = tuple(tails)
+    except TypeError:
+        pair = ()
+    if len(pair) != 2 or all(t is None for t in pair):
+        raise ValueError(
+            "tails must be a pair (lower_miss, upper_miss) of floats in (0, 1) "
+            f"or None, not both None; got {tails!r}."
+        )
+    checked = []
+    for t in pair:
+        if t is None:
+            checked.append(None)
+            continue
+        number = isinstance(t, (int, float, np.number))
+        if isinstance(t, (bool, np.bool_)) or not number or not 0 < float(t) < 1:
+            raise ValueError(
+                f"tails must hold floats in (0, 1) or None; got {tails!r}."
+            )
+        checked.append(float(t))
+    return tuple(checked)
+
+
+def gap_quantiles(table, kinds, quantiles, **options):
+    """Bounds of the gap that play the role of bootstrap quantiles.
+
+    Each ``q < 0.5`` of ``quantiles`` becomes a lower bound of the gap that
+    lies above it with probability at most ``q``, each ``q >= 0.5`` an upper
+    bound that lies below it with probability at most ``1 - q`` (``q = 0.5``
+    gives the estimate itself for ``agg="worst_case"``): the pair
+    ``(0.025, 0.975)`` is :func:`gap_bounds`' two-sided 95% interval.
+    ``options`` are those of :func:`gap_bounds` (``squared``, ``method``,
+    ``agg``).
+
+    Returns
+    -------
+    bounds : ndarray of shape (len(quantiles),)
+    """
+    return _as_quantiles(gap_bounds, table, kinds, quantiles, options)
+
+
+def box_quantiles(table, kinds, quantiles, **options):
+    """:func:`box_bounds` for each of ``quantiles``, as :func:`gap_quantiles`."""
+    return _as_quantiles(box_bounds, table, kinds, quantiles, options)
+
+
+def _as_quantiles(bounds, table, kinds, quantiles, options):
+    out = np.empty(len(quantiles))
+    for i, q in enumerate(np.asarray(quantiles, dtype=np.float64)):
+        if q < 0.5:
+            out[i] = bounds(table, kinds, tails=(q, None), **options)[0]
+        else:
+            out[i] = bounds(table, kinds, tails=(None, 1 - q), **options)[1]
+    return out
+
+
 def gap_bounds(
     table,
     kinds,
@@ -246,6 +308,8 @@ def gap_bounds(
     method="newcombe",
     agg="worst_case",
     sides="two-sided",
+    tails=None,
+    skip_undefined=False,
 ):
     """Interval of the largest between-group gap of some rates.
 
@@ -269,35 +333,70 @@ def gap_bounds(
     sides : {"two-sided", "upper"}, default="two-sided"
         ``"upper"``: a one-sided upper bound, which misses with probability
         ``1 - confidence`` (the lower end is then 0).
+    tails : tuple of (float or None, float or None), default=None
+        The probabilities ``(lower_miss, upper_miss)`` that the lower end
+        lies above the gap and that the upper end lies below it, each in
+        (0, 1), replacing ``confidence`` and ``sides``; an end whose miss
+        probability is None is not computed (NaN). ``confidence=0.95`` is
+        ``tails=(0.025, 0.025)``; one-sided bounds and asymmetric intervals
+        (``bootstrap_ci``'s ``ci_quantiles``) need the explicit form.
+    skip_undefined : bool, default=False
+        False: a group with no row in a rate's denominator stays in, with
+        that rate's interval ``[0, 1]`` (nothing is known about it, whatever
+        value a metric substitutes for it). True (the metrics'
+        ``zero_division=np.nan``): such a group is left out of that rate's
+        pairs.
 
     Returns
     -------
     lower, upper : float
-        NaN, NaN if fewer than two groups have rows.
+        NaN, NaN if fewer than two groups have rows (for every rate, with
+        ``skip_undefined``).
     """
-    confidence = check_confidence(confidence)
     _check_method(agg, ("worst_case", "mean"), "agg")
-    _check_method(sides, ("two-sided", "upper"), "sides")
+    # The value of an end that is not computed: 0 below a one-sided bound.
+    missing_lower = np.nan
+    if tails is None:
+        confidence = check_confidence(confidence)
+        _check_method(sides, ("two-sided", "upper"), "sides")
+        alpha = 1 - confidence
+        tails = (alpha / 2, alpha / 2)
+        if sides == "upper":
+            tails, missing_lower = (None, alpha), 0.0
+    else:
+        tails = _check_tails(tails)
     table = np.asarray(table, dtype=np.float64)
-    first, second = _pair_indices(table.sum(axis=(-1, -2)) > 0)
-    if first.size == 0:
+    present = table.sum(axis=(-1, -2)) > 0
+    counts = {kind: rate_counts(table, kind, squared) for kind in kinds}
+    pairs = {}
+    for kind, (_, trials) in counts.items():
+        defined = present & (trials > 0) if skip_undefined else present
+        pairs[kind] = _pair_indices(defined)
+    pairs = {kind: pair for kind, pair in pairs.items() if pair[0].size}
+    if not pairs:
         return np.nan, np.nan
-    alpha = 1 - confidence
+    lower_miss, upper_miss = tails
     # The miss probability of each end, shared out over the kinds when the
     # gaps are averaged (every kind's end must hold then).
-    n_kinds = len(kinds) if agg == "mean" else 1
-    upper_tail = (alpha if sides == "upper" else alpha / 2) / n_kinds
-    # The lower end must hold for every pair of every kind at once.
-    lower_tail = alpha / 2 / (first.size * len(kinds))
+    n_kinds = len(pairs) if agg == "mean" else 1
+    upper_tail = None if upper_miss is None else upper_miss / n_kinds
+    # The lower end must hold for every pair of every kind at once, and a
+    # pair whose difference is near 0 can miss it on either side of its
+    # interval (a > d, or b < -d): two tails per pair (Bonferroni).
+    n_tails = 2 * sum(first.size for first, _ in pairs.values())
+    lower_tail = None if lower_miss is None else lower_miss / n_tails
     lowers, uppers = [], []
-    for kind in kinds:
-        successes, trials = rate_counts(table, kind, squared)
-        a, b = difference_bounds(
-            successes, trials, first, second, tail=upper_tail, method=method
-        )
-        uppers.append(np.max(np.maximum(np.abs(a), np.abs(b))))
-        if sides == "upper":
-            lowers.append(0.0)
+    for kind, (first, second) in pairs.items():
+        successes, trials = counts[kind]
+        if upper_tail is None:
+            uppers.append(np.nan)
+        else:
+            a, b = difference_bounds(
+                successes, trials, first, second, tail=upper_tail, method=method
+            )
+            uppers.append(np.max(np.maximum(np.abs(a), np.abs(b))))
+        if lower_tail is None:
+            lowers.append(missing_lower)
             continue
         a, b = difference_bounds(
             successes, trials, first, second, tail=lower_tail, method=method
@@ -306,3 +405,123 @@ def gap_bounds(
     if agg == "mean":
         return float(np.mean(lowers)), float(np.mean(uppers))
     return float(np.max(lowers)), float(np.max(uppers))
+
+
+BOX_STATISTICS = ("ratio", "to_overall")
+
+
+def box_bounds(
+    table,
+    kinds,
+    *,
+    tails,
+    statistic,
+    squared=None,
+    agg="worst_case",
+    method="wilson",
+):
+    """Bounds of a ratio or a gap to the overall rate from simultaneous boxes.
+
+    Where no pairwise construction applies -- the between-group ratio
+    ``min_g r_g / max_g r_g`` (``statistic="ratio"``) and the largest gap to
+    the overall rate ``max_g |r_g - r|`` (``"to_overall"``) -- every rate of
+    every group gets an interval, Bonferroni-corrected over all of them, so
+    that all hold at once; the metric's value over that box of rates is
+    then bounded below and above. Each end misses with probability at most
+    its tail, at every cell size, as far as the per-cell intervals hold
+    their level (exactly with ``method="clopper-pearson"``). The overall
+    rate is the denominator-weighted mean of the groups' rates, the
+    denominators (the groups' label counts) taken as given.
+
+    Parameters
+    ----------
+    table : ndarray of shape (n_groups, 2, 2)
+    kinds : sequence of str
+        The rates, e.g. ``("tpr", "fpr")`` for equalized odds.
+    tails : tuple of (float or None, float or None)
+        Miss probabilities of the lower and upper ends (None: not computed).
+    statistic : {"ratio", "to_overall"}
+    squared : ndarray of shape (n_groups, 2, 2), default=None
+        Total squared weight per cell (Kish's effective sizes).
+    agg : {"worst_case", "mean"}, default="worst_case"
+        The smallest ratio (largest gap) over the kinds, or their mean.
+    method : {"wilson", "jeffreys", "clopper-pearson"}, default="wilson"
+
+    Returns
+    -------
+    lower, upper : float
+        NaN, NaN if fewer than two groups have rows.
+    """
+    _check_method(statistic, BOX_STATISTICS, "statistic")
+    _check_method(agg, ("worst_case", "mean"), "agg")
+    tails = _check_tails(tails)
+    table = np.asarray(table, dtype=np.float64)
+    present = table.sum(axis=(-1, -2)) > 0
+    if present.sum() < 2:
+        return np.nan, np.nan
+    table = table[present]
+    squared = None if squared is None else np.asarray(squared)[present]
+    n_cells = 2 * table.shape[0] * len(kinds)  # one-sided bounds at stake
+    ends = []
+    for side, miss in enumerate(tails):
+        if miss is None:
+            ends.append(np.nan)
+            continue
+        values = []
+        for kind in kinds:
+            successes, trials = rate_counts(table, kind, squared)
+            low, high = binomial_bounds(
+                successes, trials, tail=miss / n_cells, method=method
+            )
+            if statistic == "ratio":
+                values.append(_ratio_over_box(low, high)[side])
+            else:
+                # The overall rate weighs the groups by their (weighted)
+                # denominators, whatever the effective sizes.
+                denominators = rate_counts(table, kind)[1]
+                values.append(_overall_gap_over_box(low, high, denominators)[side])
+        if agg == "mean":
+            ends.append(float(np.mean(values)))
+        else:
+            ends.append(
+                float(np.min(values) if statistic == "ratio" else np.max(values))
+            )
+    return ends[0], ends[1]
+
+
+def _ratio_over_box(low, high):
+    """Least and largest ``min r / max r`` over ``low <= r <= high``."""
+    # The least ratio puts one group at its low end, another at its high one.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotients = low[:, None] / high[None, :]
+    quotients = np.where(high[None, :] > 0, quotients, 0.0)
+    np.fill_diagonal(quotients, np.inf)
+    least = float(quotients.min())
+    # The ratio reaches 1 where the intervals share a point.
+    if low.max() <= high.min():
+        return least, 1.0
+    return least, high.min() / low.max()
+
+
+def _overall_gap_over_box(low, high, denominators):
+    """Bounds of ``max_g |r_g - sum_h w_h r_h|`` over the box of rates.
+
+    ``w`` are the groups' shares of the denominators. Each group's term is
+    linear in the rates, so its range over the box comes from the corners;
+    the upper end is the largest of those ranges' far ends, the lower end
+    the largest of their distances from 0 (at most the least over the box
+    of the maximum, so a valid lower bound).
+    """
+    total = denominators.sum()
+    if total > 0:
+        weights = denominators / total
+    else:
+        weights = np.full(denominators.shape, 1 / denominators.size)
+    # r_g - sum_h w_h r_h = (1 - w_g) r_g - sum_{h != g} w_h r_h.
+    others_low = (weights * low).sum() - weights * low
+    others_high = (weights * high).sum() - weights * high
+    smallest = (1 - weights) * low - others_high
+    largest = (1 - weights) * high - others_low
+    upper = np.max(np.maximum(np.abs(smallest), np.abs(largest)))
+    lower = np.max(_distance_from_zero(smallest, largest))
+    return lower, upper

@@ -36,7 +36,7 @@ from ._bootstrap import (
     check_bootstrap_params,
     check_generator,
     nan_quantiles,
-    resample_tables,
+    posterior_tables,
 )
 from ._dask import is_dask_collection
 from ._fairness import (
@@ -48,9 +48,12 @@ from ._fairness import (
     true_negative_rate,
     true_positive_rate,
 )
+from ._intervals import binomial_bounds, box_quantiles, gap_quantiles, rate_counts
 from ._report import check_min_group_size
 
 _METHODS = ("between_groups", "to_overall")
+# The count-table metrics that are binomial proportions: score intervals.
+_SCORE_KINDS = ("selection", "tpr", "fpr", "tnr", "fnr", "accuracy", "precision")
 _ERRORS = ("raise", "coerce")
 _NON_SCALAR = (
     "Metric frame contains non-scalar cells. Please remove non-scalar columns "
@@ -406,6 +409,26 @@ def _reduce(
     return np.where(too_few & np.asarray(undefined_is_nan), np.nan, result)
 
 
+def _rate_quantiles(table, squared, kind, quantiles):
+    """Score bounds of a rate in each table, in place of bootstrap quantiles.
+
+    Each ``q < 0.5`` gives the Wilson lower bound that misses (lies above
+    the rate) with probability ``q``, each ``q >= 0.5`` the upper bound that
+    misses with probability ``1 - q``: ``(0.025, 0.975)`` is the two-sided
+    95% Wilson interval; NaN where the rate is undefined. Shape
+    ``(len(quantiles), n_tables)``.
+    """
+    successes, trials = rate_counts(table, kind, squared)
+    out = np.empty((len(quantiles),) + np.shape(trials))
+    for i, q in enumerate(quantiles):
+        low, high = binomial_bounds(successes, trials, tail=min(q, 1 - q))
+        out[i] = low if q < 0.5 else high
+    # An undefined rate (empty denominator) has an undefined interval, as
+    # by_group shows it undefined; the gap intervals take it as [0, 1].
+    out[:, trials <= 0] = np.nan
+    return out
+
+
 def _as_float_column(values):
     """Floats of a column of metric values (NaN for non-scalars), and a flag."""
     out = np.full(len(values), np.nan)
@@ -454,11 +477,13 @@ class MetricFrame:
         split by group. For a callable: ``{"sample_weight": w}``; for a dict
         of metrics: ``{metric_name: {"sample_weight": w}}``.
     n_boot : int, default=None
-        Number of bootstrap resamples; with ``ci_quantiles``, switches the
-        ``*_ci`` intervals on.
+        Number of resamples (posterior draws for count-table metrics); with
+        ``ci_quantiles``, switches the ``*_ci`` intervals on.
     ci_quantiles : list of float, default=None
-        Quantiles (in (0, 1)) of the bootstrap distribution to report, e.g.
-        ``[0.025, 0.975]`` for a 95% interval.
+        Quantiles (in (0, 1)) to report, e.g. ``[0.025, 0.975]`` for a 95%
+        interval; for the score intervals (see Notes) each ``q < 0.5`` is a
+        lower bound missing with probability ``q`` and each ``q >= 0.5`` an
+        upper bound missing with probability ``1 - q``.
     random_state : int, RandomState, Generator or None, default=None
         Seed of the resampling.
     n_jobs : int, default=None
@@ -478,16 +503,31 @@ class MetricFrame:
 
     Notes
     -----
-    **Bootstrap scheme.** Resamples are stratified by group: the rows of
-    every combination of sensitive and control features are resampled with
-    replacement within that combination, which keeps each group's size (see
-    the :ref:`user guide <auditing>`). fairlearn resamples all the rows
-    together instead, so its intervals (not its values) differ slightly. For
-    count-table metrics one resample is a multinomial draw of each group's
-    rows over its four (y_true, y_pred) cells; with sample weights, each
-    cell's resampled weight is drawn from the normal distribution with the
-    mean and variance of the sum of the weights of the rows drawn into it.
-    Metrics that are NaN in a resample are skipped by the quantiles.
+    **Intervals.** The rates of the count table (selection, true and false
+    positive and negative rates, accuracy, precision, as skfair's,
+    fairlearn's or scikit-learn's functions on 0/1 labels) get score
+    intervals computed from the counts, which hold at every cell size (a
+    cell of one row gets a wide interval, never a zero-width one; a rate
+    without rows [0, 1]): :attr:`by_group_ci` and :attr:`overall_ci` the
+    Wilson interval of each rate, ``difference_ci()`` (between groups) the
+    pairwise Newcombe interval of the largest gap, ``ratio_ci()`` (between
+    groups) and ``difference_ci(method="to_overall")`` the simultaneous
+    interval over the Bonferroni box of the groups' Wilson intervals, as
+    :func:`bootstrap_ci`. Their other summaries (``group_min_ci``,
+    ``group_max_ci``, ``ratio_ci(method="to_overall")``), and every
+    interval of ``balanced_accuracy_score``, are percentile intervals of
+    ``n_boot`` draws of each group's cell shares from their posterior,
+    Dirichlet(counts + 1/2), which spread a small group's rates as its few
+    rows leave them uncertain. With sample weights the counts are Kish's
+    effective numbers of rows. Any other callable is resampled by rows,
+    stratified by group: the rows of every combination of sensitive and
+    control features are resampled with replacement within that
+    combination, which keeps each group's size (see the :ref:`user guide
+    <auditing>`); fairlearn resamples all the rows together instead, so its
+    intervals (not its values) differ slightly. Metrics that are NaN in a
+    resample are skipped by the quantiles. Every interval takes the groups'
+    sizes as given, the rows as independent within each group and the
+    predictions as fixed.
 
     **Undefined rates** (a deviation from fairlearn). A rate of skfair's
     rate functions (:func:`true_positive_rate`, :func:`false_positive_rate`,
@@ -895,6 +935,7 @@ class MetricFrame:
         cells = self._cells
         by_group = np.empty((n_boot, cells.n_cells, len(kinds)))
         overall = np.empty((n_boot, cells.shape_control, len(kinds)))
+        self._score_tables = {}
         called = []
         for j, (name, kind) in enumerate(zip(self._functions, kinds, strict=True)):
             params = self._params[name]
@@ -911,8 +952,20 @@ class MetricFrame:
                 _, weighted = self._count_tables(y_t, y_p, scaled)
                 _, squared = self._count_tables(y_t, y_p, scaled * scaled)
                 weighted, squared = weighted[present], squared[present]
+            if kind in _SCORE_KINDS:
+                # By-group and overall intervals and the between-group
+                # difference of a rate come from the counts (score intervals).
+                if weight is None:
+                    table, table_squared = raw.astype(np.float64), None
+                else:
+                    table = np.zeros((cells.n_cells, 2, 2))
+                    table_squared = np.zeros((cells.n_cells, 2, 2))
+                    table[present], table_squared[present] = weighted, squared
+                self._score_tables[j] = (kind, table, table_squared)
+            # Posterior draws of each cell's table (not row resamples), so that
+            # a small cell's uncertainty reaches the other summaries' intervals.
             resampled = np.zeros((n_boot, cells.n_cells, 2, 2))
-            resampled[:, present] = resample_tables(
+            resampled[:, present] = posterior_tables(
                 raw[present], weighted, squared, n_boot=n_boot, rng=rng
             )
             # Stratified resamples keep every cell's row count.
@@ -1044,15 +1097,57 @@ class MetricFrame:
         by_group, overall = samples
         self._boot = (by_group, overall)
         self._quantiles = quantiles
+        by_group_q = nan_quantiles(by_group, quantiles)
+        overall_q = nan_quantiles(overall, quantiles)
+        cells = self._cells
+        for j, (kind, table, squared) in self._score_tables.items():
+            control = (cells.shape_control, -1, 2, 2)
+            overall_table = table.reshape(control).sum(axis=1)
+            overall_squared = (
+                None if squared is None else squared.reshape(control).sum(axis=1)
+            )
+            by_group_q[..., j] = _rate_quantiles(table, squared, kind, quantiles)
+            overall_q[..., j] = _rate_quantiles(
+                overall_table, overall_squared, kind, quantiles
+            )
+            # Cells (control levels) without rows have no value, as by_group.
+            by_group_q[:, cells.sizes == 0, j] = np.nan
+            overall_q[:, overall_table.sum(axis=(-1, -2)) == 0, j] = np.nan
         self._ci_cache = {
-            "overall": [
-                self._wrap(q, pandas) for q in nan_quantiles(overall, quantiles)
-            ],
-            "by_group": [
-                self._wrap(q, pandas, by_group=True)
-                for q in nan_quantiles(by_group, quantiles)
-            ],
+            "overall": [self._wrap(q, pandas) for q in overall_q],
+            "by_group": [self._wrap(q, pandas, by_group=True) for q in by_group_q],
         }
+
+    def _score_summary_ci(self, values, how, method):
+        """Bounds of the rates' differences and ratios from their counts.
+
+        The between-group difference gets the pairwise Newcombe interval,
+        the between-group ratio and the difference to the overall rate the
+        simultaneous interval (as :func:`bootstrap_ci`); the ratio to the
+        overall rate keeps the posterior draws in ``values``.
+        """
+        if how == "ratio" and method != "between_groups":
+            return values
+        if how == "difference" and method == "between_groups":
+            # The summaries leave undefined rates out: so does the interval.
+            bounds, options = gap_quantiles, {"skip_undefined": True}
+        else:
+            bounds = box_quantiles
+            options = {"statistic": "ratio" if how == "ratio" else "to_overall"}
+        cells = self._cells
+        for j, (kind, table, squared) in self._score_tables.items():
+            control = (cells.shape_control, -1, 2, 2)
+            tables = table.reshape(control)
+            squares = None if squared is None else squared.reshape(control)
+            for level in range(cells.shape_control):
+                values[:, level, j] = bounds(
+                    tables[level],
+                    (kind,),
+                    self._quantiles,
+                    squared=None if squares is None else squares[level],
+                    **options,
+                )
+        return values
 
     def _summary(self, how, method="between_groups", errors="raise"):
         if errors not in _ERRORS:
@@ -1087,10 +1182,11 @@ class MetricFrame:
             values = _reduce(
                 by_group, overall, self._cells, how, method, self._undefined_is_nan
             )
+            values = nan_quantiles(values, self._quantiles)
+            if how in ("difference", "ratio"):
+                values = self._score_summary_ci(values, how, method)
             pandas = _import_pandas()
-            self._ci_cache[key] = [
-                self._wrap(q, pandas) for q in nan_quantiles(values, self._quantiles)
-            ]
+            self._ci_cache[key] = [self._wrap(q, pandas) for q in values]
         return self._ci_cache[key]
 
     def _check_bootstrap(self):

@@ -6,6 +6,7 @@ import numpy as np
 
 from ..utils._sensitive import _pandas_or_none
 from ._dispatch import group_counts
+from ._intervals import RATE_METHODS, check_confidence, rate_intervals
 
 # The label of the row for all rows together.
 _OVERALL = "overall"
@@ -21,6 +22,18 @@ _COLUMNS = (
     "precision",
     "accuracy",
 )
+
+
+# The rate behind each rate column, for its interval (see _intervals).
+_RATE_KINDS = {
+    "base_rate": "base",
+    "selection_rate": "selection",
+    "true_positive_rate": "tpr",
+    "false_positive_rate": "fpr",
+    "false_negative_rate": "fnr",
+    "precision": "precision",
+    "accuracy": "accuracy",
+}
 
 
 def _divide_or_nan(numerator, denominator):
@@ -58,6 +71,8 @@ def group_report(
     pos_label=1,
     as_frame=None,
     min_group_size=None,
+    confidence=None,
+    interval_method="wilson",
 ):
     """Counts and rates of every group, and of all rows together.
 
@@ -85,6 +100,26 @@ def group_report(
         for the overall row). A rate measured on ``m`` rows has a standard
         error of up to ``0.5 / sqrt(m)``, so a small group's rates, and every
         gap involving it, are mostly noise. None (the default): no column.
+    confidence : float in (0, 1), default=None
+        With a float, e.g. 0.95, every rate column ``<rate>`` is followed by
+        ``<rate>_low`` and ``<rate>_high``, the ends of its two-sided
+        interval of that confidence. The intervals are computed from the
+        counts (no resampling) and hold at every size: a rate of one to
+        three rows gets a wide interval, never a zero-width one, and an
+        undefined rate (NaN: no row in its denominator) an undefined (NaN)
+        interval. They assume independent rows
+        within each group, the group sizes and the decisions fixed. None
+        (the default): no interval columns.
+    interval_method : {"wilson", "jeffreys", "clopper-pearson"}, \
+default="wilson"
+        The interval of a binomial proportion used with ``confidence``:
+        Wilson's (1927) score interval, close to nominal coverage on average
+        at every size (Brown, Cai & DasGupta, 2001); the equal-tailed
+        Jeffreys interval (Beta(1/2, 1/2) prior), similar; or the exact
+        Clopper-Pearson interval, whose coverage is at least nominal for
+        every true rate, and which is wider. With ``sample_weight`` the
+        number of rows is Kish's effective number, ``(sum w)**2 / sum w**2``,
+        of the rate's denominator rows.
 
     Returns
     -------
@@ -100,6 +135,8 @@ def group_report(
         - ``selection_rate``: share of positive predictions;
         - ``true_positive_rate``, ``false_positive_rate``,
           ``false_negative_rate``, ``precision``, ``accuracy``;
+        - ``<rate>_low``, ``<rate>_high`` after each rate (only with
+          ``confidence``);
         - ``small_group`` (only with ``min_group_size``).
 
         **A rate whose denominator is zero is NaN** here -- the TPR and FNR
@@ -125,10 +162,27 @@ def group_report(
     a            2             1.0                 1.0
     b            2             0.0                 0.0
     overall      4             0.5                 0.5
+
+    With ``confidence``, each rate gets its interval; two rows leave a rate
+    nearly unknown:
+
+    >>> report = group_report([1, 0, 1, 0], [1, 1, 0, 0],
+    ...                       sensitive_features=["a", "a", "b", "b"],
+    ...                       confidence=0.95)
+    >>> columns = ["selection_rate", "selection_rate_low", "selection_rate_high"]
+    >>> report[columns].round(3)  # doctest: +NORMALIZE_WHITESPACE
+             selection_rate  selection_rate_low  selection_rate_high
+    group
+    a                   1.0               0.342                1.000
+    b                   0.0               0.000                0.658
+    overall             0.5               0.150                0.850
     """
     if as_frame not in (None, True, False):
         raise ValueError(f"as_frame must be None, True or False; got {as_frame!r}.")
     check_min_group_size(min_group_size)
+    if confidence is not None:
+        confidence = check_confidence(confidence)
+        check_rate_method(interval_method, "interval_method")
     counts = group_counts(
         y_true,
         y_pred,
@@ -143,6 +197,19 @@ def group_report(
     )
     columns = _report_columns(raw, weighted)
     names = list(_COLUMNS)
+    if confidence is not None:
+        squared = None
+        if sample_weight is not None:
+            from ._bootstrap import weight_moments
+
+            scaled, squared = weight_moments(
+                y_true, y_pred, sensitive_features, sample_weight, pos_label
+            )
+            weighted = np.concatenate([scaled, scaled.sum(axis=0, keepdims=True)])
+            squared = np.concatenate([squared, squared.sum(axis=0, keepdims=True)])
+        names = _add_intervals(
+            columns, names, weighted, squared, confidence, interval_method
+        )
     if min_group_size is not None:
         small = columns["count"] < min_group_size
         small[-1] = False  # the overall row is no group
@@ -168,6 +235,25 @@ def group_report(
     return pandas.DataFrame(columns, index=index, columns=names)
 
 
+def _add_intervals(columns, names, table, squared, confidence, method):
+    """Put ``<rate>_low`` / ``<rate>_high`` into ``columns``; the new names."""
+    out = []
+    for name in names:
+        out.append(name)
+        kind = _RATE_KINDS.get(name)
+        if kind is None:
+            continue
+        low, high = rate_intervals(
+            table, kind, squared=squared, confidence=confidence, method=method
+        )
+        # An undefined rate (NaN) has an undefined interval too.
+        undefined = np.isnan(columns[name])
+        low, high = np.where(undefined, np.nan, low), np.where(undefined, np.nan, high)
+        columns[f"{name}_low"], columns[f"{name}_high"] = low, high
+        out += [f"{name}_low", f"{name}_high"]
+    return out
+
+
 def check_min_group_size(min_group_size):
     """``min_group_size`` is None or a non-negative integer."""
     if min_group_size is None:
@@ -184,3 +270,9 @@ def check_min_group_size(min_group_size):
             f"min_group_size must be None or a non-negative integer; got "
             f"{min_group_size!r}."
         )
+
+
+def check_rate_method(method, name="method"):
+    """``method`` is one of the binomial interval methods."""
+    if not isinstance(method, str) or method not in RATE_METHODS:
+        raise ValueError(f"{name} must be one of {list(RATE_METHODS)}; got {method!r}.")
