@@ -97,8 +97,7 @@ def _pairwise_upper(successes, trials, alpha):
     For every pair ``(g, h)`` the bound is ``max(U_g - L_h, U_h - L_g)``,
     the rates' one-sided exact bounds at tails split by ``_size_tails``.
     """
-    groups = np.arange(len(trials))
-    first, second = np.triu_indices(len(groups), k=1)
+    first, second = np.triu_indices(len(trials), k=1)
     tails = _size_tails(np.stack([trials[first], trials[second]], axis=-1), alpha)
     lower, upper = _rate_bounds(
         np.stack([successes[first], successes[second]], axis=-1),
@@ -517,7 +516,7 @@ def gap_confidence_interval(
     - the upper end is :func:`gap_upper_bound` at confidence
       ``(1 + confidence) / 2``;
     - the lower end is the exact lower end of
-      :func:`skfair.metrics._intervals.gap_bounds` (``method="exact"``):
+      ``skfair.metrics._intervals.gap_bounds`` (``method="exact"``):
       the largest distance from 0 of the pairs' Clopper-Pearson difference
       boxes, Bonferroni-corrected over the pairs and rates, since every
       pair must be covered for a lower bound of a maximum. For average
