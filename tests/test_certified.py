@@ -16,7 +16,12 @@ from skfair.metrics import (
     gap_confidence_interval,
     gap_upper_bound,
 )
-from skfair.metrics._certified import METRIC_RATES, gap_upper_bound_from_table
+from skfair.metrics._certified import (
+    METRIC_RATES,
+    _box_upper,
+    _exact_test_upper,
+    gap_upper_bound_from_table,
+)
 from skfair.metrics._intervals import gap_bounds
 
 METRICS = sorted(METRIC_RATES)
@@ -217,9 +222,9 @@ def test_inputs_are_not_modified():
         np.testing.assert_array_equal(before, after)
 
 
-def test_size_split_helps_when_the_cells_differ_in_size():
-    # 10,000 rows against 30: the large cell gets a small tail, the small one
-    # almost all of alpha, which beats the even split of the first version.
+def test_the_default_is_tighter_than_the_even_box():
+    # 10,000 rows against 30: the exact test (and, above its size limit, the
+    # box split by size) beats the even split of the first version.
     table = np.array([[[6000, 0], [0, 4000]], [[10, 5], [5, 10]]], dtype=float)
     for metric, kinds in [
         ("equalized_odds_difference", ("tpr", "fpr")),
@@ -258,28 +263,56 @@ def _brute_force_pair(k, n, alpha):
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_two_groups_equal_brute_force_with_scipy_beta(seed):
+def test_the_box_equals_brute_force_with_scipy_beta(seed):
+    # The box bound (used for cells above _EXACT_TEST_ROWS and for average
+    # odds): the one-sided Clopper-Pearson ends at tails split by size.
     rng = np.random.default_rng(seed)
-    n_rows = [rng.integers(30, 3000), rng.integers(3, 60)]
-    y_true = np.concatenate([rng.integers(0, 2, m) for m in n_rows])
-    y_pred = (rng.random(len(y_true)) < 0.4 + 0.3 * y_true).astype(int)
-    groups = np.repeat([0, 1], n_rows)
-    expected = []
-    for label in (1, 0):  # TPR, then FPR
-        cells = [(groups == g) & (y_true == label) for g in (0, 1)]
-        k = np.array([y_pred[c].sum() for c in cells])
-        n = np.array([c.sum() for c in cells])
-        expected.append(_brute_force_pair(k, n, 0.1))
-    got = gap_upper_bound(y_true, y_pred, sensitive_features=groups, confidence=0.9)
-    assert got == pytest.approx(max(expected), abs=1e-7)
-    eopp = gap_upper_bound(
-        y_true,
-        y_pred,
-        sensitive_features=groups,
-        confidence=0.9,
-        metric="equal_opportunity_difference",
+    n = np.array([rng.integers(30, 3000), rng.integers(3, 60)])
+    k = np.array([rng.integers(0, n[0] + 1), rng.integers(0, n[1] + 1)])
+    expected = _brute_force_pair(k, n, 0.1)
+    got = max(
+        _box_upper(k[0], n[0], k[1], n[1], 0.1),
+        _box_upper(k[1], n[1], k[0], n[0], 0.1),
     )
-    assert eopp == pytest.approx(expected[0], abs=1e-7)
+    assert got == pytest.approx(expected, abs=1e-7)
+
+
+def _acceptance(k_high, n_high, k_low, n_low, p, q):
+    """P_(p, q)(observed high rate - low rate <= the observed one), enumerated."""
+    observed = k_high / n_high - k_low / n_low
+    i, j = np.meshgrid(np.arange(n_high + 1), np.arange(n_low + 1), indexing="ij")
+    small = i / n_high - j / n_low <= observed + 1e-12
+    pmf_high = stats.binom.pmf(np.arange(n_high + 1), n_high, p[:, None])
+    pmf_low = stats.binom.pmf(np.arange(n_low + 1), n_low, q[:, None])
+    return np.einsum("gi,gj,ij->g", pmf_high, pmf_low, small)
+
+
+@pytest.mark.parametrize(
+    "cells", [(4, 6, 3, 9), (7, 9, 2, 6), (1, 3, 5, 12), (9, 12, 9, 12)]
+)
+def test_the_exact_test_bound_equals_a_grid_search(cells):
+    # The largest p - q over a fine grid of the confidence set, with every
+    # probability enumerated over all outcomes (scipy.stats.binom), and the
+    # nuisance rate q over its Clopper-Pearson interval (scipy.stats.beta).
+    k_high, n_high, k_low, n_low = cells
+    alpha = 0.05
+    nuisance = alpha * 0.05
+    q_low = stats.beta.ppf(nuisance / 2, k_low, n_low - k_low + 1) if k_low else 0.0
+    q_high = (
+        stats.beta.ppf(1 - nuisance / 2, k_low + 1, n_low - k_low)
+        if k_low < n_low
+        else 1.0
+    )
+    q = np.linspace(q_low, q_high, 401)
+    best = -np.inf
+    for p in np.linspace(0, 1, 1001):
+        inside = _acceptance(k_high, n_high, k_low, n_low, np.full(q.shape, p), q)
+        inside = inside > alpha - nuisance
+        if inside.any():
+            best = max(best, np.max(p - q[inside]))
+    got = _exact_test_upper(k_high, n_high, k_low, n_low, alpha)
+    # Never below the grid's value; above it by the tolerance and the grid.
+    assert best - 1e-9 <= got <= best + 1e-3 + 4e-3
 
 
 def test_average_odds_equal_brute_force_with_equal_cells():
@@ -416,3 +449,17 @@ def test_the_metrics_still_import_without_scikit_learn():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+def test_cells_above_the_exact_test_size_use_the_box(monkeypatch):
+    from skfair.metrics import _certified
+
+    table = np.array([[[300, 100], [80, 220]], [[40, 10], [20, 30]]], dtype=float)
+    exact = gap_upper_bound_from_table(table, metric="equal_opportunity_difference")
+    monkeypatch.setattr(_certified, "_EXACT_TEST_ROWS", 0)
+    boxed = gap_upper_bound_from_table(table, metric="equal_opportunity_difference")
+    tpr = [(220, 300), (30, 50)]
+    assert boxed == pytest.approx(
+        max(_box_upper(*tpr[0], *tpr[1], 0.05), _box_upper(*tpr[1], *tpr[0], 0.05))
+    )
+    assert exact < boxed
