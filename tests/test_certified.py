@@ -463,3 +463,19 @@ def test_cells_above_the_exact_test_size_use_the_box(monkeypatch):
         max(_box_upper(*tpr[0], *tpr[1], 0.05), _box_upper(*tpr[1], *tpr[0], 0.05))
     )
     assert exact < boxed
+
+
+def test_skipping_pairs_by_hoeffding_reach_does_not_change_the_bound():
+    from skfair.metrics._certified import _pairwise_upper
+
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        n = rng.integers(5, 120, size=4)
+        k = rng.binomial(n, rng.uniform(0.2, 0.8, size=4))
+        every_pair = max(
+            _exact_test_upper(k[g], n[g], k[h], n[h], 0.05)
+            for g in range(4)
+            for h in range(4)
+            if g != h
+        )
+        assert _pairwise_upper(k, n, 0.05) == every_pair

@@ -139,7 +139,7 @@ def _exact_test_upper(k_high, n_high, k_low, n_low, alpha):
     # only over its exact interval of level 1 - nuisance, and the test is run
     # at level alpha - nuisance: the two misses add up to alpha.
     nuisance = alpha * _NUISANCE_SHARE
-    level = alpha - nuisance
+    level = alpha * (1 - _NUISANCE_SHARE)
     reach = _hoeffding_reach(k_high, n_high, k_low, n_low, level)
     q_low, q_high = binomial_bounds(
         [k_low], [n_low], tail=nuisance / 2, method="clopper-pearson"
@@ -231,7 +231,9 @@ def _pairwise_upper(successes, trials, alpha):
         if min(n[g], n[h]) > _EXACT_TEST_ROWS:
             best = max(best, _box_upper(k[g], n[g], k[h], n[h], alpha))
         else:
-            exact.append((_hoeffding_reach(k[g], n[g], k[h], n[h], alpha), g, h))
+            # At the level the exact test runs at (see _exact_test_upper).
+            level = alpha * (1 - _NUISANCE_SHARE)
+            exact.append((_hoeffding_reach(k[g], n[g], k[h], n[h], level), g, h))
     for reach, g, h in sorted(exact, reverse=True):
         if reach <= best:
             break
