@@ -13,6 +13,7 @@ most of it scipy.stats).
 
 from ._audit_report import audit_report
 from ._bootstrap import bootstrap_ci
+from ._certified import gap_confidence_interval, gap_upper_bound
 from ._counterfactual import counterfactual_flip_rate
 from ._fairness import (
     average_odds_difference,
@@ -61,6 +62,8 @@ __all__ = [
     "equalized_odds_ratio",
     "false_negative_rate",
     "false_positive_rate",
+    "gap_confidence_interval",
+    "gap_upper_bound",
     "group_report",
     "ks_distance_between_groups",
     "loss_gap_between_groups",
