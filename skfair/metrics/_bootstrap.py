@@ -455,7 +455,8 @@ def bootstrap_ci(
         them. The result does not depend on ``n_jobs``.
     **kw
         Options of the metric: ``method``, ``agg``, ``pos_label``,
-        ``privileged_group`` for skfair's metrics, anything for a callable.
+        ``privileged_group``, ``zero_division`` for skfair's metrics,
+        anything for a callable.
 
     Returns
     -------
