@@ -719,8 +719,10 @@ def _print_report(
         "intervals, valid at every cell size (beyond noise only when the "
         "interval excludes 0); "
         + (
-            f"the ratio's, from {n_boot} bootstrap resamples of each group's "
-            "rows (seeded; --n-boot 0 leaves it out); "
+            "the ratio's, a simultaneous interval (a Bonferroni box of the "
+            f"groups' Wilson intervals; {n_boot} posterior draws of the cells "
+            "for average odds and disparate impact; --n-boot 0 leaves them "
+            "out); "
             if n_boot
             else "the ratio's left out (--n-boot 0); "
         )
@@ -899,7 +901,8 @@ def _build_parser():
         type=int,
         default=1000,
         metavar="N",
-        help="bootstrap resamples for the ratio's 95%% interval; 0: none "
+        help="posterior draws for the average odds / disparate impact "
+        "intervals; 0: no ratio intervals "
         "(default: 1000, seeded, so an audit always prints the same intervals)",
     )
     return parser

@@ -11,8 +11,9 @@ y_pred) cells:
   its differences get the simultaneous Newcombe intervals of
   :func:`skfair.metrics._intervals.gap_bounds`, valid at every cell size,
   and a gap is "beyond sampling noise" only when the lower end is above 0;
-- the ratios keep the intervals of :func:`skfair.metrics.bootstrap_ci` (the
-  same resamples of the same seed), and a zero-width one claims nothing;
+- the ratios get the default intervals of :func:`skfair.metrics.bootstrap_ci`
+  (simultaneous Wilson boxes; posterior draws for average odds and
+  disparate impact, same seed), and a zero-width one claims nothing;
 - each group's rates get Wilson score intervals; an undefined rate (no rows
   of the label it divides by) is NaN, shown as "undefined", and no reading
   names its group.
@@ -1096,7 +1097,10 @@ def _page(
         "are simultaneous Newcombe hybrid score intervals of the largest gap "
         "over the groups' rates, valid at every cell size (a gap is beyond "
         "sampling noise only when its interval excludes 0); the ratios' are "
-        f"bootstrap intervals from {n_boot:,} resamples of each group's rows. "
+        "simultaneous intervals (every group's rate in a Bonferroni box of "
+        "Wilson intervals, the ratio bounded over the box), average odds' and "
+        f"disparate impact's percentile intervals of {n_boot:,} posterior "
+        "draws (Dirichlet(counts + 1/2)) of each group's cells. "
         "A group whose rate is undefined (no rows of the label it divides by) "
         "is left out of that rate's comparisons.</p>",
         _metrics_table(audit, names, level),
@@ -1141,12 +1145,13 @@ def _page(
         "Wilson score intervals; differences, simultaneous Newcombe hybrid "
         "score intervals (Bonferroni over the pairs of groups for the lower "
         "end); the largest pair's gap, a Newcombe interval Bonferroni-widened "
-        "over every pair and rate compared; ratios, percentile bootstrap "
-        "intervals from resamples stratified by group (each group keeps its "
-        "size) and drawn from the count table of (group, true label, "
-        "prediction) cells, as <code>skfair.metrics.bootstrap_ci</code> "
-        "computes them. Every interval assumes independent rows and decisions "
-        "fixed before the rows were seen.",
+        "over every pair and rate compared; ratios between groups, simultaneous "
+        "intervals from a Bonferroni box of Wilson intervals; average odds and "
+        "disparate impact, percentile intervals of posterior "
+        "(Dirichlet(counts + 1/2)) draws of each group's (true label, "
+        "prediction) cells; as <code>skfair.metrics.bootstrap_ci</code> "
+        "computes them by default. Every interval assumes independent rows "
+        "and decisions fixed before the rows were seen.",
         "</footer></main></body></html>",
     ]
     return "\n".join(parts) + "\n"
@@ -1187,7 +1192,8 @@ def audit_report(
     their sizes and keep their rows in the tables and figures. A difference
     is called "beyond sampling noise" only when its simultaneous Newcombe
     interval (valid at every cell size) excludes 0; the groups' rates carry
-    Wilson score intervals; the ratios keep bootstrap intervals. An
+    Wilson score intervals; the ratios get :func:`skfair.metrics.bootstrap_ci`'s
+    default intervals. An
     undefined rate (a group without rows of the label it divides by) shows
     as "undefined" and is left out of that rate's comparisons.
 
