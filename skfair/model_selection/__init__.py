@@ -4,4 +4,6 @@ Helpers for choosing among models on the accuracy / fairness trade-off, and
 estimators whose fairness bound is certified on held-out rows.
 """
 
-__all__ = []
+from ._high_confidence import HighConfidenceFairClassifier
+
+__all__ = ["HighConfidenceFairClassifier"]
