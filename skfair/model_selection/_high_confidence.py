@@ -19,7 +19,8 @@ from sklearn.dummy import DummyClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..metrics._certified import gap_upper_bound, gap_upper_bound_from_table
 from ..utils import (
@@ -38,7 +39,11 @@ from ..utils._sklearn_compat import (
     _fit_context,
     _num_samples,
 )
-from ..utils._validation import inner_estimator_tags, keep_state_on_error
+from ..utils._validation import (
+    _check_labels_present,
+    inner_estimator_tags,
+    keep_state_on_error,
+)
 
 __all__ = ["HighConfidenceFairClassifier"]
 
@@ -138,6 +143,21 @@ def _method_takes(estimator, method, param):
     """
     _, step = _final_step(estimator)
     return hasattr(step, method) and _takes(getattr(step, method), param)
+
+
+def _check_2d(X):
+    if len(getattr(X, "shape", ())) == 1:
+        raise ValueError(
+            "Expected a 2-D X (n_samples, n_features), got a 1-D array. Reshape "
+            "your data with X.reshape(-1, 1) for a single feature."
+        )
+
+
+def _take_rows(data, rows):
+    """Rows of an array, DataFrame, list or array-like (``__array__`` only)."""
+    if not (hasattr(data, "shape") or isinstance(data, list)):
+        data = np.asarray(data)
+    return _safe_indexing(data, rows)
 
 
 def stratified_safety_mask(strata, u, safety_size):
@@ -493,6 +513,7 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
                 "HighConfidenceFairClassifier requires y to be passed, but the "
                 "target y is None."
             )
+        _check_2d(X)
         tolerance_key = _tolerance_key(self.estimator)
         path = self._tolerance_path()
         X_model, sens = resolve_sensitive_features(
@@ -507,12 +528,20 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
             raise ValueError(
                 f"y has {_num_samples(y)} rows but X has {n_samples}; they must match."
             )
+        y = column_or_1d(y, warn=True)
+        _check_labels_present(y)  # before type_of_target, which casts NaN
+        check_classification_targets(y)
+        y_type = type_of_target(y, input_name="y")
+        if y_type != "binary":
+            raise ValueError(
+                "Only binary classification is supported. The type of the target "
+                f"is {y_type}."
+            )
         y01, classes = check_binary_labels(y)
         if classes.size < 2:
             raise ValueError(
-                "y holds a single class "
-                f"({format_label(classes[0])}); HighConfidenceFairClassifier "
-                "needs two classes."
+                f"y holds one class only ({format_label(classes[0])}); "
+                "HighConfidenceFairClassifier needs two classes."
             )
         weights = check_sample_weight_1d(sample_weight, n_samples)
         encoding = encode_groups(sens)
@@ -532,9 +561,9 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
 
         def part(rows):
             return dict(
-                X=_safe_indexing(X_model, rows),
-                y=_safe_indexing(y, rows),
-                sens=_safe_indexing(sens, rows),
+                X=_take_rows(X_model, rows),
+                y=_take_rows(y, rows),
+                sens=_take_rows(sens, rows),
                 codes=codes[rows],
                 y01=y01[rows],
                 w=None if weights is None else weights[rows],
@@ -688,6 +717,7 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
 
     def _model_input(self, X, sensitive_features, method):
         check_is_fitted(self)
+        _check_2d(X)
         validate_data(self, X, skip_check_array=True, reset=False)
         needs_groups = self.certified_ and _method_takes(
             self.estimator_, method, "sensitive_features"
