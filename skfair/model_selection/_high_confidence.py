@@ -30,7 +30,7 @@ from ..utils import (
     resolve_sensitive_features,
 )
 from ..utils._randomized import prediction_seed
-from ..utils._row_hash import row_uniforms
+from ..utils._row_hash import _mix, row_uniforms
 from ..utils._sensitive import format_label
 from ..utils._sklearn_compat import (
     HasMethods,
@@ -143,6 +143,19 @@ def _method_takes(estimator, method, param):
     """
     _, step = _final_step(estimator)
     return hasattr(step, method) and _takes(getattr(step, method), param)
+
+
+def _split_seed(seed):
+    """The seed of the split's row numbers, scrambled from ``seed``.
+
+    The randomized mitigators (ThresholdOptimizer) draw a row's decision as
+    ``row_uniforms(X, seed) < p``. Were the split ordered by the same
+    numbers for the same seed, the safety part would hold the rows with the
+    smallest numbers, the ones most often drawn positive: the safety test
+    would measure biased decisions. A scrambled seed gives numbers that are
+    unrelated to the decisions' draws.
+    """
+    return int(_mix(np.uint64(seed % 2**64) ^ np.uint64(0x5AFE_7E57_C0FF_EE11)))
 
 
 def _check_2d(X):
@@ -548,7 +561,7 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
         codes, n_groups = encoding.codes, encoding.n_groups
         metric = CONSTRAINT_METRICS[self.constraints]
 
-        u = row_uniforms(X_model, prediction_seed(self.random_state))
+        u = row_uniforms(X_model, _split_seed(prediction_seed(self.random_state)))
         safe = stratified_safety_mask(
             codes.astype(np.int64) * 2 + y01, u, self.safety_size
         )
