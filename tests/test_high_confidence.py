@@ -414,3 +414,51 @@ def test_predict_proba_only_where_the_estimator_has_it():
     X, y = _population(1_000, 14)
     assert clf.fit(X, y).certified_
     assert clf.predict(X).shape == (1_000,)
+
+
+# --------------------------------------------------------------------------
+# The predicted bound's pieces, against independent routes
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "constraint", ["equalized_odds", "equal_opportunity", "demographic_parity"]
+)
+def test_table_gap_equals_the_metric_on_rows(constraint):
+    from skfair import metrics
+    from skfair.model_selection._high_confidence import (
+        CONSTRAINT_METRICS,
+        _count_table,
+        _observed_gap,
+    )
+
+    rng = np.random.default_rng(3)
+    groups = rng.integers(0, 3, 500)
+    y = rng.integers(0, 2, 500)
+    pred = (rng.uniform(size=500) < 0.3 + 0.1 * groups).astype(int)
+    metric = CONSTRAINT_METRICS[constraint]
+    table = _count_table(groups, y, pred, 3)
+    expected = getattr(metrics, metric)(y, pred, sensitive_features=groups)
+    assert _observed_gap(table, metric) == pytest.approx(expected)
+
+
+def test_predicted_bound_on_the_same_sizes_doubles_the_width():
+    from skfair.metrics._certified import gap_upper_bound_from_table
+    from skfair.model_selection._high_confidence import (
+        PREDICTION_INFLATION,
+        _count_table,
+        _observed_gap,
+    )
+
+    rng = np.random.default_rng(4)
+    groups, y = rng.integers(0, 2, 2_000), rng.integers(0, 2, 2_000)
+    pred = (rng.uniform(size=2_000) < 0.4 + 0.05 * groups).astype(int)
+    table = _count_table(groups, y, pred, 2)
+    clf = HighConfidenceFairClassifier(_threshold_optimizer())
+    metric = "equalized_odds_difference"
+    # On the candidate part's own cell sizes the rescaled table is the table.
+    predicted = clf._predicted_bound(table, table.sum(axis=-1), metric)
+    gap = _observed_gap(table, metric)
+    width = gap_upper_bound_from_table(table, metric=metric) - gap
+    assert predicted == pytest.approx(gap + PREDICTION_INFLATION * width)
+    assert PREDICTION_INFLATION * width > 0
