@@ -228,7 +228,7 @@ def save_figure(figure):
     import matplotlib.pyplot as plt
 
     bounds = sorted(figure)
-    fig, ax = plt.subplots(figsize=(5.2, 3.4), dpi=100)
+    fig, ax = plt.subplots(figsize=(6.4, 4.2), dpi=100)
     ax.plot(
         bounds, [figure[b][0] for b in bounds], "o-", label="plain (tolerance = bound)"
     )
@@ -237,8 +237,8 @@ def save_figure(figure):
     ax.set_xlabel("bound on the equalized-odds gap")
     ax.set_ylabel("share of samples within the bound")
     ax.set_ylim(0, 1.05)
-    ax.set_title("Population gap of 30 fits on 20,000 rows", fontsize=10)
-    ax.legend(fontsize=8, loc="lower right")
+    ax.set_title("Population gap of 30 fits on 20,000 rows", fontsize=11)
+    ax.legend(fontsize=10, loc="lower right")
     fig.tight_layout()
     fig.savefig(FIGURE)
     plt.close(fig)

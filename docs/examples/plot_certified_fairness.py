@@ -105,7 +105,7 @@ for r in rows:
 # may not. The certified bound is above the population gap of the model it
 # certifies; where nothing could be certified, the tightest bound the data
 # allows is shown, and the model predicts one label (gap 0).
-fig, ax = plt.subplots(figsize=(6, 4))
+fig, ax = plt.subplots(figsize=(7.5, 5.5))
 ax.plot(sizes, [r["train_gap"] for r in rows], "o-", label="plain: training gap")
 ax.plot(sizes, [r["plain_gap"] for r in rows], "s-", label="plain: population gap")
 ax.plot(
@@ -130,6 +130,6 @@ ax.axhline(0.05, color="grey", lw=1, ls="--", label="bound / tolerance 0.05")
 ax.set_xscale("log")
 ax.set_xlabel("training rows")
 ax.set_ylabel("equalized-odds gap")
-ax.legend(fontsize=7)
+ax.legend(fontsize=10)
 fig.tight_layout()
 plt.show()
