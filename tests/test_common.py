@@ -19,6 +19,7 @@ from sklearn.utils.estimator_checks import (
 )
 
 import skfair.inprocessing
+import skfair.model_selection
 import skfair.postprocessing
 import skfair.preprocessing
 import skfair.reductions
@@ -31,6 +32,7 @@ from skfair.utils._testing import (
 
 _SUBPACKAGES = (
     skfair.inprocessing,
+    skfair.model_selection,
     skfair.postprocessing,
     skfair.preprocessing,
     skfair.reductions,
