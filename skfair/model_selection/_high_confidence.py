@@ -17,7 +17,6 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.dummy import DummyClassifier
 from sklearn.pipeline import Pipeline
-from sklearn.utils import _safe_indexing
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
@@ -38,6 +37,7 @@ from ..utils._sklearn_compat import (
     StrOptions,
     _fit_context,
     _num_samples,
+    _safe_indexing,
 )
 from ..utils._validation import (
     _check_labels_present,

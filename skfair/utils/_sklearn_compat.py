@@ -17,6 +17,8 @@ in its minimum-versions environment (``.ci/min-versions.txt``).
   meta-estimators (``sklearn.utils.metadata_routing``, 1.4+).
 * ``_num_samples``: the number of rows of any array-like, DataFrame or
   sparse matrix without converting it (``sklearn.utils.validation``).
+* ``_safe_indexing``: rows (or columns) of any array-like, DataFrame or
+  sparse matrix by position, without converting it (``sklearn.utils``).
 * ``_get_output_config``: the ``set_output`` configuration an estimator
   uses (``sklearn.utils._set_output``, 1.2+).
 * ``_Scorer``: the class of :func:`sklearn.metrics.make_scorer`'s objects,
@@ -26,6 +28,7 @@ in its minimum-versions environment (``.ci/min-versions.txt``).
 
 from sklearn.base import _fit_context
 from sklearn.metrics._scorer import _Scorer
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils._set_output import _get_output_config
 from sklearn.utils.metadata_routing import _raise_for_params, _routing_enabled
@@ -41,4 +44,5 @@ __all__ = [
     "_num_samples",
     "_raise_for_params",
     "_routing_enabled",
+    "_safe_indexing",
 ]
