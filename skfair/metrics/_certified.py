@@ -382,27 +382,6 @@ def gap_upper_bound_from_table(
 # The public functions
 
 
-def _count_tables(y_true, y_pred, sensitive_features, sample_weight, pos_label):
-    """Row counts (Kish's pieces with weights) and the groups' labels."""
-    from ._bootstrap import weight_moments
-    from ._dispatch import group_counts
-
-    counts = group_counts(
-        y_true,
-        y_pred,
-        sensitive_features=sensitive_features,
-        sample_weight=sample_weight,
-        pos_label=pos_label,
-        raw=True,
-    )
-    if sample_weight is None:
-        return counts.raw, None, counts.groups
-    table, squared = weight_moments(
-        y_true, y_pred, sensitive_features, sample_weight, pos_label
-    )
-    return table, squared, counts.groups
-
-
 def _checked_inputs(
     y_true,
     y_pred,
@@ -415,12 +394,13 @@ def _checked_inputs(
 ):
     """Everything the bounds need, checked; warns about the empty cells."""
     from ..utils._sensitive import python_label
+    from ._bootstrap import _count_tables
 
     _metric_rates(metric)
     confidence = check_confidence(confidence)
-    table, squared, groups = _count_tables(
-        y_true, y_pred, sensitive_features, sample_weight, pos_label
-    )
+    # Row counts, or with weights Kish's pieces (weights scaled to <= 1).
+    counts = _count_tables(y_true, y_pred, sensitive_features, sample_weight, pos_label)
+    table, squared, groups = counts.weighted, counts.squared, counts.groups
     present = _present(table)
     if present.sum() < 2:
         kept = [python_label(g) for g in np.asarray(groups, dtype=object)[present]]
