@@ -35,6 +35,7 @@ from ..utils import check_sample_weight_1d
 from ..utils._sensitive import python_label
 from ._counts import _check_total_weight
 from ._dispatch import group_counts, overall_counts
+from ._intervals import RATE_CELLS
 
 _METHODS = ("between_groups", "to_overall")
 _AGGS = ("worst_case", "mean")
@@ -47,7 +48,7 @@ _AGGS = ("worst_case", "mean")
 def _rate(table, kind, undefined=0.0):
     """Rate of ``kind`` for each table of ``table[..., t, p]``.
 
-    ``kind`` is one of the keys of ``_RATE_CELLS`` (numerator cells over
+    ``kind`` is one of the keys of ``RATE_CELLS`` (numerator cells over
     denominator cells), or ``"balanced_accuracy"``: the mean of the true
     positive and true negative rates over the classes present, as
     scikit-learn's ``balanced_accuracy_score``. A rate whose denominator is
@@ -63,7 +64,7 @@ def _rate(table, kind, undefined=0.0):
         out = np.zeros(np.shape(recalls))
         np.divide(recalls, present, out=out, where=present > 0)
         return out
-    numerator = _cell_sum(table, _RATE_CELLS[kind][0])
+    numerator = _cell_sum(table, RATE_CELLS[kind][0])
     denominator = _denominator(table, kind)
     out = np.full(np.shape(numerator), float(undefined))
     np.divide(numerator, denominator, out=out, where=denominator > 0)
@@ -76,20 +77,8 @@ def _cell_sum(table, cells):
 
 def _denominator(table, kind):
     """The weight in the denominator of rate ``kind``, for each table."""
-    return _cell_sum(np.asarray(table, dtype=np.float64), _RATE_CELLS[kind][1])
+    return _cell_sum(np.asarray(table, dtype=np.float64), RATE_CELLS[kind][1])
 
-
-# (true label, predicted label) cells of each rate's numerator and denominator.
-_ALL_CELLS = ((0, 0), (0, 1), (1, 0), (1, 1))
-_RATE_CELLS = {
-    "selection": (((0, 1), (1, 1)), _ALL_CELLS),
-    "tpr": (((1, 1),), ((1, 0), (1, 1))),
-    "fpr": (((0, 1),), ((0, 0), (0, 1))),
-    "tnr": (((0, 0),), ((0, 0), (0, 1))),
-    "fnr": (((1, 0),), ((1, 0), (1, 1))),
-    "accuracy": (((0, 0), (1, 1)), _ALL_CELLS),
-    "precision": (((1, 1),), ((0, 1), (1, 1))),
-}
 
 # The rates that a group with rows can leave undefined, their names and the
 # label whose rows their denominator counts.

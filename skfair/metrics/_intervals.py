@@ -59,8 +59,9 @@ RATE_METHODS = ("wilson", "jeffreys", "clopper-pearson")
 GAP_METHODS = ("newcombe", "exact")
 
 # (true label, predicted label) cells of each rate: numerator, denominator.
+# The one table of them: the metrics (_fairness) read it too.
 _ALL = ((0, 0), (0, 1), (1, 0), (1, 1))
-_CELLS = {
+RATE_CELLS = {
     "base": (((1, 0), (1, 1)), _ALL),
     "selection": (((0, 1), (1, 1)), _ALL),
     "tpr": (((1, 1),), ((1, 0), (1, 1))),
@@ -175,7 +176,7 @@ def rate_counts(table, kind, squared=None):
         Kish's effective number of rows of the denominator.
     """
     table = np.asarray(table, dtype=np.float64)
-    numerator_cells, denominator_cells = _CELLS[kind]
+    numerator_cells, denominator_cells = RATE_CELLS[kind]
     numerator = sum(table[..., t, p] for t, p in numerator_cells)
     denominator = sum(table[..., t, p] for t, p in denominator_cells)
     if squared is None:
