@@ -18,16 +18,16 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clo
 from sklearn.dummy import DummyClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ..metrics._certified import gap_upper_bound, gap_upper_bound_from_table
 from ..utils import (
-    check_binary_labels,
     check_sample_weight_1d,
     encode_groups,
     resolve_sensitive_features,
 )
+from ..utils._binary import check_binary_target
 from ..utils._randomized import prediction_seed
 from ..utils._row_hash import _mix, row_uniforms
 from ..utils._sensitive import format_label
@@ -542,20 +542,9 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
                 f"y has {_num_samples(y)} rows but X has {n_samples}; they must match."
             )
         y = column_or_1d(y, warn=True)
-        _check_labels_present(y)  # before type_of_target, which casts NaN
-        check_classification_targets(y)
-        y_type = type_of_target(y, input_name="y")
-        if y_type != "binary":
-            raise ValueError(
-                "Only binary classification is supported. The type of the target "
-                f"is {y_type}."
-            )
-        y01, classes = check_binary_labels(y)
-        if classes.size < 2:
-            raise ValueError(
-                f"y holds one class only ({format_label(classes[0])}); "
-                "HighConfidenceFairClassifier needs two classes."
-            )
+        _check_labels_present(y)  # before check_classification_targets (NaN)
+        check_classification_targets(y)  # scikit-learn's "Unknown label type"
+        y01, classes = check_binary_target(y, n_samples, type(self).__name__)
         weights = check_sample_weight_1d(sample_weight, n_samples)
         encoding = encode_groups(sens)
         codes, n_groups = encoding.codes, encoding.n_groups
