@@ -62,3 +62,28 @@ def three_group_data():
         return X, y, group
 
     return make
+
+
+@pytest.fixture
+def recidivism_data():
+    """A maker of ``(y, y_hat, race, sex)``: race x sex groups like a
+    recidivism test set (2,165 rows), one group of 1 row and one of 3.
+
+    The two tiny groups' rows are all predicted wrong, so that every gap
+    over all groups, the headline they would drive, reads 1.0.
+    """
+
+    def make(seed):
+        rng = np.random.default_rng(seed)
+        n = 2161
+        race = rng.choice(["black", "white", "hispanic"], n, p=[0.5, 0.35, 0.15])
+        sex = rng.choice(["female", "male"], n, p=[0.25, 0.75])
+        y = (rng.random(n) < 0.45).astype(int)
+        y_hat = np.where(rng.random(n) < 0.7, y, 1 - y)
+        race = np.concatenate([race, ["native"], ["asian"] * 3])
+        sex = np.concatenate([sex, ["male"], ["female"] * 3])
+        y = np.concatenate([y, [1], [1, 1, 0]])
+        y_hat = np.concatenate([y_hat, [1], [0, 0, 0]])
+        return y, y_hat, race, sex
+
+    return make

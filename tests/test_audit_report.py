@@ -300,28 +300,19 @@ def test_screenshot_in_a_headless_browser_is_not_blank(tmp_path, audited):
 # ---------------------------------------------------------------- small groups
 
 
-def _recidivism(seed=0):
-    """Race x sex groups like a recidivism test set: one of 1 row, one of 3.
+@pytest.fixture
+def recidivism(recidivism_data):
+    """``(y, y_hat, groups)`` of ``recidivism_data``, groups as a DataFrame."""
 
-    The two tiny groups are as far from the others as rates can be (every
-    row predicted wrong), so that any headline they drive reads 1.000.
-    """
-    rng = np.random.default_rng(seed)
-    n = 2161
-    race = rng.choice(["black", "white", "hispanic"], n, p=[0.5, 0.35, 0.15])
-    sex = rng.choice(["female", "male"], n, p=[0.25, 0.75])
-    y = (rng.random(n) < 0.45).astype(int)
-    y_hat = np.where(rng.random(n) < 0.7, y, 1 - y)
-    race = np.concatenate([race, ["native"], ["asian"] * 3])
-    sex = np.concatenate([sex, ["male"], ["female"] * 3])
-    y = np.concatenate([y, [1], [1, 1, 0]])
-    y_hat = np.concatenate([y_hat, [1], [0, 0, 0]])
-    groups = pd.DataFrame({"race": race, "sex": sex})
-    return y, y_hat, groups
+    def make(seed=0):
+        y, y_hat, race, sex = recidivism_data(seed)
+        return y, y_hat, pd.DataFrame({"race": race, "sex": sex})
+
+    return make
 
 
-def test_tiny_groups_do_not_drive_the_headline_and_are_listed():
-    y, y_hat, groups = _recidivism()
+def test_tiny_groups_do_not_drive_the_headline_and_are_listed(recidivism):
+    y, y_hat, groups = recidivism()
     codes = (groups["race"] + ", " + groups["sex"]).to_numpy()
     page = skm.audit_report(y, y_hat, sensitive_features=groups, n_boot=200)
     rows, kept = _headline_rows(y, codes)
@@ -354,8 +345,8 @@ def test_tiny_groups_do_not_drive_the_headline_and_are_listed():
     assert "largest gap between two well-populated groups" in nxt
 
 
-def test_include_small_groups_puts_them_back():
-    y, y_hat, groups = _recidivism()
+def test_include_small_groups_puts_them_back(recidivism):
+    y, y_hat, groups = recidivism()
     codes = (groups["race"] + ", " + groups["sex"]).to_numpy()
     page = skm.audit_report(
         y, y_hat, sensitive_features=groups, n_boot=200, include_small_groups=True
@@ -374,8 +365,8 @@ def test_include_small_groups_puts_them_back():
         skm.audit_report(y, y_hat, sensitive_features=groups, include_small_groups=1)
 
 
-def test_next_look_names_the_largest_pair_with_its_interval():
-    y, y_hat, groups = _recidivism(seed=3)
+def test_next_look_names_the_largest_pair_with_its_interval(recidivism):
+    y, y_hat, groups = recidivism(seed=3)
     codes = (groups["race"] + ", " + groups["sex"]).to_numpy()
     page = skm.audit_report(y, y_hat, sensitive_features=groups, n_boot=50)
     rows, kept = _headline_rows(y, codes)
@@ -447,8 +438,8 @@ def _wilson(k, n, z=1.959963984540054):
     return max(centre - half, 0.0), min(centre + half, 1.0)
 
 
-def test_group_rates_carry_wilson_intervals_never_of_zero_width():
-    y, y_hat, groups = _recidivism()
+def test_group_rates_carry_wilson_intervals_never_of_zero_width(recidivism):
+    y, y_hat, groups = recidivism()
     page = skm.audit_report(y, y_hat, sensitive_features=groups, n_boot=50)
     # The 1-row group: selected (1 of 1), truly positive and predicted so.
     selection = _group_cells(page, "native, male")[5]
@@ -488,10 +479,10 @@ def test_roc_curves_each_have_their_own_style(audited, monkeypatch):
     assert len({(color, style) for color, style, _ in curves}) == 6
 
 
-def test_certified_bounds_only_with_a_confidence():
+def test_certified_bounds_only_with_a_confidence(recidivism):
     from skfair.metrics._certified import gap_upper_bound
 
-    y, y_hat, groups = _recidivism()
+    y, y_hat, groups = recidivism()
     codes = (groups["race"] + ", " + groups["sex"]).to_numpy()
     page = skm.audit_report(y, y_hat, sensitive_features=groups, n_boot=20)
     assert "Certified" not in page

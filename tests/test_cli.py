@@ -569,22 +569,9 @@ def test_audit_piped_into_a_reader_that_stops_early(tmp_path):
 
 
 @pytest.fixture
-def recidivism_csv(tmp_path):
-    """Race x sex groups with one group of 1 row and one of 3 rows.
-
-    The tiny groups' rows are all predicted wrong, so that every gap over
-    all groups is 1.0.
-    """
-    rng = np.random.default_rng(5)
-    n = 2161
-    race = rng.choice(["black", "white", "hispanic"], n, p=[0.5, 0.35, 0.15])
-    sex = rng.choice(["female", "male"], n, p=[0.25, 0.75])
-    y = (rng.random(n) < 0.45).astype(int)
-    y_hat = np.where(rng.random(n) < 0.7, y, 1 - y)
-    race = np.concatenate([race, ["native"], ["asian"] * 3])
-    sex = np.concatenate([sex, ["male"], ["female"] * 3])
-    y = np.concatenate([y, [1], [1, 1, 0]])
-    y_hat = np.concatenate([y_hat, [1], [0, 0, 0]])
+def recidivism_csv(tmp_path, recidivism_data):
+    """``recidivism_data`` (one group of 1 row, one of 3) as a CSV file."""
+    y, y_hat, race, sex = recidivism_data(5)
     rows = [["y", "y_hat", "race", "sex"]]
     rows += [list(r) for r in zip(y, y_hat, race, sex, strict=True)]
     path = _write_csv(tmp_path / "recidivism.csv", rows)
