@@ -295,7 +295,7 @@ def _evaluate(label, factory, data):
     )
     names = ["equalized_odds_difference", "demographic_parity_difference"]
     counts = group_counts(data.y_test, y_pred, sensitive_features=groups, raw=True)
-    gaps, intervals, _ = table_intervals(
+    gaps, intervals = table_intervals(
         counts, names, n_boot=_N_BOOT, rng=np.random.default_rng(0)
     )
     result = DemoResult(

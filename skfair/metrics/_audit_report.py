@@ -385,7 +385,7 @@ def bootstrap_metrics(counts, head, names, *, n_boot, rng, quantiles):
             # Resampled ratios of tiny cells can be 0/0; their quantiles are
             # then NaN, which the page shows as undefined.
             warnings.simplefilter("ignore", RuntimeWarning)
-            estimates, intervals, _ = table_intervals(
+            estimates, intervals = table_intervals(
                 subset, some, n_boot=n_boot, rng=rng, quantiles=quantiles
             )
         for name in some:

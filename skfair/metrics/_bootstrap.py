@@ -630,14 +630,11 @@ def table_intervals(counts, names, *, n_boot, rng, quantiles=DEFAULT_QUANTILES):
     -------
     estimates : dict of str to float
     intervals : dict of str to ndarray of shape (len(quantiles),)
-    resampled : ndarray of shape (n_boot, n_groups, 2, 2)
-        The posterior draws of the table (see :func:`posterior_tables`),
-        for per-group intervals.
     """
     from ._fairness import TABLE_FUNCTIONS
 
     quantiles = np.asarray(quantiles, dtype=np.float64)
-    resampled = posterior_tables(counts.raw, n_boot=n_boot, rng=rng)
+    resampled = None  # drawn once, and only if a metric needs the draws
     estimates, intervals = {}, {}
     for name in names:
         table_function, _ = TABLE_FUNCTIONS[name]
@@ -653,9 +650,11 @@ def table_intervals(counts, names, *, n_boot, rng, quantiles=DEFAULT_QUANTILES):
                 counts.weighted, _RATIO_KINDS[name], quantiles, statistic="ratio"
             )
             continue
+        if resampled is None:
+            resampled = posterior_tables(counts.raw, n_boot=n_boot, rng=rng)
         values = table_function(resampled, counts.groups)
         intervals[name] = nan_quantiles(values, quantiles)
-    return estimates, intervals, resampled
+    return estimates, intervals
 
 
 class _Tables:
