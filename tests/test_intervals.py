@@ -336,3 +336,101 @@ def test_box_bounds_cover_at_parity_by_simulation():
             )
             hits[i] += low <= (1.0 if statistic == "ratio" else 0.0) <= high
     assert np.all(hits / 300 >= 0.95)
+
+
+def _groups_table(groups):
+    """Count table of groups given as (positives, tp, negatives, fp)."""
+    table = np.zeros((len(groups), 2, 2))
+    for g, (pos, tp, neg, fp) in enumerate(groups):
+        table[g, 1] = pos - tp, tp
+        table[g, 0] = neg - fp, fp
+    return table
+
+
+def _lower_end_inputs(table, kinds):
+    from skfair.metrics._intervals import _pair_indices, rate_counts
+
+    counts = {kind: rate_counts(table, kind) for kind in kinds}
+    present = table.sum(axis=(1, 2)) > 0
+    return counts, {kind: _pair_indices(present) for kind in kinds}
+
+
+def test_screened_lower_end_gains_on_a_pair_far_ahead():
+    from skfair.metrics._intervals import _bonferroni_lower_ends
+
+    # TPRs .70, .65, .75 on 5,000 positives each and .55 on 1,000: the pair
+    # (2, 3) is .05 ahead of the next, 3 standard errors.
+    table = _groups_table(
+        [
+            (5000, 3500, 8000, 1600),
+            (5000, 3250, 8000, 1200),
+            (5000, 3750, 8000, 2000),
+            (1000, 550, 2300, 230),
+        ]
+    )
+    kinds = ("tpr", "fpr")
+    low, _ = gap_bounds(table, kinds)
+    counts, pairs = _lower_end_inputs(table, kinds)
+    bonferroni = max(_bonferroni_lower_ends(counts, pairs, 0.025, "newcombe"))
+    successes, trials = counts["tpr"]
+    ideal, _ = difference_bounds(successes, trials, [2], [3], tail=0.025)
+    assert bonferroni < low < ideal[0]
+    # The gain is most of the way from Bonferroni to the single pair's bound.
+    assert low - bonferroni > 0.5 * (ideal[0] - bonferroni)
+
+
+def test_contrast_of_tails_sharing_a_group_is_the_pair_of_the_others():
+    from skfair.metrics._intervals import _contrast_lower_bounds, _tails
+
+    # (r_0 - r_2) - (r_1 - r_2) = r_0 - r_1: the small group 2 cancels.
+    table = _groups_table([(900, 630, 900, 90), (800, 480, 800, 160), (12, 6, 9, 2)])
+    counts, pairs = _lower_end_inputs(table, ("tpr",))
+    tails = _tails(pairs)
+    plus, minus = tails["tpr"]
+    first = int(np.flatnonzero((plus == 0) & (minus == 2))[0])
+    second = int(np.flatnonzero((plus == 1) & (minus == 2))[0])
+    bounds = _contrast_lower_bounds(counts, tails, "tpr", [first], 0.01)
+    successes, trials = counts["tpr"]
+    expected, _ = difference_bounds(successes, trials, [0], [1], tail=0.01)
+    assert bounds[0, second] == pytest.approx(expected[0], abs=1e-12)
+    # Against itself a tail's contrast is exactly 0: every coefficient is 0.
+    assert bounds[0, first] == 0.0
+
+
+def test_screened_lower_end_without_contrasts_stays_valid(monkeypatch):
+    from skfair.metrics import _intervals
+    from skfair.metrics._intervals import _bonferroni_lower_ends
+
+    table = _groups_table(
+        [
+            (5000, 3500, 8000, 1600),
+            (5000, 3250, 8000, 1200),
+            (5000, 3750, 8000, 2000),
+            (1000, 550, 2300, 230),
+        ]
+    )
+    kinds = ("tpr", "fpr")
+    with_contrasts, _ = gap_bounds(table, kinds)
+    # Many groups: the slacks from the tails' own bounds only.
+    monkeypatch.setattr(_intervals, "_MAX_CONTRAST_SIZE", 0)
+    without, _ = gap_bounds(table, kinds)
+    counts, pairs = _lower_end_inputs(table, kinds)
+    bonferroni = max(_bonferroni_lower_ends(counts, pairs, 0.025, "newcombe"))
+    assert bonferroni <= without <= with_contrasts
+
+
+def test_screened_lower_end_claims_no_gap_at_parity():
+    # Six groups with equal rates (one of 40 rows): the lower end is above 0
+    # (the audit's "beyond sampling noise") in at most 2.5% of samples.
+    rng = np.random.default_rng(3)
+    sizes = [4000, 3000, 2000, 1000, 400, 40]
+    claims = 0
+    for _ in range(1000):
+        groups = []
+        for n in sizes:
+            pos = rng.binomial(n, 0.4)
+            groups.append((pos, rng.binomial(pos, 0.7), n - pos, 0))
+            groups[-1] = groups[-1][:3] + (rng.binomial(n - pos, 0.2),)
+        low, _ = gap_bounds(_groups_table(groups), ("tpr", "fpr"))
+        claims += low > 0
+    assert claims / 1000 <= 0.035

@@ -37,16 +37,22 @@ intervals (a box). The gap then lies between:
   number of pairs is needed;
 - the **lower end** ``max over pairs of the distance from 0 to [a, b]`` (0
   when ``[a, b]`` holds 0). It fails if any pair's interval misses that
-  pair's difference ``d`` with ``a > |d|`` or ``b < -|d|``: each of these
-  two events has at most one tail's probability (both matter when ``d`` is
-  near 0), so these intervals are widened for twice the number of pairs
-  (Bonferroni).
+  pair's difference ``d`` with ``a > |d|`` or ``b < -|d|``, two "tails" per
+  pair (both matter when ``d`` is near 0). ``"exact"`` widens the intervals
+  for all these tails (Bonferroni). ``"newcombe"`` first screens them
+  (Romano, Shaikh & Wolf's two-step method, in
+  :func:`_screened_lower_ends`): a tail that lies well below the gap cannot
+  put its lower bound above the gap, so it costs little; with one pair far
+  ahead of the others the lower end is then close to that pair's own
+  one-sided bound, and with every difference near the gap it is Bonferroni
+  at 90% of the miss probability.
 
 The two ends each fail with probability at most half the complement of the
 confidence, whatever the sizes of the cells, as far as the pair intervals
 hold theirs: exactly for ``"exact"``, approximately (near-nominal on
 average, as simulated by Newcombe and in ``benchmarks/interval_coverage.py``)
-for ``"newcombe"``. The gap intervals assume independent rows and decisions
+for ``"newcombe"``, whose screening also rests on the normal approximation
+of the score intervals. The gap intervals assume independent rows and decisions
 fixed before the rows were seen; the group sizes are taken as given.
 """
 
@@ -380,32 +386,192 @@ def gap_bounds(
     # The miss probability of each end, shared out over the kinds when the
     # gaps are averaged (every kind's end must hold then).
     n_kinds = len(pairs) if agg == "mean" else 1
-    upper_tail = None if upper_miss is None else upper_miss / n_kinds
-    # The lower end must hold for every pair of every kind at once, and a
-    # pair whose difference is near 0 can miss it on either side of its
-    # interval (a > d, or b < -d): two tails per pair (Bonferroni).
-    n_tails = 2 * sum(first.size for first, _ in pairs.values())
-    lower_tail = None if lower_miss is None else lower_miss / n_tails
-    lowers, uppers = [], []
+    uppers = []
     for kind, (first, second) in pairs.items():
-        successes, trials = counts[kind]
-        if upper_tail is None:
+        if upper_miss is None:
             uppers.append(np.nan)
-        else:
-            a, b = difference_bounds(
-                successes, trials, first, second, tail=upper_tail, method=method
-            )
-            uppers.append(np.max(np.maximum(np.abs(a), np.abs(b))))
-        if lower_tail is None:
-            lowers.append(missing_lower)
             continue
+        successes, trials = counts[kind]
         a, b = difference_bounds(
-            successes, trials, first, second, tail=lower_tail, method=method
+            successes, trials, first, second, tail=upper_miss / n_kinds, method=method
         )
-        lowers.append(np.max(_distance_from_zero(a, b)))
+        uppers.append(np.max(np.maximum(np.abs(a), np.abs(b))))
+    if lower_miss is None:
+        lowers = [missing_lower] * len(pairs)
+    elif method == "exact":
+        lowers = _bonferroni_lower_ends(counts, pairs, lower_miss, method)
+    else:
+        lowers = _screened_lower_ends(counts, pairs, lower_miss, method, agg)
     if agg == "mean":
         return float(np.mean(lowers)), float(np.mean(uppers))
     return float(np.max(lowers)), float(np.max(uppers))
+
+
+def _tails(pairs):
+    """Per kind: the groups ``(plus, minus)`` of each tail ``r_plus - r_minus``.
+
+    Each pair ``(g, h)`` has two tails, ``r_g - r_h`` and ``r_h - r_g``; the
+    gap is the largest value of any tail.
+    """
+    return {
+        kind: (np.concatenate([first, second]), np.concatenate([second, first]))
+        for kind, (first, second) in pairs.items()
+    }
+
+
+def _tail_lower_bounds(counts, tails, tail, method):
+    """Per kind: each tail's estimate and its lower and upper bounds."""
+    out = {}
+    for kind, (plus, minus) in tails.items():
+        successes, trials = counts[kind]
+        rate = np.divide(
+            successes, trials, out=np.zeros(np.shape(trials)), where=trials > 0
+        )
+        low, high = difference_bounds(
+            successes, trials, plus, minus, tail=tail, method=method
+        )
+        out[kind] = (rate[plus] - rate[minus], low, high)
+    return out
+
+
+def _bonferroni_lower_ends(counts, pairs, lower_miss, method):
+    """Lower end of each kind's gap, Bonferroni over every tail of every pair."""
+    tails = _tails(pairs)
+    n_tails = sum(plus.size for plus, _ in tails.values())
+    bounds = _tail_lower_bounds(counts, tails, lower_miss / n_tails, method)
+    return [max(np.max(low), 0.0) for _, low, _ in bounds.values()]
+
+
+# Share of the lower end's miss probability spent on screening the tails.
+_SCREEN_SHARE = 0.1
+# How many tails (the largest pilot lower bounds) the slacks are measured from.
+_N_REFERENCE_TAILS = 4
+# Above this many (reference tail, tail, group) coefficients the slacks come
+# from the tails' own bounds only, not from contrasts: memory stays small
+# with hundreds of groups.
+_MAX_CONTRAST_SIZE = 4_000_000
+
+
+def _contrast_lower_bounds(counts, tails, kind, references, tail):
+    """Lower bounds of ``value(j) - value(t)``, j in ``references``, every t.
+
+    Both tails are differences of the same rate, so a group they share
+    cancels (``(r_a - r_c) - (r_b - r_c) = r_a - r_b``): the contrast is far
+    better known than the two tails apart when the shared group is small.
+    The bound combines the groups' Wilson intervals as Newcombe's does for
+    two (MOVER: ``estimate - sqrt(sum_g (c_g * distance_g)**2)``, each
+    group's distance to the end of its interval that the sign of its
+    coefficient ``c_g`` calls for).
+
+    Returns
+    -------
+    ndarray of shape (len(references), n_tails)
+    """
+    successes, trials = counts[kind]
+    plus, minus = tails[kind]
+    rate = np.divide(
+        successes, trials, out=np.zeros(np.shape(trials)), where=trials > 0
+    )
+    low, high = binomial_bounds(successes, trials, tail=tail, method="wilson")
+    below, above = rate - low, high - rate
+    n_groups = rate.size
+    coefficients = np.zeros((len(references), plus.size, n_groups))
+    rows = np.arange(plus.size)
+    for r, j in enumerate(references):
+        np.add.at(coefficients[r], (rows, np.full(plus.size, plus[j])), 1.0)
+        np.add.at(coefficients[r], (rows, np.full(plus.size, minus[j])), -1.0)
+        np.add.at(coefficients[r], (rows, plus), -1.0)
+        np.add.at(coefficients[r], (rows, minus), 1.0)
+    estimate = coefficients @ rate
+    distance = np.where(coefficients > 0, coefficients * below, -coefficients * above)
+    return estimate - np.sqrt(np.sum(distance**2, axis=-1))
+
+
+def _screened_lower_ends(counts, pairs, lower_miss, method, agg):
+    """Lower end of each kind's gap, the tails screened in a first step.
+
+    Bonferroni over every tail (:func:`_bonferroni_lower_ends`) pays for
+    tails that cannot reach the gap: with a gap of .2 between two groups, a
+    pair whose difference is .05 never puts its lower bound above .2. The
+    two-step construction of Romano, Shaikh & Wolf (Econometrica 2014)
+    spends a small share ``beta`` of the miss probability ``alpha`` to learn
+    how far below the gap each tail lies:
+
+    1. the gap is at least the value of every tail ``j``, so tail ``t``
+       lies at least ``value(j) - value(t)`` below it. At ``beta``,
+       Bonferroni over every ordered pair of tails of one rate (and over
+       every tail, for tails of different rates), all these contrasts are
+       at least their lower bounds at once (event A, probability >= 1 -
+       beta); the estimated slack ``slack_t`` is the largest of them over a
+       few reference tails ``j`` (the largest pilot bounds), at least 0;
+    2. one miss probability ``p`` for every tail, the largest with ``sum_t
+       Q(z_p + slack_t / se_t) <= alpha - beta``: each term is the
+       probability that tail ``t``'s lower bound at ``p`` exceeds its value
+       plus ``slack_t``, in the normal approximation that the score
+       intervals rest on (``Q`` the normal upper tail, ``se_t`` read off the
+       tail's pilot interval).
+
+    On A the true slacks are at least the estimated ones, so the ``p`` that
+    the true slacks would give is at least as small: the lower end misses
+    with probability at most ``beta + (alpha - beta) = alpha``. A tail
+    without slack counts fully, so with every difference near the gap (a
+    gap of 0, say) this is Bonferroni at ``alpha - beta``.
+    """
+    from scipy.special import ndtr, ndtri
+
+    tails = _tails(pairs)
+    sizes = {kind: plus.size for kind, (plus, _) in tails.items()}
+    n_tails = sum(sizes.values())
+    n_groups = max(counts[kind][1].size for kind in tails)
+    contrasts = _N_REFERENCE_TAILS * n_tails * n_groups <= _MAX_CONTRAST_SIZE
+    n_events = n_tails + (sum(n * (n - 1) for n in sizes.values()) if contrasts else 0)
+    screen = lower_miss * _SCREEN_SHARE
+    pilot_tail = screen / n_events
+    pilot = _tail_lower_bounds(counts, tails, pilot_tail, method)
+    # Reference tails, as (kind, index): those with the largest pilot lower
+    # bounds, over every kind for "worst_case" (the gap is the largest over
+    # the kinds), within each kind for "mean" (each kind's gap counts).
+    candidates = [
+        (low[i], kind, i)
+        for kind, (_, low, _) in pilot.items()
+        for i in np.argsort(low)[::-1][:_N_REFERENCE_TAILS]
+    ]
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    z_pilot = ndtri(1 - pilot_tail)
+    scaled_slacks = []
+    for kind, (estimate, low, high) in pilot.items():
+        if agg == "worst_case":
+            references = candidates[:_N_REFERENCE_TAILS]
+        else:
+            references = [c for c in candidates if c[1] == kind]
+        slack = np.zeros(estimate.size)
+        for _, ref_kind, j in references:
+            # Any two tails: the lower bound of j less the upper bound of t.
+            slack = np.maximum(slack, pilot[ref_kind][1][j] - high)
+        same = [j for _, ref_kind, j in references if ref_kind == kind]
+        if contrasts and same:
+            bounds = _contrast_lower_bounds(counts, tails, kind, same, pilot_tail)
+            slack = np.maximum(slack, bounds.max(axis=0))
+        se = (estimate - low) / z_pilot
+        scaled_slacks.append(
+            np.divide(slack, se, out=np.where(slack > 0, np.inf, 0.0), where=se > 0)
+        )
+    scaled_slacks = np.concatenate(scaled_slacks)
+    budget = lower_miss - screen
+
+    def spent(z):
+        return float(np.sum(ndtr(-(z + scaled_slacks))))
+
+    # spent() decreases in z: bisect for the smallest z within the budget.
+    low_z, high_z = 0.0, float(ndtri(1 - budget / n_tails))
+    for _ in range(50):
+        mid = (low_z + high_z) / 2
+        if spent(mid) <= budget:
+            high_z = mid
+        else:
+            low_z = mid
+    final = _tail_lower_bounds(counts, tails, float(ndtr(-high_z)), method)
+    return [max(np.max(low), 0.0) for _, low, _ in final.values()]
 
 
 BOX_STATISTICS = ("ratio", "to_overall")
