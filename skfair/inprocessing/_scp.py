@@ -263,6 +263,166 @@ class _DampedNewton:
         return self._solver.solve(basis)
 
 
+# Conjugate gradients of _MatrixFreeNewton: the residual relative to the
+# right-hand side at which a solve stops, a cap on the iterations, and on
+# the search directions a solve keeps for the next one.
+_CG_TOL = 1e-6
+_CG_MAX_ITER = 1000
+_CG_MAX_KEPT = 96
+
+
+class _MatrixFreeNewton:
+    """:class:`_DampedNewton` without forming ``H``: products with it.
+
+    ``H = A' diag(w) A + diag(reg)``, with ``w`` the Lagrangian's row
+    weights, is never built; ``(H + damping D) x = b`` is solved by
+    conjugate gradients, each iteration one product with ``A`` and one with
+    ``A'`` for all the right-hand sides at once (the gradient and each
+    rate's gradient: a few columns). Memory is that of ``A`` plus a few
+    dozen vectors of length ``n_params``, whatever the number of
+    parameters. What keeps the iterations few:
+
+    - a two-level preconditioner: the diagonal, plus an exact solve on the
+      model's ``coarse_basis`` (one direction per one-hot feature and the
+      intercept, the directions of least curvature);
+    - recycling: the iterates that share this curvature (a few accepted
+      steps, each damping) solve with the same ``A' diag(w) A``, so each
+      solve starts from the Galerkin solution on the last solve's search
+      directions (their products with the new damped matrix follow from the
+      old ones without a pass over ``A``).
+
+    When ``H + damping D`` is positive definite the solves are those of
+    :class:`_DampedNewton` (to ``_CG_TOL``): the same steps. Where it is not
+    (the rates' curvature, weighted by their multipliers, outweighs the
+    loss's on some rows; conjugate gradients meet a direction of
+    nonpositive curvature), the rows' weights are replaced by their absolute
+    values, which makes ``H`` positive definite and keeps the size of the
+    curvature, in the spirit of the dense path's modification (which works
+    on a factor this path does not have).
+    """
+
+    def __init__(self, model, z, multipliers):
+        self.A = model.A
+        self.A_transposed = model.transposed_design
+        self.A_squared = model.squared_design
+        self.reg = model.reg
+        self.coarse = model.coarse_basis
+        self._set_weights(model.lagrangian_row_weights(z, multipliers))
+        self.modified = False
+        typical = max(np.mean(np.abs(self.diagonal)), 1e-300)
+        self.marquardt = np.maximum(self.diagonal, 1e-3 * typical)
+        self.age = 0
+
+    def _set_weights(self, row_weight):
+        self.row_weight = row_weight
+        self.diagonal = self.A_squared @ row_weight + self.reg
+        if self.coarse is not None:
+            self._coarse_image = self._unshifted_product(self.coarse)
+        # The last solve's search directions and their images under
+        # A' diag(w) A (see _recycled_start).
+        self._kept = None
+
+    def _unshifted_product(self, v):
+        """``A' diag(w) A v``."""
+        return self.A_transposed @ (self.row_weight[:, None] * (self.A @ v))
+
+    def directions(self, damping, basis):
+        """``(H + damping D)^-1 basis``, ``H`` made positive definite."""
+        rhs = basis.reshape(basis.shape[0], -1)
+        solution = self._conjugate_gradients(damping, rhs)
+        if solution is None:
+            self._set_weights(np.abs(self.row_weight))
+            self.modified = True
+            solution = self._conjugate_gradients(damping, rhs)
+        return solution.reshape(basis.shape)
+
+    def _coarse_solver(self, shift):
+        """Cholesky factor of ``Z' (H + shift) Z``, or None if it has none."""
+        if self.coarse is None:
+            return None
+        Z = self.coarse
+        small = Z.T @ self._coarse_image + Z.T @ (shift * Z)
+        try:
+            return cho_factor(0.5 * (small + small.T), lower=True, check_finite=False)
+        except LinAlgError:
+            return None
+
+    def _recycled_start(self, shift, rhs):
+        """Galerkin solution on the last solve's search directions, or zero.
+
+        Returns the start and its residual ``rhs - (H + shift) start``.
+        """
+        if self._kept is None:
+            return np.zeros_like(rhs), rhs.copy()
+        directions, unshifted_images = self._kept
+        # The same A' diag(w) A: only the diagonal shift changed.
+        images = unshifted_images + shift * directions
+        small = directions.T @ images
+        eigval, eigvec = np.linalg.eigh(0.5 * (small + small.T))
+        keep = eigval > 1e-10 * max(eigval[-1], 1e-300)
+        if not keep.any():
+            return np.zeros_like(rhs), rhs.copy()
+        basis = eigvec[:, keep]
+        coords = basis @ ((basis.T @ (directions.T @ rhs)) / eigval[keep][:, None])
+        return directions @ coords, rhs - images @ coords
+
+    def _conjugate_gradients(self, damping, rhs):
+        """Preconditioned CG, one per column; None at nonpositive curvature."""
+        shift = (self.reg + damping * self.marquardt)[:, None]
+        inverse_diagonal = 1.0 / np.maximum(
+            self.diagonal + damping * self.marquardt, 1e-12 * self.marquardt
+        )
+        inverse_diagonal = inverse_diagonal[:, None]
+        coarse = self._coarse_solver(shift)
+        Z = self.coarse
+
+        def precondition(r):
+            out = inverse_diagonal * r
+            if coarse is not None:
+                out += Z @ cho_solve(coarse, Z.T @ r, check_finite=False)
+            return out
+
+        x, residual = self._recycled_start(shift, rhs)
+        target = _CG_TOL * np.linalg.norm(rhs, axis=0)
+        active = np.linalg.norm(residual, axis=0) > target
+        preconditioned = precondition(residual)
+        direction = preconditioned.copy()
+        rho = np.sum(residual * preconditioned, axis=0)
+        kept_directions, kept_images = [], []
+        for _ in range(_CG_MAX_ITER):
+            if not active.any():
+                break
+            image = self._unshifted_product(direction) + shift * direction
+            curvature = np.sum(direction * image, axis=0)
+            if np.any(curvature[active] <= 0):
+                if self.modified:
+                    break  # rounding: keep the iterate reached
+                return None
+            if sum(d.shape[1] for d in kept_directions) < _CG_MAX_KEPT:
+                kept_directions.append(direction[:, active])
+                kept_images.append(image[:, active] - shift * direction[:, active])
+            alpha = np.where(active, rho / np.where(active, curvature, 1.0), 0.0)
+            x += alpha * direction
+            residual -= alpha * image
+            active &= np.linalg.norm(residual, axis=0) > target
+            preconditioned = precondition(residual)
+            new_rho = np.sum(residual * preconditioned, axis=0)
+            beta = np.where(active, new_rho / np.where(rho != 0, rho, 1.0), 0.0)
+            direction = preconditioned + beta * direction
+            rho = new_rho
+        if kept_directions:
+            # With the unshifted images: _recycled_start adds its own shift.
+            self._kept = (np.hstack(kept_directions), np.hstack(kept_images))
+        return x
+
+
+def _curvature(model, z, multipliers):
+    """The curvature object of an iterate: matrix-free on wide sparse designs."""
+    if getattr(model, "matrix_free", False):
+        return _MatrixFreeNewton(model, z, multipliers)
+    return _DampedNewton(model, z, multipliers)
+
+
 def _iterate(
     subproblem,
     model,
@@ -315,7 +475,7 @@ def _iterate(
     while n_iter < max_iter:
         n_iter += 1
         if newton is None or (newton.age >= _HESSIAN_REUSE and not fixed):
-            newton = last_curvature = _DampedNewton(model, z, multipliers)
+            newton = last_curvature = _curvature(model, z, multipliers)
         if basis is None:
             gradient, jacobian = model.first_order(theta, z)
             basis = np.column_stack([gradient, jacobian.T])
