@@ -27,6 +27,11 @@ slice ``k``, is smooth but not convex (a mean of sigmoids). Each iteration:
    trust region would). Very good steps lower ``lambda``; as it vanishes the
    iteration becomes Newton's method on the KKT conditions.
 
+On wide sparse designs (``_RateConstrainedLogistic.matrix_free``) step 2
+never forms ``H``: its solves are conjugate gradients on products with it
+(``_MatrixFreeNewton``), the same steps where ``H + lambda D`` is positive
+definite, and memory that of the data.
+
 It stops when the QP's step moves no coordinate by more than ``tol`` while
 the damping is moderate (``lambda <= 1``), and the true (nonlinear)
 constraints hold within ``tol``. The QP's step satisfies
