@@ -60,8 +60,10 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 try:
+    from _heldout import frontier_accuracy
     from _report import machine_line, write_section
 except ImportError:  # run from the repository root as a module
+    from benchmarks._heldout import frontier_accuracy
     from benchmarks._report import machine_line, write_section
 
 from skfair.datasets import load_adult, load_german_credit
@@ -308,25 +310,6 @@ def fit_sklego(data):
         float(EOD(data.y_test, pred, sensitive_features=data.g_test)),
         seconds,
     )
-
-
-def frontier_accuracy(points, eo):
-    """Accuracy of the frontier of ``points`` (test EO, accuracy) at EO ``eo``.
-
-    The frontier keeps the fits that no other fit beats on both counts
-    (lower EO and higher accuracy), in order of EO, and joins them linearly.
-    Above its largest EO it stays at its best accuracy; below its smallest EO
-    it is not defined (NaN): no fit reached so small a gap.
-    """
-    frontier = []
-    for point_eo, acc in sorted(points, key=lambda p: (p[0], -p[1])):
-        if not frontier or acc > frontier[-1][1]:
-            frontier.append((point_eo, acc))
-    eos = np.array([p[0] for p in frontier])
-    accs = np.array([p[1] for p in frontier])
-    if eo < eos[0]:
-        return float("nan")
-    return float(np.interp(eo, eos, accs))
 
 
 def peers(data, bounds):

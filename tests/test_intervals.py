@@ -355,12 +355,10 @@ def _lower_end_inputs(table, kinds):
     return counts, {kind: _pair_indices(present) for kind in kinds}
 
 
-def test_screened_lower_end_gains_on_a_pair_far_ahead():
-    from skfair.metrics._intervals import _bonferroni_lower_ends
-
-    # TPRs .70, .65, .75 on 5,000 positives each and .55 on 1,000: the pair
-    # (2, 3) is .05 ahead of the next, 3 standard errors.
-    table = _groups_table(
+def _pair_far_ahead():
+    """TPRs .70, .65, .75 on 5,000 positives each and .55 on 1,000: the pair
+    (2, 3) is .05 ahead of the next, 3 standard errors."""
+    return _groups_table(
         [
             (5000, 3500, 8000, 1600),
             (5000, 3250, 8000, 1200),
@@ -368,6 +366,12 @@ def test_screened_lower_end_gains_on_a_pair_far_ahead():
             (1000, 550, 2300, 230),
         ]
     )
+
+
+def test_screened_lower_end_gains_on_a_pair_far_ahead():
+    from skfair.metrics._intervals import _bonferroni_lower_ends
+
+    table = _pair_far_ahead()
     kinds = ("tpr", "fpr")
     low, _ = gap_bounds(table, kinds)
     counts, pairs = _lower_end_inputs(table, kinds)
@@ -401,14 +405,7 @@ def test_screened_lower_end_without_contrasts_stays_valid(monkeypatch):
     from skfair.metrics import _intervals
     from skfair.metrics._intervals import _bonferroni_lower_ends
 
-    table = _groups_table(
-        [
-            (5000, 3500, 8000, 1600),
-            (5000, 3250, 8000, 1200),
-            (5000, 3750, 8000, 2000),
-            (1000, 550, 2300, 230),
-        ]
-    )
+    table = _pair_far_ahead()
     kinds = ("tpr", "fpr")
     with_contrasts, _ = gap_bounds(table, kinds)
     # Many groups: the slacks from the tails' own bounds only.

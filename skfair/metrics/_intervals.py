@@ -214,6 +214,13 @@ def _pair_indices(present):
     return pairs[:, 0], pairs[:, 1]
 
 
+def _proportions(successes, trials):
+    """``successes / trials``, 0 where a group has no trials."""
+    successes = np.asarray(successes, dtype=np.float64)
+    trials = np.asarray(trials, dtype=np.float64)
+    return np.divide(successes, trials, out=np.zeros(trials.shape), where=trials > 0)
+
+
 def difference_bounds(successes, trials, first, second, *, tail, method="newcombe"):
     """Bounds of ``r[first] - r[second]``, each end missing with ``tail``.
 
@@ -232,7 +239,7 @@ def difference_bounds(successes, trials, first, second, *, tail, method="newcomb
         low, high = binomial_bounds(k, n, tail=tail / 2, method="clopper-pearson")
         return low[first] - high[second], high[first] - low[second]
     low, high = binomial_bounds(k, n, tail=tail, method="wilson")
-    rate = np.divide(k, n, out=np.zeros(n.shape), where=n > 0)
+    rate = _proportions(k, n)
     d = rate[first] - rate[second]
     lower = d - np.hypot(rate[first] - low[first], high[second] - rate[second])
     upper = d + np.hypot(high[first] - rate[first], rate[second] - low[second])
@@ -424,9 +431,7 @@ def _tail_lower_bounds(counts, tails, tail, method):
     out = {}
     for kind, (plus, minus) in tails.items():
         successes, trials = counts[kind]
-        rate = np.divide(
-            successes, trials, out=np.zeros(np.shape(trials)), where=trials > 0
-        )
+        rate = _proportions(successes, trials)
         low, high = difference_bounds(
             successes, trials, plus, minus, tail=tail, method=method
         )
@@ -469,9 +474,7 @@ def _contrast_lower_bounds(counts, tails, kind, references, tail):
     """
     successes, trials = counts[kind]
     plus, minus = tails[kind]
-    rate = np.divide(
-        successes, trials, out=np.zeros(np.shape(trials)), where=trials > 0
-    )
+    rate = _proportions(successes, trials)
     low, high = binomial_bounds(successes, trials, tail=tail, method="wilson")
     below, above = rate - low, high - rate
     n_groups = rate.size
