@@ -12,9 +12,10 @@ ConstrainedLogisticRegression, at bound .05 and confidence .95:
 - "plain": the estimator with tolerance .05 fitted on all 20,000 rows;
 - "certified": HighConfidenceFairClassifier(estimator, bound=.05) with its
   default "auto" path of 7 tolerances;
-- "certified, x1" (ThresholdOptimizer only, the faster one): the same with
-  the predicted bound's width not inflated (PREDICTION_INFLATION = 1 instead
-  of Thomas et al.'s 2), to measure that choice.
+- "certified, one test" (ThresholdOptimizer only, the faster one): the same
+  with selection="predicted", Thomas et al.'s procedure (the one candidate
+  the prediction picks is tested), to measure the default "sequential"
+  (fixed-sequence testing of the candidates) against it.
 
 Targets: population EO gap <= .053 in >= 28/30 samples; certified in >=
 24/30; mean population accuracy within .02 of "plain". At 3,000 rows .05
@@ -43,7 +44,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from _report import machine_line, write_section  # noqa: E402
 
-import skfair.model_selection._high_confidence as hc  # noqa: E402
 from skfair.exceptions import CertificationWarning  # noqa: E402
 from skfair.inprocessing import ConstrainedLogisticRegression  # noqa: E402
 from skfair.metrics import equalized_odds_difference  # noqa: E402
@@ -55,6 +55,7 @@ FIGURE = (
 )
 BOUND, CONFIDENCE, SLACK = 0.05, 0.95, 0.053
 FIGURE_BOUNDS = (0.02, 0.03, 0.05, 0.08)
+GROUP_EFFECT = 1.5
 
 
 def population(n, rng):
@@ -64,7 +65,10 @@ def population(n, rng):
     Z[:, 0] += 0.6 * group  # a feature that differs by group
     Z[:, 7] = group + 0.5 * Z[:, 7]  # the proxy
     coef = np.array([1.8, -1.4, 1.1, 0.9, -0.7, 0.5, 0.3, 0.0])
-    logit = 3.0 * (Z @ coef + 0.5 * group - 0.4)
+    # The group effect makes the unconstrained model's gap larger than .05,
+    # so that tolerance .05 binds and the plain estimators' population gaps
+    # scatter around it (the issue's population: 22 to 26 of 30 within).
+    logit = 3.0 * (Z @ coef + GROUP_EFFECT * group - 0.4)
     y = (rng.uniform(size=n) < 1 / (1 + np.exp(-logit))).astype(np.int64)
     return np.column_stack([group, Z]), y
 
@@ -86,21 +90,18 @@ def plain(estimator, tolerance, X, y):
     return clone(estimator).set_params(tolerance=tolerance, sensitive_cols=0).fit(X, y)
 
 
-def certified(estimator, bound, X, y, seed, inflation=2.0):
+def certified(estimator, bound, X, y, seed, selection="sequential"):
     clf = HighConfidenceFairClassifier(
         estimator,
         bound=bound,
         confidence=CONFIDENCE,
+        selection=selection,
         sensitive_cols=0,
         random_state=seed,
     )
-    old, hc.PREDICTION_INFLATION = hc.PREDICTION_INFLATION, inflation
-    try:
-        with warnings.catch_warnings(record=True) as record:
-            warnings.simplefilter("always", CertificationWarning)
-            clf.fit(X, y)
-    finally:
-        hc.PREDICTION_INFLATION = old
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always", CertificationWarning)
+        clf.fit(X, y)
     messages = [str(w.message) for w in record if w.category is CertificationWarning]
     return clf, messages
 
@@ -128,14 +129,17 @@ def run(n_samples, n_pop, seed=0):
     for name, estimator in estimators().items():
         kinds = {"plain": [], "certified": []}
         if name == "ThresholdOptimizer":  # the cheaper one measures the choice
-            kinds["certified, x1"] = []
+            kinds["certified, one test"] = []
         for i, (X, y) in enumerate(samples):
             gap, acc = measure(plain(estimator, BOUND, X, y), X_pop, y_pop)
             kinds["plain"].append(dict(gap=gap, acc=acc, certified=None))
-            for kind, inflation in (("certified", 2.0), ("certified, x1", 1.0)):
+            for kind, selection in (
+                ("certified", "sequential"),
+                ("certified, one test", "predicted"),
+            ):
                 if kind not in kinds:
                     continue
-                clf, _ = certified(estimator, BOUND, X, y, seed=i, inflation=inflation)
+                clf, _ = certified(estimator, BOUND, X, y, seed=i, selection=selection)
                 gap, acc = measure(clf, X_pop, y_pop)
                 kinds[kind].append(
                     dict(
@@ -209,6 +213,28 @@ def targets(results, n_samples):
     return "\n".join(lines)
 
 
+def fallback_text(results):
+    """What the fallbacks cost: the accuracy of the certified fits alone."""
+    lines = []
+    for name, kinds in results.items():
+        rows = kinds["certified"]
+        fell = [r for r in rows if not r["certified"]]
+        kept = [r["acc"] for r in rows if r["certified"]]
+        if not fell:
+            continue
+        fell_acc = np.mean([r["acc"] for r in fell])
+        lines.append(
+            f"- {name}: {len(fell)} of {len(rows)} fits fell back to the "
+            f"constant model (population accuracy {fell_acc:.4f}); "
+            f"the {len(kept)} certified fits average {np.mean(kept):.4f}, the "
+            f"plain estimator {summary(kinds['plain'])['acc']:.4f}."
+        )
+    if not lines:
+        return "No certified fit fell back to the constant model."
+    head = "What the fallbacks cost (issue 27's accuracy target counts them):"
+    return head + "\n\n" + "\n".join(lines)
+
+
 def small_lines(small):
     lines = []
     for name, cert, tightest, messages in small:
@@ -274,19 +300,15 @@ of 20,000 rows; every model's equalized-odds gap and accuracy measured on the
 same {n_pop:,} population rows. Bound {BOUND}, confidence {CONFIDENCE}.
 "plain": the estimator with tolerance {BOUND} on all rows; "certified":
 HighConfidenceFairClassifier(estimator, bound={BOUND}) with the "auto" path
-(7 tolerances); "certified, x1": the predicted bound's width not doubled
-(ThresholdOptimizer only).
+(7 tolerances) and selection="sequential" (fixed-sequence testing of the
+candidates on the safety part); "certified, one test": selection="predicted"
+(the one candidate the prediction picks is tested; ThresholdOptimizer only).
+The population: the logit 3 * (features + {GROUP_EFFECT} * group - .4), so
+that the unconstrained model's gap exceeds .05 and the tolerance binds.
 
 {text}
 
-Caveat: this population is separable (accuracy about 0.94), which keeps
-the rates near 0 and 1 and the exact intervals narrow enough to certify 0.05
-from a 10,000-row safety part; there the plain estimators also stay within
-0.053 in every sample (the issue's population did not: 22 to 26 of 30). On a
-less separable version (the logit scaled by 1.3 instead of 3.0) a 4-sample
-`--quick` run certified 2 of 4 ThresholdOptimizer and 3 of 4
-ConstrainedLogisticRegression fits, and the fallbacks' constant predictions
-put the mean accuracy 0.08 to 0.16 below plain.
+{fallback_text(results)}
 
 Targets (issue 27, for "certified"):
 

@@ -2,13 +2,15 @@
 
 :class:`HighConfidenceFairClassifier` follows the Seldonian recipe of Thomas
 et al. (Science, 2019): split the training rows into a candidate part and a
-safety part; choose a model on the candidate part alone; then test that one
-model on the safety part with a one-sided upper confidence bound on its
-population gap (:func:`skfair.metrics._certified.gap_upper_bound`). Because
-the tested model and the decision to test it never saw the safety rows, the
-bound is a valid confidence bound on the population gap of exactly that
-model; a model refitted afterwards on all rows would be another model, of
-which the test says nothing.
+safety part; fit and rank candidate models on the candidate part alone; then
+test them on the safety part with a one-sided upper confidence bound on
+their population gaps (:func:`skfair.metrics._certified.gap_upper_bound`),
+one after another in that fixed order until one fails (fixed-sequence
+testing, as in Learn then Test). Because the models and their order never
+saw the safety rows, every passed bound is a valid confidence bound on the
+population gap of exactly that model, simultaneously; a model refitted
+afterwards on all rows would be another model, of which the tests say
+nothing.
 """
 
 from numbers import Integral, Real
@@ -280,16 +282,19 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
     1. splits the rows, stratified by group x label, into a candidate part
        and a safety part (``safety_size`` of every (group, label) cell);
     2. fits clones of ``estimator`` on the candidate part over a path of
-       ``tolerances`` and keeps the most accurate candidate (accuracy on the
-       candidate part) whose *predicted* bound is at most ``bound``: the
-       certified bound its candidate-part decisions would get on a sample of
-       the safety part's cell sizes, with the width it adds doubled (see
-       Notes). If none is predicted to pass, the candidate with the smallest
-       predicted bound is tested;
-    3. tests that one candidate on the safety part with
-       :func:`~skfair.metrics.gap_upper_bound`. If the bound is at most
-       ``bound``, the candidate is the model (``certified_ = True``);
-       otherwise ``fallback`` decides.
+       ``tolerances`` and predicts each candidate's bound: the certified
+       bound its candidate-part decisions would get on a sample of the
+       safety part's cell sizes, with the width it adds doubled (see Notes);
+    3. tests candidates on the safety part with
+       :func:`~skfair.metrics.gap_upper_bound`. With ``selection=
+       "sequential"`` (the default) they are tested in the order of their
+       predicted bounds, smallest first, each at the full ``confidence``,
+       until one fails (fixed-sequence testing); the model is the most
+       accurate candidate (accuracy on the candidate part) that passed. With
+       ``selection="predicted"`` only one is tested: the most accurate
+       candidate predicted to pass, else the one with the smallest predicted
+       bound (Thomas et al.'s procedure). If a candidate passed, it is the
+       model (``certified_ = True``); otherwise ``fallback`` decides.
 
     Parameters
     ----------
@@ -330,6 +335,15 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
         :class:`~skfair.exceptions.CertificationWarning` that names the
         tightest bound this data could certify. "raise": a
         :class:`~skfair.exceptions.CertificationError` with that message.
+    selection : {"sequential", "predicted"}, default="sequential"
+        How the safety part chooses among the candidates. "sequential":
+        fixed-sequence testing of the candidates, the smallest predicted bound
+        first, stopping at the first failure; the most accurate passer is the
+        model. "predicted": the one candidate the prediction picks is tested.
+        Both certify at ``confidence`` (see Notes); "sequential" fails less
+        often, because its first test is of the candidate most likely to
+        pass, and it loses less accuracy, because the safety part, not a
+        prediction, says how loose a tolerance it can certify.
     sensitive_cols : str, int, list of those, callable or None, default=None
         Column name(s) or position(s) of ``X`` that hold the groups; they
         are group labels, not features, and are removed from ``X`` before
@@ -345,24 +359,28 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
     Attributes
     ----------
     estimator_ : estimator instance
-        The model: the tested candidate if certified, else (fallback
+        The model: the chosen candidate if certified, else (fallback
         "constant") a fitted :class:`~sklearn.dummy.DummyClassifier` that
         predicts ``majority_label_``.
     certified_ : bool
         Whether the safety test passed.
     upper_bound_ : float
-        The certified upper bound on the tested candidate's population gap
-        (from the safety part), whether or not it passed.
+        The certified upper bound on the chosen candidate's population gap
+        (from the safety part); if none passed, that of the first tested
+        candidate.
     tolerance_ : float
-        The tolerance of the tested candidate.
+        The tolerance of the chosen candidate (if none passed, of the first
+        tested one).
     tightest_bound_ : float
-        The bound a model with equal rates in every group (the tested
+        The bound a model with equal rates in every group (the chosen
         candidate's overall rates on the safety part) would get from the
         safety part's cell sizes: about the smallest bound this data can
         certify at this confidence.
     candidate_results_ : dict of ndarray
-        ``"tolerance"``, ``"accuracy"`` (on the candidate part) and
-        ``"predicted_bound"`` of every candidate, in path order.
+        ``"tolerance"``, ``"accuracy"`` (on the candidate part),
+        ``"predicted_bound"`` and ``"upper_bound"`` (on the safety part; NaN
+        for a candidate that was not tested) of every candidate, in path
+        order.
     majority_label_ : object
         The majority label of the training rows (weighted).
     classes_ : ndarray of shape (2,)
@@ -388,7 +406,18 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
     weights and the bound uses Kish's effective cell sizes. A randomized
     model (ThresholdOptimizer) is certified for its randomized decisions.
 
-    **No refit on all rows.** The certified model is the tested candidate,
+    **Why testing several candidates keeps the guarantee.** The order of
+    the tests is fixed by the candidate part, which is independent of the
+    safety part. Take the first candidate in that order whose population gap
+    exceeds ``bound``: it passes its test with probability at most
+    ``1 - confidence``, and a failure stops the sequence before any later
+    candidate is tested, so the chance that any passed candidate exceeds
+    ``bound`` is at most ``1 - confidence`` (fixed-sequence testing, as in
+    Angelopoulos et al.'s Learn then Test). Every passer is then within
+    ``bound`` at once, so which of them is chosen does not matter to the
+    guarantee.
+
+    **No refit on all rows.** The certified model is the chosen candidate,
     fitted on the candidate part only. Refitting it on all rows would give a
     different model that has never been tested: its gap on new rows can
     exceed ``bound`` (the training gap is what the tolerance bounds, and it
@@ -446,6 +475,7 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
         "safety_size": [Interval(Real, 0, 1, closed="neither")],
         "tolerances": [StrOptions({"auto"}), "array-like"],
         "fallback": [StrOptions({"constant", "raise"})],
+        "selection": [StrOptions({"sequential", "predicted"})],
         "sensitive_cols": [None, str, Integral, "array-like", callable],
         "random_state": ["random_state"],
     }
@@ -460,6 +490,7 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
         safety_size=0.5,
         tolerances="auto",
         fallback="constant",
+        selection="sequential",
         sensitive_cols=None,
         random_state=None,
     ):
@@ -470,6 +501,7 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
         self.safety_size = safety_size
         self.tolerances = tolerances
         self.fallback = fallback
+        self.selection = selection
         self.sensitive_cols = sensitive_cols
         self.random_state = random_state
 
@@ -588,25 +620,17 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
             )
             predicted.append(self._predicted_bound(table, safety_sizes, metric))
         accuracies, predicted = np.asarray(accuracies), np.asarray(predicted)
-        chosen = self._choose(accuracies, predicted)
-
-        model = candidates[chosen]
-        safety_pred = self._decisions(model, safety, classes)
-        self.upper_bound_ = float(
-            gap_upper_bound(
-                safety["y01"],
-                safety_pred,
-                sensitive_features=safety["codes"],
-                metric=metric,
-                confidence=self.confidence,
-                sample_weight=safety["w"],
-            )
+        tested = np.full(path.size, np.nan)
+        chosen, safety_pred = self._safety_tests(
+            candidates, accuracies, predicted, tested, safety, classes, metric
         )
+        self.upper_bound_ = float(tested[chosen])
         self.tolerance_ = float(path[chosen])
         self.candidate_results_ = {
             "tolerance": path.copy(),
             "accuracy": accuracies,
             "predicted_bound": predicted,
+            "upper_bound": tested,
         }
         self.tightest_bound_ = self._tightest_bound(
             safety, safety_pred, safety_sizes, n_groups, metric
@@ -616,7 +640,7 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
         self.groups_ = encoding.groups
         self.majority_label_ = self._majority(y01, weights, classes)
         if self.certified_:
-            self.estimator_ = model
+            self.estimator_ = candidates[chosen]
         else:
             self._fall_back(X_model, y, safety_sizes, metric)
         return self
@@ -653,13 +677,57 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
             return 1.0
         return float(min(1.0, gap + PREDICTION_INFLATION * max(bound - gap, 0.0)))
 
-    def _choose(self, accuracies, predicted):
-        """The most accurate candidate predicted to pass, else the most promising."""
+    def _test_order(self, accuracies, predicted):
+        """The candidates to test on the safety part, in the order of testing.
+
+        "predicted": the one most accurate candidate predicted to pass, else
+        the one with the smallest predicted bound. "sequential": every
+        candidate, the smallest predicted bound first (ties: the more
+        accurate, then path order), an order fixed by the candidate part
+        alone, as fixed-sequence testing requires.
+        """
+        if self.selection == "sequential":
+            return np.lexsort((np.arange(predicted.size), -accuracies, predicted))
         passing = np.flatnonzero(predicted <= self.bound)
         if passing.size:
             # Ties: the first in path order (the loosest tolerance).
-            return int(passing[np.argmax(accuracies[passing])])
-        return int(np.lexsort((-accuracies, predicted))[0])
+            return passing[[np.argmax(accuracies[passing])]]
+        return np.lexsort((-accuracies, predicted))[:1]
+
+    def _safety_tests(
+        self, candidates, accuracies, predicted, tested, safety, classes, metric
+    ):
+        """Test candidates in order until one fails; the most accurate passer wins.
+
+        Fixed-sequence testing: every test is at the full ``confidence`` and
+        the first failure stops the sequence. The first candidate in the order
+        whose population gap exceeds ``bound`` can only be passed with
+        probability ``1 - confidence``, and every later one is reached only
+        through it, so with probability at least ``confidence`` no passed
+        candidate exceeds ``bound``. ``tested`` gets each tested candidate's
+        upper bound. Returns the chosen index (the first tested one if none
+        passed) and its decisions on the safety part.
+        """
+        decisions, passed = {}, []
+        for j in self._test_order(accuracies, predicted):
+            decisions[j] = self._decisions(candidates[j], safety, classes)
+            tested[j] = gap_upper_bound(
+                safety["y01"],
+                decisions[j],
+                sensitive_features=safety["codes"],
+                metric=metric,
+                confidence=self.confidence,
+                sample_weight=safety["w"],
+            )
+            if not tested[j] <= self.bound:
+                break
+            passed.append(j)
+        if not passed:
+            first = next(iter(decisions))
+            return first, decisions[first]
+        # Ties: the first in path order (the loosest tolerance).
+        best = min(passed, key=lambda j: (-accuracies[j], j))
+        return best, decisions[best]
 
     def _tightest_bound(self, safety, safety_pred, safety_sizes, n_groups, metric):
         """The bound of equal rates in every group, on the safety part's cell sizes."""
@@ -690,7 +758,7 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
         cell = "group" if labels is None else "(group, label) cell"
         return (
             f"HighConfidenceFairClassifier could not certify {metric} <= "
-            f"{self.bound:g} at confidence {self.confidence:g}: the tested "
+            f"{self.bound:g} at confidence {self.confidence:g}: the first tested "
             f"candidate (tolerance {self.tolerance_:g}) has an upper bound of "
             f"{self.upper_bound_:.3f} on the safety part. With {smallest:,.0f} "
             f"rows in the smallest {cell} of the safety part, the tightest "
