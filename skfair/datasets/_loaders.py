@@ -87,6 +87,7 @@ _GERMAN_ATTRIBUTES = [
     ("foreign_worker", "foreign_worker"),
 ]
 _GERMAN_FEMALE_CODES = {"A92", "A95"}
+_GERMAN_AGE_THRESHOLD = 25
 
 # The MEPS extract's header, in file order; insurance is the target.
 MEPS_COLUMNS = [
@@ -104,7 +105,6 @@ MEPS_COLUMNS = [
 ]
 MEPS_NUMERIC = ["age", "family"]
 _MEPS_TARGET = "insurance"
-_GERMAN_AGE_THRESHOLD = 25
 
 
 @cache
