@@ -822,11 +822,11 @@ def _build_parser():
         "demo",
         help="fit a baseline and the mitigators on bundled data, print the table",
     )
-    demo.add_argument("--dataset", choices=["adult", "german"], default="adult")
+    demo.add_argument("--dataset", choices=["adult", "german", "meps"], default="adult")
     demo.add_argument(
         "--sensitive",
         default=None,
-        help="the sensitive column (default: sex)",
+        help="the sensitive column (default: sex; ethnicity for meps)",
     )
     demo.add_argument(
         "--plot",

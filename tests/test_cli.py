@@ -213,6 +213,59 @@ def test_demo_runs_as_a_module_and_prints_the_table():
             assert float(low) <= float(gap) <= float(high), line
 
 
+def test_demo_on_meps_groups_by_ethnicity_and_handles_its_small_group():
+    status, text = _run(["demo", "--dataset", "meps"])
+    assert status == 0
+    assert "skfair demo: meps, 6161 training and 2641 test rows" in text
+    assert "groups by 'ethnicity'" in text
+    report, table = text.split("Test accuracy")
+    rows = {ln.split()[0]: ln.split() for ln in report.splitlines() if ln.split()}
+    counts = {g: int(rows[g][1]) for g in ("cauc", "afam", "other", "overall")}
+    assert (
+        counts["overall"] == 2641 == sum(counts[g] for g in ("cauc", "afam", "other"))
+    )
+    # The 365-row group keeps about its 30% share of the test rows.
+    assert 80 <= counts["other"] <= 140
+    # The noise note's smallest cell is the small group's uninsured rows, as
+    # the printed report gives them (count x (1 - base rate)).
+    uninsured = {
+        g: round(counts[g] * (1 - float(rows[g][2]))) for g in ("cauc", "afam", "other")
+    }
+    smallest = min(uninsured.values())
+    assert smallest == uninsured["other"]
+    assert f"smallest (group, label) cell of the test rows has {smallest} rows" in table
+    from skfair._demo import MODELS
+
+    for label, _ in MODELS:
+        line = next(ln for ln in table.splitlines() if label in ln)
+        assert "nan" not in line, line
+        found = re.findall(r"(\d\.\d{4}) \[(\d\.\d{4}), (\d\.\d{4})\]", line)
+        assert len(found) == 2, line
+        for gap, low, high in found:
+            assert float(low) <= float(gap) <= float(high), line
+    baseline = next(ln for ln in table.splitlines() if "baseline" in ln)
+    assert 0.75 < float(baseline.split()[2]) < 0.9
+
+
+def test_demo_on_meps_by_gender():
+    status, text = _run(
+        [
+            "demo",
+            "--dataset",
+            "meps",
+            "--sensitive",
+            "gender",
+            "--models",
+            "logisticregression",
+        ]
+    )
+    assert status == 0 and "groups by 'gender'" in text
+    report = text.split("Test accuracy")[0]
+    assert {"female", "male"} <= {
+        ln.split()[0] for ln in report.splitlines() if ln.split()
+    }
+
+
 def test_demo_rejects_unknown_sensitive_column(capsys):
     status, _ = _run(["demo", "--dataset", "german", "--sensitive", "race"])
     assert status == 2
