@@ -150,7 +150,7 @@ class ThresholdOptimizer(
         ``predict``.
 
     constraints : {"equalized_odds", "equal_opportunity", \
-            "false_positive_rate_parity", "demographic_parity"}, \
+            "false_positive_rate_parity", "demographic_parity"} or None, \
             default="equalized_odds"
         The rates made equal across groups: true and false positive rates,
         the true positive rate, the false positive rate, or the selection
@@ -158,7 +158,9 @@ class ThresholdOptimizer(
         "demographic_parity" equalises the rate of every decision,
         "equalized_odds" the distribution of decisions among every true
         class, "equal_opportunity" every class's recall;
-        "false_positive_rate_parity" is binary only.
+        "false_positive_rate_parity" is binary only. None: no parity
+        constraint; each group gets its own best rule for ``objective``,
+        subject to ``rate_bounds`` if given (levelling up, see below).
 
     objective : {"accuracy", "balanced_accuracy"}, dict or array-like of \
             shape (n_classes, n_classes), default="accuracy"
@@ -176,6 +178,27 @@ class ThresholdOptimizer(
         Largest allowed difference of each constrained rate between any two
         groups, on the training data. It relaxes every constraint,
         equalized odds included. Must be non-negative.
+
+    rate_bounds : dict, default=None
+        Bounds on each group's own rates on the training data (binary ``y``
+        only), met together with ``constraints``: keys among
+        ``"true_positive_rate"``, ``"false_positive_rate"`` and
+        ``"selection_rate"``, each value a pair ``(lower, upper)`` of rates
+        in [0, 1], None for no bound on that side. A pair applies to every
+        group; a dict ``{group: (lower, upper)}`` bounds the groups it names
+        (labels as in ``groups_``, tuples for intersectional groups) and
+        leaves the others free. E.g. ``{"true_positive_rate": (0.6, None)}``
+        asks every group's recall to be at least 0.6 ("levelling up" rather
+        than down), ``{"false_positive_rate": {"b": (None, 0.1)}}`` caps
+        group "b"'s false positive rate. The bounds are linear rows of the
+        same linear program, so the optimum is exact and every bound holds
+        on the training rows to solver precision (1e-9; fit checks it). If
+        they cannot all be met, fit raises a ``ValueError`` naming the group,
+        the bound and the best value of that rate reachable under the
+        constraints and the bounds checked before it (by rate in the order
+        of the keys above, then by group, lower before upper). A group whose
+        bounded rate is undefined (e.g. no positives, for a true positive
+        rate) is an error.
 
     prefit : bool, default=False
         Whether ``estimator`` is already fitted. If True it is used as it is
@@ -278,12 +301,17 @@ class ThresholdOptimizer(
     ``tolerance`` the constraint "every pair of groups differs by at most
     ``tolerance``" is written with one common lower and upper bound per rate.
     The program is always feasible, since "never positive" gives equal rates
-    in every group. The groups share only these bounds: once they are fixed,
+    in every group (``rate_bounds`` can make it infeasible, which fit
+    reports). The groups share only these bounds: once they are fixed,
     each group's best rule is found on its own. So, except for equalized
     odds with up to 1,000 groups (solved directly by scipy's HiGHS), the
     program is solved by an exact search over the bounds with one cheap pass
     over the groups per step, whose cost grows about linearly with the
-    number of groups where the direct LP's grows about quadratically.
+    number of groups where the direct LP's grows about quadratically. With
+    ``rate_bounds`` the direct LP is solved (the bounds are rows of their
+    own groups, which the search does not model), whatever the number of
+    groups; with neither constraints nor bounds each group takes its best
+    threshold.
 
     Ties in scores are never split by a threshold: a vertex separates two
     distinct scores, and randomization happens only between vertices. The
@@ -360,6 +388,20 @@ class ThresholdOptimizer(
     [0.64895, 0.64895]
     >>> opt.predict(X[:5], sensitive_features=group[:5])
     array([1, 0, 0, 0, 0])
+
+    Levelling up instead of parity: no parity constraint, and every
+    group's true positive rate at least 0.7. Without the bound, group "a"
+    would get 0.63; group "b"'s best rule already reaches 0.73.
+
+    >>> up = ThresholdOptimizer(
+    ...     LogisticRegression(),
+    ...     constraints=None,
+    ...     rate_bounds={"true_positive_rate": (0.7, None)},
+    ...     random_state=0,
+    ... ).fit(X, y, sensitive_features=group)
+    >>> up.operating_points_.round(3)  # (false, true positive rate) per group
+    array([[0.165, 0.7  ],
+           [0.155, 0.73 ]])
 
     Three classes: demographic parity equalises the rate of every decision.
 
