@@ -706,7 +706,8 @@ class ThresholdOptimizer(
         """Fit the per-group randomized maps of the multiclass case."""
         if self.rate_bounds is not None:
             raise ValueError(
-                "rate_bounds bounds the true positive, false positive and "
+                "Only binary classification is supported with rate_bounds, "
+                "which bounds the true positive, false positive and "
                 "selection rates of the positive class, which exist for binary "
                 "y only; y has more than two classes. It is not implemented "
                 "for multiclass y: set rate_bounds=None."
@@ -1125,6 +1126,12 @@ class ThresholdOptimizer(
         else:
             proba, _ = self._positive_probability(X, sensitive_features, "score")
         return expected_accuracy(proba, y, self.classes_, sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # rate_bounds bounds the rates of the positive class: binary y only.
+        tags.classifier_tags.multi_class = self.rate_bounds is None
+        return tags
 
     def plot(self, ax=None):
         """Draw each group's ROC hull and its chosen operating point.
