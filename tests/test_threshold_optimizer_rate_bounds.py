@@ -544,3 +544,33 @@ def test_no_constraint_without_bounds_is_each_groups_best_threshold():
     # Deterministic: one threshold per group.
     proba = opt.predict_proba(X, sensitive_features=groups)[:, 1]
     assert set(np.unique(proba)) <= {0.0, 1.0}
+
+
+def test_dask_fit_with_rate_bounds_equals_in_memory():
+    da = pytest.importorskip("dask.array")
+    X, y, groups = scored_data()
+    Xg = np.column_stack([groups, X[:, 0]])  # the group column, then the score
+    params = dict(
+        prefit=True,
+        sensitive_cols=0,
+        constraints="equalized_odds",
+        tolerance=0.02,
+        rate_bounds={"true_positive_rate": (0.8, None)},
+        random_state=0,
+    )
+
+    class Second(ColumnScorer):
+        """Sees X without the group column: the score is its first column."""
+
+        def predict_proba(self, X):
+            return super().predict_proba(np.asarray(X)[:, :1])
+
+    model = Second().fit(X, y)
+    expected = ThresholdOptimizer(model, **params).fit(Xg, y)
+    fitted = ThresholdOptimizer(model, **params).fit(
+        da.from_array(Xg, chunks=(100, 2)), da.from_array(y, chunks=100)
+    )
+    np.testing.assert_allclose(
+        fitted.operating_points_, expected.operating_points_, atol=1e-9
+    )
+    assert (fitted.operating_points_[:, 1] >= 0.8 - PRECISION).all()
