@@ -115,6 +115,19 @@ def _check_bound_pair(pair, name):
     return lo, hi
 
 
+def _available_rates(y01, weights, encoding):
+    """{rate: bool array per group}: whether the group's rate is defined."""
+    w = np.ones(y01.size) if weights is None else weights
+    n_groups = len(encoding.groups)
+    pos = np.bincount(encoding.codes, weights=w * y01, minlength=n_groups)
+    tot = np.bincount(encoding.codes, weights=w, minlength=n_groups)
+    return {
+        "true_positive_rate": pos > 0,
+        "false_positive_rate": tot - pos > 0,
+        "selection_rate": tot > 0,
+    }
+
+
 def _labels_1d(y):
     y_arr = np.asarray(y)
     if y_arr.ndim == 2 and y_arr.shape[1] == 1:
@@ -621,15 +634,7 @@ class ThresholdOptimizer(
         """A bounded rate must be defined in its group."""
         if not rate_bounds:
             return
-        w = np.ones(y01.size) if weights is None else weights
-        n_groups = len(encoding.groups)
-        pos = np.bincount(encoding.codes, weights=w * y01, minlength=n_groups)
-        tot = np.bincount(encoding.codes, weights=w, minlength=n_groups)
-        available = {
-            "true_positive_rate": pos > 0,
-            "false_positive_rate": tot - pos > 0,
-            "selection_rate": tot > 0,
-        }
+        available = _available_rates(y01, weights, encoding)
         for bound in rate_bounds:
             if not available[bound.rate][bound.group]:
                 label = format_label(encoding.groups[bound.group])
@@ -847,15 +852,7 @@ class ThresholdOptimizer(
 
     def _check_groups_have_rates(self, y01, weights, encoding, rates):
         """Every constrained rate must exist in every group."""
-        w = np.ones(y01.size) if weights is None else weights
-        n_groups = len(encoding.groups)
-        pos = np.bincount(encoding.codes, weights=w * y01, minlength=n_groups)
-        tot = np.bincount(encoding.codes, weights=w, minlength=n_groups)
-        available = {
-            "true_positive_rate": pos > 0,
-            "false_positive_rate": tot - pos > 0,
-            "selection_rate": tot > 0,
-        }
+        available = _available_rates(y01, weights, encoding)
         for rate in rates:
             missing = np.flatnonzero(~available[rate])
             if missing.size:
