@@ -11,6 +11,14 @@ vertex ``v`` predicts positive a known weight of the group's negatives and
 positives. The convex hull of the vertices is the set of all achievable
 operating points above the chance diagonal, so the LP optimum is the exact
 optimum over randomized group-specific threshold rules, up to solver precision.
+
+Per-group rate bounds (``rate_bounds`` of ThresholdOptimizer: a group's true
+positive, false positive or selection rate above or below a level) are one
+more linear row each, ``coef_g . lambda_g >= level`` (or ``<=``), so the
+optimum under them is exact too. Unlike the parity rows they can make the
+program infeasible; :meth:`_ThresholdProgram.diagnose` then names the first
+bound that the ones before it leave out of reach, and its best reachable
+value.
 """
 
 from typing import NamedTuple
