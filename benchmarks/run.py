@@ -88,6 +88,13 @@ BENCHMARKS = [
         "ThresholdOptimizer on Adult and 1M rows vs fairlearn",
     ),
     Benchmark(
+        "threshold_optimizer_rate_bounds",
+        "threshold_optimizer_rate_bounds.py",
+        "ThresholdOptimizer levelling up on Adult: every group's recall >= 0.6, "
+        "no parity constraint, 5 stratified splits",
+        quick_argv=["--quick"],
+    ),
+    Benchmark(
         "beyond_binary",
         "beyond_binary.py",
         "BarycenterRegressor on Adult hours-per-week; multiclass "

@@ -28,7 +28,6 @@ from ..utils._dask import (
 )
 from ..utils._sensitive import GroupEncoding, format_label, python_label
 from ..utils._validation import _check_labels_present
-from ._lp import CONSTRAINT_RATES
 
 
 def _labels_1d(y):
@@ -169,10 +168,8 @@ def fit_on_dask(
     )
     encoding = GroupEncoding(codes=codes, groups=optimizer.groups_)
     costs = optimizer._objective_costs(y01, weights)
-    optimizer._check_groups_have_rates(
-        y01, weights, encoding, CONSTRAINT_RATES[optimizer.constraints]
-    )
-    optimizer._fit_rules(scores, y01, weights, codes, costs)
+    rate_bounds = optimizer._check_rates(y01, weights, encoding)
+    optimizer._fit_rules(scores, y01, weights, codes, costs, rate_bounds)
     return optimizer
 
 

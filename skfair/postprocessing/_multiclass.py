@@ -40,6 +40,8 @@ def _constrained_rates(counts, constraints):
     """
     n_groups, n_classes, _ = counts.shape
     eye = np.eye(n_classes)
+    if constraints is None:
+        return np.zeros((n_groups, 0, n_classes, n_classes))
     if constraints == "demographic_parity":
         share = counts.sum(axis=1)  # (g, a)
         share = share / share.sum(axis=1, keepdims=True)
@@ -64,7 +66,9 @@ def solve_multiclass_lp(counts, cost, constraints, tolerance):
     cost : ndarray of shape (K, K)
         Cost per unit weight of deciding ``d`` for a row of true class ``y``,
         ``cost[y, d]``, already scaled to order 1.
-    constraints : {"demographic_parity", "equalized_odds", "equal_opportunity"}
+    constraints : {"demographic_parity", "equalized_odds", "equal_opportunity"} \
+            or None
+        None: no parity constraint (each group's most accurate map).
     tolerance : float
         Largest allowed difference of each constrained rate between groups.
 
@@ -98,17 +102,23 @@ def solve_multiclass_lp(counts, cost, constraints, tolerance):
         ]
     )
     b_eq = np.ones(n_groups * n_classes)
-    # rate[g, r] - lo[r] <= tolerance and lo[r] - rate[g, r] <= 0.
-    rate_rows = sparse.block_diag(
-        [sparse.csr_array(coef[g].reshape(n_rates, -1)) for g in range(n_groups)]
-    )
-    lo = sparse.vstack([-sparse.eye(n_rates)] * n_groups)
-    a_ub = sparse.vstack(
-        [sparse.hstack([rate_rows, lo]), sparse.hstack([-rate_rows, -lo])]
-    ).tocsr()
-    b_ub = np.concatenate(
-        [np.full(n_groups * n_rates, float(tolerance)), np.zeros(n_groups * n_rates)]
-    )
+    if n_rates:
+        # rate[g, r] - lo[r] <= tolerance and lo[r] - rate[g, r] <= 0.
+        rate_rows = sparse.block_diag(
+            [sparse.csr_array(coef[g].reshape(n_rates, -1)) for g in range(n_groups)]
+        )
+        lo = sparse.vstack([-sparse.eye(n_rates)] * n_groups)
+        a_ub = sparse.vstack(
+            [sparse.hstack([rate_rows, lo]), sparse.hstack([-rate_rows, -lo])]
+        ).tocsr()
+        b_ub = np.concatenate(
+            [
+                np.full(n_groups * n_rates, float(tolerance)),
+                np.zeros(n_groups * n_rates),
+            ]
+        )
+    else:
+        a_ub, b_ub = None, None
     bounds = [(0.0, 1.0)] * n_p + [(None, None)] * n_rates
     result = linprog(
         c,
@@ -235,6 +245,8 @@ def multiclass_costs(objective, class_weight, classes):
 
 def check_multiclass_groups(counts, groups, classes, constraints):
     """At least two groups, and every constrained rate defined in every group."""
+    if constraints is None:
+        return  # no parity constraint: any groups will do
     if len(groups) < 2:
         raise ValueError(
             f"sensitive_features hold one group only ({format_label(groups[0])}); "

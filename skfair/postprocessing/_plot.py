@@ -39,6 +39,7 @@ def plot_threshold_optimizer(estimator, ax=None):
     ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("False positive rate")
     ax.set_ylabel("True positive rate")
-    ax.set_title(f"ThresholdOptimizer ({estimator.constraints})")
+    constraints = estimator.constraints or "no parity constraint"
+    ax.set_title(f"ThresholdOptimizer ({constraints})")
     ax.legend(loc="lower right", fontsize="small")
     return ax

@@ -53,18 +53,42 @@ EQUALIZED_ODDS_DIRECT_MAX_GROUPS = 1000
 _INV_GOLDEN = (np.sqrt(5.0) - 1.0) / 2.0
 
 
-def optimal_vertex_weights(hulls, *, costs, rates, tolerance):
+def optimal_vertex_weights(hulls, *, costs, rates, tolerance, rate_bounds=()):
     """Optimal convex weights over each group's hull vertices.
 
     The same optimum as :func:`~skfair.postprocessing._lp.solve_vertex_weights`
     (see there for the parameters and returns): by the direct LP for
-    equalized odds with few groups, else group by group.
+    equalized odds with few groups and whenever there are per-group rate
+    bounds (rows of their own group that the search over the shared bounds
+    does not model), else group by group. Without parity constraints or rate
+    bounds each group takes its cheapest vertex.
     """
-    if len(rates) == 2 and len(hulls) <= EQUALIZED_ODDS_DIRECT_MAX_GROUPS:
+    if rate_bounds or (
+        len(rates) == 2 and len(hulls) <= EQUALIZED_ODDS_DIRECT_MAX_GROUPS
+    ):
         return solve_vertex_weights(
-            hulls, costs=costs, rates=rates, tolerance=tolerance
+            hulls,
+            costs=costs,
+            rates=rates,
+            tolerance=tolerance,
+            rate_bounds=rate_bounds,
         )
+    if not rates:
+        return _cheapest_vertices(hulls, costs)
     return solve_by_groups(hulls, costs=costs, rates=rates, tolerance=tolerance)
+
+
+def _cheapest_vertices(hulls, costs):
+    """No constraint: each group's cheapest vertex (the first of ties)."""
+    weights, objective = [], 0.0
+    for hull in hulls:
+        cost = vertex_costs(hull, costs)
+        w = np.zeros(hull.n_vertices)
+        best = int(np.argmin(cost))
+        w[best] = 1.0
+        objective += float(cost[best])
+        weights.append(w)
+    return weights, objective
 
 
 def solve_by_groups(hulls, *, costs, rates, tolerance):

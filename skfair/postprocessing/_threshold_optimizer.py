@@ -17,7 +17,7 @@ from ..utils._binary import check_binary_target
 from ..utils._dask import any_dask
 from ..utils._randomized import expected_accuracy, randomized_decisions
 from ..utils._row_hash import row_uniforms
-from ..utils._sensitive import format_label
+from ..utils._sensitive import format_label, python_label
 from ..utils._sklearn_compat import (
     HasMethods,
     Interval,
@@ -30,7 +30,13 @@ from ..utils._validation import (
     _check_labels_present,
     keep_state_on_error,
 )
-from ._lp import CONSTRAINT_RATES, canonical_vertex_weights, rate_coefficients
+from ._lp import (
+    CONSTRAINT_RATES,
+    RateBound,
+    RateBoundsInfeasible,
+    canonical_vertex_weights,
+    rate_coefficients,
+)
 from ._multiclass import (
     MULTICLASS_CONSTRAINTS,
     check_multiclass_groups,
@@ -58,6 +64,12 @@ _RATE_NEEDS = {
 
 _COST_KEYS = ("tp", "fp", "tn", "fn")
 
+# The rates rate_bounds can bound, in the order the bounds are checked.
+_BOUND_RATES = ("true_positive_rate", "false_positive_rate", "selection_rate")
+
+# A bound met on the training rows to this precision (solver round-off).
+_BOUND_PRECISION = 1e-9
+
 # The fitted rules of each path; a fit forgets the other path's.
 _BINARY_RULES = (
     "roc_hulls_",
@@ -68,6 +80,52 @@ _BINARY_RULES = (
     "_rule_weights",
 )
 _MULTICLASS_RULES = ("decision_maps_", "decision_rates_", "class_decision_rates_")
+
+
+def _check_bound_pair(pair, name):
+    """A (lower, upper) pair of rates in [0, 1] or None, lower <= upper."""
+    if (
+        isinstance(pair, (str, bytes, dict))
+        or not hasattr(pair, "__len__")
+        or len(pair) != 2
+    ):
+        raise ValueError(
+            f"{name} must be a pair (lower, upper) of rates in [0, 1] or None "
+            f"(no bound), e.g. (0.6, None); got {pair!r}."
+        )
+    checked = []
+    for side, value in zip(("lower", "upper"), pair, strict=True):
+        if value is None:
+            checked.append(None)
+            continue
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise ValueError(
+                f"{name}'s {side} bound must be a real number in [0, 1] or None; "
+                f"got {value!r}."
+            )
+        if not 0.0 <= value <= 1.0:  # NaN fails too
+            raise ValueError(
+                f"{name}'s {side} bound must be in [0, 1] (it bounds a rate); "
+                f"got {value!r}."
+            )
+        checked.append(float(value))
+    lo, hi = checked
+    if lo is not None and hi is not None and lo > hi:
+        raise ValueError(f"{name} has lower bound {lo!r} above upper bound {hi!r}.")
+    return lo, hi
+
+
+def _available_rates(y01, weights, encoding):
+    """{rate: bool array per group}: whether the group's rate is defined."""
+    w = np.ones(y01.size) if weights is None else weights
+    n_groups = len(encoding.groups)
+    pos = np.bincount(encoding.codes, weights=w * y01, minlength=n_groups)
+    tot = np.bincount(encoding.codes, weights=w, minlength=n_groups)
+    return {
+        "true_positive_rate": pos > 0,
+        "false_positive_rate": tot - pos > 0,
+        "selection_rate": tot > 0,
+    }
 
 
 def _labels_1d(y):
@@ -105,7 +163,7 @@ class ThresholdOptimizer(
         ``predict``.
 
     constraints : {"equalized_odds", "equal_opportunity", \
-            "false_positive_rate_parity", "demographic_parity"}, \
+            "false_positive_rate_parity", "demographic_parity"} or None, \
             default="equalized_odds"
         The rates made equal across groups: true and false positive rates,
         the true positive rate, the false positive rate, or the selection
@@ -113,7 +171,9 @@ class ThresholdOptimizer(
         "demographic_parity" equalises the rate of every decision,
         "equalized_odds" the distribution of decisions among every true
         class, "equal_opportunity" every class's recall;
-        "false_positive_rate_parity" is binary only.
+        "false_positive_rate_parity" is binary only. None: no parity
+        constraint; each group gets its own best rule for ``objective``,
+        subject to ``rate_bounds`` if given (levelling up, see below).
 
     objective : {"accuracy", "balanced_accuracy"}, dict or array-like of \
             shape (n_classes, n_classes), default="accuracy"
@@ -131,6 +191,27 @@ class ThresholdOptimizer(
         Largest allowed difference of each constrained rate between any two
         groups, on the training data. It relaxes every constraint,
         equalized odds included. Must be non-negative.
+
+    rate_bounds : dict, default=None
+        Bounds on each group's own rates on the training data (binary ``y``
+        only), met together with ``constraints``: keys among
+        ``"true_positive_rate"``, ``"false_positive_rate"`` and
+        ``"selection_rate"``, each value a pair ``(lower, upper)`` of rates
+        in [0, 1], None for no bound on that side. A pair applies to every
+        group; a dict ``{group: (lower, upper)}`` bounds the groups it names
+        (labels as in ``groups_``, tuples for intersectional groups) and
+        leaves the others free. E.g. ``{"true_positive_rate": (0.6, None)}``
+        asks every group's recall to be at least 0.6 ("levelling up" rather
+        than down), ``{"false_positive_rate": {"b": (None, 0.1)}}`` caps
+        group "b"'s false positive rate. The bounds are linear rows of the
+        same linear program, so the optimum is exact and every bound holds
+        on the training rows to solver precision (1e-9; fit checks it). If
+        they cannot all be met, fit raises a ``ValueError`` naming the group,
+        the bound and the best value of that rate reachable under the
+        constraints and the bounds checked before it (by rate in the order
+        of the keys above, then by group, lower before upper). A group whose
+        bounded rate is undefined (e.g. no positives, for a true positive
+        rate) is an error.
 
     prefit : bool, default=False
         Whether ``estimator`` is already fitted. If True it is used as it is
@@ -233,12 +314,17 @@ class ThresholdOptimizer(
     ``tolerance`` the constraint "every pair of groups differs by at most
     ``tolerance``" is written with one common lower and upper bound per rate.
     The program is always feasible, since "never positive" gives equal rates
-    in every group. The groups share only these bounds: once they are fixed,
+    in every group (``rate_bounds`` can make it infeasible, which fit
+    reports). The groups share only these bounds: once they are fixed,
     each group's best rule is found on its own. So, except for equalized
     odds with up to 1,000 groups (solved directly by scipy's HiGHS), the
     program is solved by an exact search over the bounds with one cheap pass
     over the groups per step, whose cost grows about linearly with the
-    number of groups where the direct LP's grows about quadratically.
+    number of groups where the direct LP's grows about quadratically. With
+    ``rate_bounds`` the direct LP is solved (the bounds are rows of their
+    own groups, which the search does not model), whatever the number of
+    groups; with neither constraints nor bounds each group takes its best
+    threshold.
 
     Ties in scores are never split by a threshold: a vertex separates two
     distinct scores, and randomization happens only between vertices. The
@@ -316,6 +402,20 @@ class ThresholdOptimizer(
     >>> opt.predict(X[:5], sensitive_features=group[:5])
     array([1, 0, 0, 0, 0])
 
+    Levelling up instead of parity: no parity constraint, and every
+    group's true positive rate at least 0.7. Without the bound, group "a"
+    would get 0.63; group "b"'s best rule already reaches 0.73.
+
+    >>> up = ThresholdOptimizer(
+    ...     LogisticRegression(),
+    ...     constraints=None,
+    ...     rate_bounds={"true_positive_rate": (0.7, None)},
+    ...     random_state=0,
+    ... ).fit(X, y, sensitive_features=group)
+    >>> up.operating_points_.round(3)  # (false, true positive rate) per group
+    array([[0.165, 0.7  ],
+           [0.155, 0.73 ]])
+
     Three classes: demographic parity equalises the rate of every decision.
 
     >>> y3 = np.digitize(3 * X[:, 0] + rng.normal(size=400), [0.0, 2.0])
@@ -332,13 +432,14 @@ class ThresholdOptimizer(
             HasMethods(["decision_function"]),
             HasMethods(["predict"]),
         ],
-        "constraints": [StrOptions(set(CONSTRAINT_RATES))],
+        "constraints": [StrOptions(set(CONSTRAINT_RATES)), None],
         "objective": [
             StrOptions({"accuracy", "balanced_accuracy"}),
             dict,
             "array-like",
         ],
         "tolerance": [Interval(Real, 0, None, closed="left")],
+        "rate_bounds": [dict, None],
         "prefit": ["boolean"],
         "sensitive_cols": [str, Integral, "array-like", callable, None],
         "random_state": ["random_state"],
@@ -353,6 +454,7 @@ class ThresholdOptimizer(
         constraints="equalized_odds",
         objective="accuracy",
         tolerance=0.0,
+        rate_bounds=None,
         prefit=False,
         sensitive_cols=None,
         random_state=None,
@@ -361,6 +463,7 @@ class ThresholdOptimizer(
         self.constraints = constraints
         self.objective = objective
         self.tolerance = tolerance
+        self.rate_bounds = rate_bounds
         self.prefit = prefit
         self.sensitive_cols = sensitive_cols
         self.random_state = random_state
@@ -427,8 +530,7 @@ class ThresholdOptimizer(
         costs = self._objective_costs(y01, weights)
         encoding = encode_groups(raw_groups)
         self.groups_ = encoding.groups
-        rates = CONSTRAINT_RATES[self.constraints]
-        self._check_groups_have_rates(y01, weights, encoding, rates)
+        rate_bounds = self._check_rates(y01, weights, encoding)
 
         self.estimator_ = self._fit_estimator(
             X, X_model, y, sample_weight, sensitive_features, fit_params
@@ -436,23 +538,162 @@ class ThresholdOptimizer(
         self.score_method_ = self._find_score_method()
         scores = self._scores(X_model)
         check_n_samples(scores, n_samples, name="the wrapped estimator's scores")
-        self._fit_rules(scores, y01, weights, encoding.codes, costs)
+        self._fit_rules(scores, y01, weights, encoding.codes, costs, rate_bounds)
         return self
 
-    def _fit_rules(self, scores, y01, weights, codes, costs):
+    def _parity_rates(self):
+        """The rates that ``constraints`` equalises (none for None)."""
+        return () if self.constraints is None else CONSTRAINT_RATES[self.constraints]
+
+    def _check_rates(self, y01, weights, encoding):
+        """Check that every constrained rate exists; the resolved rate bounds."""
+        self._check_groups_have_rates(y01, weights, encoding, self._parity_rates())
+        rate_bounds = self._resolve_rate_bounds(encoding.groups)
+        self._check_bounded_rates_exist(y01, weights, encoding, rate_bounds)
+        return rate_bounds
+
+    def _fit_rules(self, scores, y01, weights, codes, costs, rate_bounds=()):
         """The groups' ROC hulls and the LP's optimal randomized rules."""
         hulls = group_roc_hulls(scores, y01, weights, codes, len(self.groups_))
-        vertex_weights, _ = optimal_vertex_weights(
-            hulls,
-            costs=costs,
-            rates=CONSTRAINT_RATES[self.constraints],
-            tolerance=float(self.tolerance),
-        )
+        try:
+            vertex_weights, _ = optimal_vertex_weights(
+                hulls,
+                costs=costs,
+                rates=self._parity_rates(),
+                tolerance=float(self.tolerance),
+                rate_bounds=rate_bounds,
+            )
+        except RateBoundsInfeasible as exc:
+            raise ValueError(self._infeasible_message(exc)) from None
         vertex_weights = [
             canonical_vertex_weights(h, w)
             for h, w in zip(hulls, vertex_weights, strict=True)
         ]
+        self._check_bounds_met(hulls, vertex_weights, rate_bounds)
         self._store_rules(hulls, vertex_weights)
+
+    # -- rate bounds ----------------------------------------------------------
+
+    def _bound_pairs(self):
+        """``rate_bounds`` checked: {rate: (lo, hi) or {group: (lo, hi)}}."""
+        if self.rate_bounds is None:
+            return {}
+        unknown = [key for key in self.rate_bounds if key not in _BOUND_RATES]
+        if unknown:
+            raise ValueError(
+                f"rate_bounds has unknown rate(s) {unknown}; its keys must be "
+                f"among {list(_BOUND_RATES)}."
+            )
+        pairs = {}
+        for rate in _BOUND_RATES:
+            if rate not in self.rate_bounds:
+                continue
+            value = self.rate_bounds[rate]
+            if isinstance(value, dict):
+                pairs[rate] = {
+                    group: _check_bound_pair(pair, f"rate_bounds[{rate!r}][{group!r}]")
+                    for group, pair in value.items()
+                }
+            else:
+                pairs[rate] = _check_bound_pair(value, f"rate_bounds[{rate!r}]")
+        return pairs
+
+    def _resolve_rate_bounds(self, groups):
+        """The bounds as one-sided rows per group, in the documented order."""
+        pairs = self._bound_pairs()
+        index = {python_label(label): g for g, label in enumerate(groups)}
+        per_group = {}
+        for rate, value in pairs.items():
+            if isinstance(value, dict):
+                chosen = {}
+                for key, pair in value.items():
+                    g = index.get(python_label(key))
+                    if g is None:
+                        shown = [python_label(label) for label in groups[:20]]
+                        more = "..." if len(groups) > 20 else ""
+                        raise ValueError(
+                            f"rate_bounds[{rate!r}] names group "
+                            f"{format_label(key)}, which is not a group of the "
+                            f"training data (groups: {shown}{more})."
+                        )
+                    chosen[g] = pair
+            else:
+                chosen = dict.fromkeys(range(len(groups)), value)
+            per_group[rate] = chosen
+        bounds = []
+        for rate, chosen in per_group.items():
+            for g in sorted(chosen):
+                lo, hi = chosen[g]
+                if lo is not None:
+                    bounds.append(RateBound(g, rate, True, lo))
+                if hi is not None:
+                    bounds.append(RateBound(g, rate, False, hi))
+        return bounds
+
+    def _check_bounded_rates_exist(self, y01, weights, encoding, rate_bounds):
+        """A bounded rate must be defined in its group."""
+        if not rate_bounds:
+            return
+        available = _available_rates(y01, weights, encoding)
+        for bound in rate_bounds:
+            if not available[bound.rate][bound.group]:
+                label = format_label(encoding.groups[bound.group])
+                pos_label = python_label(self.classes_[1])
+                needs = _RATE_NEEDS[bound.rate].format(pos=pos_label)
+                raise ValueError(
+                    f"Group {label} has no {needs} in the training data, so its "
+                    f"{bound.rate.replace('_', ' ')} is undefined and "
+                    f"rate_bounds[{bound.rate!r}] cannot be applied to it. Bound "
+                    "the other groups only (a dict per group), or merge or drop "
+                    "the group."
+                )
+
+    def _parity_text(self):
+        if self.constraints is None:
+            return "no parity constraint (constraints=None)"
+        return f"constraints={self.constraints!r} with tolerance={self.tolerance!r}"
+
+    def _infeasible_message(self, exc):
+        def describe(bound):
+            sense = ">=" if bound.lower else "<="
+            label = format_label(self.groups_[bound.group])
+            return f"group {label}: {bound.rate} {sense} {bound.value:g}"
+
+        bound = exc.bound
+        best = "largest" if bound.lower else "smallest"
+        message = (
+            f"rate_bounds cannot be met on the training data: {describe(bound)} "
+            f"is out of reach. The {best} {bound.rate} that group "
+            f"{format_label(self.groups_[bound.group])} can reach is "
+            f"{exc.best:.6g}, under {self._parity_text()}"
+        )
+        if exc.earlier:
+            shown = "; ".join(describe(b) for b in exc.earlier[:6])
+            more = f"; and {len(exc.earlier) - 6} more" if len(exc.earlier) > 6 else ""
+            message += f" and the bounds checked before it ({shown}{more})"
+        return (
+            message + ". Loosen this bound, the ones before it or the parity "
+            "constraint (bounds are checked by rate in the order "
+            f"{list(_BOUND_RATES)}, then by group in the order of groups_, "
+            "lower before upper)."
+        )
+
+    def _check_bounds_met(self, hulls, vertex_weights, rate_bounds):
+        """The fitted rules meet every bound on the training rows (to 1e-9)."""
+        for bound in rate_bounds:
+            hull = hulls[bound.group]
+            rate = float(
+                vertex_weights[bound.group] @ rate_coefficients(hull, bound.rate)
+            )
+            excess = bound.value - rate if bound.lower else rate - bound.value
+            if excess > _BOUND_PRECISION:  # pragma: no cover - solver failure
+                label = format_label(self.groups_[bound.group])
+                raise RuntimeError(
+                    f"The threshold linear program returned rules whose "
+                    f"{bound.rate} in group {label} is {rate!r}, beyond its "
+                    f"bound {bound.value!r} by {excess:.3g} (more than the "
+                    f"{_BOUND_PRECISION:g} solver precision)."
+                )
 
     def _forget_fitted_rules(self):
         # A refit on the other kind of target must not keep stale rules.
@@ -468,7 +709,17 @@ class ThresholdOptimizer(
         self, X, X_model, raw_groups, y, sample_weight, sensitive_features, fit_params
     ):
         """Fit the per-group randomized maps of the multiclass case."""
-        if self.constraints not in MULTICLASS_CONSTRAINTS:
+        if self.rate_bounds is not None:
+            raise ValueError(
+                "Only binary classification is supported with rate_bounds, "
+                "which bounds the true positive, false positive and "
+                "selection rates of the positive class, which exist for binary "
+                "y only; y has more than two classes. It is not implemented "
+                "for multiclass y: set rate_bounds=None."
+            )
+        if self.constraints is not None and self.constraints not in (
+            MULTICLASS_CONSTRAINTS
+        ):
             raise ValueError(
                 f"constraints={self.constraints!r} is for binary y; with "
                 f"multiclass y use one of {list(MULTICLASS_CONSTRAINTS)}."
@@ -601,15 +852,7 @@ class ThresholdOptimizer(
 
     def _check_groups_have_rates(self, y01, weights, encoding, rates):
         """Every constrained rate must exist in every group."""
-        w = np.ones(y01.size) if weights is None else weights
-        n_groups = len(encoding.groups)
-        pos = np.bincount(encoding.codes, weights=w * y01, minlength=n_groups)
-        tot = np.bincount(encoding.codes, weights=w, minlength=n_groups)
-        available = {
-            "true_positive_rate": pos > 0,
-            "false_positive_rate": tot - pos > 0,
-            "selection_rate": tot > 0,
-        }
+        available = _available_rates(y01, weights, encoding)
         for rate in rates:
             missing = np.flatnonzero(~available[rate])
             if missing.size:
@@ -880,6 +1123,12 @@ class ThresholdOptimizer(
         else:
             proba, _ = self._positive_probability(X, sensitive_features, "score")
         return expected_accuracy(proba, y, self.classes_, sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # rate_bounds bounds the rates of the positive class: binary y only.
+        tags.classifier_tags.multi_class = self.rate_bounds is None
+        return tags
 
     def plot(self, ax=None):
         """Draw each group's ROC hull and its chosen operating point.
