@@ -1129,3 +1129,37 @@ def test_tolerance_zero_with_three_groups_keeps_an_informative_model(three_group
     assert np.all(decision_gaps(clf, X, y, group) <= step + 1e-12)
     constant_accuracy = max(np.mean(y), 1 - np.mean(y))
     assert clf.score(X, y) > constant_accuracy + 0.03
+
+
+def test_small_cells_do_not_leave_the_constant_model():
+    """With a 6-row cell the continuation ended at the constant model.
+
+    One row moves that cell's rate by 1/6, so the bound is tolerance + 1/6;
+    looser fits moved to this bound's thresholds give a non-constant model
+    within it (before: the constant one at every tolerance up to 0.02).
+    """
+    rng = np.random.default_rng(3)
+    sizes, shifts = (1200, 700, 60), (0.0, 0.8, -1.2)
+    X, y, group = [], [], []
+    for g, (n, shift) in enumerate(zip(sizes, shifts, strict=True)):
+        features = rng.normal(size=(n, 3)) + shift
+        logit = features @ np.array([1.2, -0.8, 0.5]) + 0.6 * shift - 0.4
+        X.append(features)
+        y.append((logit + rng.normal(0, 1.0 + abs(shift), n) > 0).astype(int))
+        group.append(np.full(n, g))
+    X, y, group = np.vstack(X), np.concatenate(y), np.concatenate(group)
+    for tolerance in (0.0, 0.02):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", UserWarning)
+            clf = ConstrainedLogisticRegression(tolerance=tolerance).fit(
+                X, y, sensitive_features=group
+            )
+        pred = clf.predict(X)
+        assert 0.05 < pred.mean() < 0.95
+        cells = [(y == label) & (group == g) for g in range(3) for label in (0, 1)]
+        step = max(1.0 / c.sum() for c in cells)
+        assert step > 1.0 / 30  # the small-cell case
+        assert equalized_odds_difference(
+            y, pred, sensitive_features=group
+        ) <= tolerance + step + 1e-12
+        assert clf.score(X, y) > np.mean(y == np.bincount(y).argmax())

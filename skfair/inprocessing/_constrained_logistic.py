@@ -1,5 +1,6 @@
 """ConstrainedLogisticRegression: logistic regression under group-rate constraints."""
 
+import dataclasses
 import warnings
 from numbers import Integral, Real
 
@@ -63,6 +64,15 @@ _PROJECTION_STEPS = (1.0, 2.0, 0.5, 4.0, 0.25, 0.125, 0.0625, 0.03125)
 _MAX_CARRIED_DAMPING = 10.0
 # Below this share of rows with the minority decision, a fit warns.
 _NEAR_CONSTANT = 0.01
+# Looser tolerances tried, in rate steps above the tolerance, when the fit
+# ends at a near-constant model (``_escape_constant``).
+_ESCAPE_STEPS = (0.5, 1.0, 2.0)
+# ... and always when one row moves a cell's rate by this much (a cell of
+# fewer than 30 rows), where the continuation is least reliable.
+_SMALL_CELL_STEP = 1.0 / 30
+# ... but never when one row moves a rate by more than this (a cell of fewer
+# than 4 rows), where a bound of tolerance plus one step means little.
+_LARGEST_ESCAPE_STEP = 0.25
 
 # Solvers tried in this order when solver=None: an interior-point QP solver
 # first (accurate duals), then first-order and conic fallbacks.
@@ -281,9 +291,15 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
     the smallest objective is returned. The constant model meets every bound,
     so the bound always holds on the training data; what is **global** is
     this guarantee, not optimality (each run finds a local solution, the
-    correction is exact along the threshold only). When only a
-    near-constant classifier meets the bound (fewer than 1% of the training
-    rows get the minority decision), a warning says so. Runs after the first
+    correction is exact along the threshold only). The constraint is not
+    convex, so with small cells the continuation can end near the constant
+    model although a better model meets the bound; when the fit is
+    near-constant (fewer than 1% of the training rows get the minority
+    decision) or a (group, label) cell has fewer than 30 rows, fits at
+    slightly looser tolerances (by 0.5, 1 and 2 rate steps) are moved to
+    their nearest thresholds within this bound, and the one of least
+    objective is kept if it is better. When the result is still
+    near-constant, a warning says the fit found only such a classifier. Runs after the first
     are capped at 20 iterations and a step tolerance of 1e-4 (they only have
     to carry the model closer to the decisions); a ConvergenceWarning
     concerns the first.
@@ -435,6 +451,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             fit = self._run_scp(model, n_groups, n_slices, theta0, solver)
         else:
             fit = self._fit_decisions(model, n_groups, n_slices, theta0, solver)
+            fit = self._escape_constant(model, n_groups, n_slices, theta0, solver, fit)
 
         coef, intercept = model.to_linear_model(fit.theta)
         # The scores as predict computes them (on the raw features), so that
@@ -550,7 +567,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         except SubproblemError as exc:
             raise ValueError(str(exc)) from exc
 
-    def _fit_decisions(self, model, n_groups, n_slices, theta0, solver):
+    def _fit_decisions(self, model, n_groups, n_slices, theta0, solver, tolerance=None):
         """Bound the gaps of the hard decisions ``z > 0`` (see Notes).
 
         1. Continuation: the rates are ``mean sigmoid(z / T)`` for falling
@@ -576,7 +593,8 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         # single threshold nearly no feasible position, and the correction
         # fell back to the constant model on 2 of 21 Adult splits at tolerance
         # 0 (test accuracy 0.76 and 0.80 instead of about 0.835).
-        bounds = np.full(n_slices, self.tolerance + model.rate_step(n_slices))
+        tolerance = self.tolerance if tolerance is None else tolerance
+        bounds = np.full(n_slices, tolerance + model.rate_step(n_slices))
         candidates = [(theta0, model.scores(theta0))]
         state = dict(
             theta=theta0,
@@ -598,7 +616,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
                 target = np.concatenate(
                     [
                         np.broadcast_to(target, (n_slices,)),
-                        np.full(n_slices, float(self.tolerance)),
+                        np.full(n_slices, float(tolerance)),
                     ]
                 )
                 if multipliers.size < n_run * n_groups:
@@ -662,12 +680,12 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             # Later stages only have to carry the model a little further:
             # a short, coarse run each (the exact correction follows).
             budget = {} if stage == 0 else self._continuation_budget()
-            target = np.full(n_slices, float(self.tolerance))
+            target = np.full(n_slices, float(tolerance))
             for _ in range(_RETARGETS + 1):
                 gaps = run(target, **budget)
                 if gaps is None or np.all(gaps <= bounds):
                     break
-                excess = np.maximum(gaps - self.tolerance, 0.0)
+                excess = np.maximum(gaps - tolerance, 0.0)
                 if not np.any(target[excess > 0] > 0):
                     break  # the bound is 0 where the decisions exceed it
                 target = np.maximum(target - excess, 0.0)
@@ -682,7 +700,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
                 model.rate_offsets = model.offsets_to_decisions(
                     model.scores(state["theta"])
                 )
-                gaps = run(self.tolerance, **self._continuation_budget())
+                gaps = run(tolerance, **self._continuation_budget())
                 if gaps is None or np.all(gaps <= bounds):
                     break
             model.rate_offsets = 0.0
@@ -775,6 +793,61 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             tol=max(self.tol, _CONTINUATION_TOL),
         )
 
+    def _escape_constant(self, model, n_groups, n_slices, theta0, solver, fit):
+        """A better model within the bound, when the fit is unreliable.
+
+        The decisions' constraint is not convex, and with small cells (one
+        row moves a rate by a large step) the continuation can end at the
+        constant model, or at a poor one, although a better one meets the
+        bound (``tolerance`` plus one row's step): on a 6-group set with a
+        6-row cell, every tolerance up to 0.02 gave the constant model while
+        the fit at 0.05 had decisions within 0.02's bound. So, when the fit
+        is near-constant or the smallest cell has fewer than 30 rows, fits at
+        looser tolerances (``tolerance`` plus 0.5, 1 and 2 rate steps) are
+        moved to their nearest thresholds that meet *this* tolerance's bound
+        on the training data (the exact correction), and the model of least
+        objective that is not near-constant, the fit's own included, wins.
+        On large cells the step is tiny and nothing is refitted; with a cell
+        of fewer than 4 rows, one row's step (over 1/4) would make the bound
+        nearly vacuous, and the fit stands.
+        """
+        step = model.rate_step(n_slices)
+        if step > _LARGEST_ESCAPE_STEP or (
+            step < _SMALL_CELL_STEP and not self._near_constant(model, fit.theta)
+        ):
+            return fit
+        bounds = np.full(n_slices, self.tolerance + step)
+        best, best_loss = fit, np.inf
+        if not self._near_constant(model, fit.theta):
+            best_loss = model.objective(fit.theta, model.scores(fit.theta))
+        for extra in _ESCAPE_STEPS:
+            try:
+                looser = self._fit_decisions(
+                    model,
+                    n_groups,
+                    n_slices,
+                    theta0,
+                    solver,
+                    tolerance=self.tolerance + extra * step,
+                )
+            except ValueError:
+                continue
+            theta = self._best_feasible(
+                model, [(looser.theta, model.scores(looser.theta))], n_slices, bounds
+            )
+            if theta is None or self._near_constant(model, theta):
+                continue
+            loss = model.objective(theta, model.scores(theta))
+            if loss < best_loss:
+                best, best_loss = dataclasses.replace(looser, theta=theta), loss
+        return best
+
+    @staticmethod
+    def _near_constant(model, theta):
+        """Whether fewer than 1% of the (weighted) rows get the minority decision."""
+        positive = model.positive_share(model.scores(theta))
+        return min(positive, 1.0 - positive) < _NEAR_CONSTANT
+
     def _best_feasible(self, model, candidates, n_slices, bounds):
         """The candidate, moved to its nearest feasible threshold, of least loss.
 
@@ -862,8 +935,8 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         free = self._run_scp(model, n_groups, n_slices, theta0, solver, tolerance=1.0)
         if minority_share(model.scores(free.theta)) >= _NEAR_CONSTANT:
             warnings.warn(
-                f"only a near-constant classifier meets tolerance="
-                f"{self.tolerance} on the training data: "
+                "the fit found only a near-constant classifier that meets "
+                f"tolerance={self.tolerance} on the training data: "
                 f"{100 * (1 - share):.1f}% of the (weighted) training rows get "
                 "the same decision. Raise the tolerance, or use "
                 "ThresholdOptimizer (group-specific thresholds).",
