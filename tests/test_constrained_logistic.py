@@ -1159,7 +1159,8 @@ def test_small_cells_do_not_leave_the_constant_model():
         cells = [(y == label) & (group == g) for g in range(3) for label in (0, 1)]
         step = max(1.0 / c.sum() for c in cells)
         assert step > 1.0 / 30  # the small-cell case
-        assert equalized_odds_difference(
-            y, pred, sensitive_features=group
-        ) <= tolerance + step + 1e-12
+        assert (
+            equalized_odds_difference(y, pred, sensitive_features=group)
+            <= tolerance + step + 1e-12
+        )
         assert clf.score(X, y) > np.mean(y == np.bincount(y).argmax())

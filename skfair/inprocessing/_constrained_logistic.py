@@ -299,10 +299,10 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
     slightly looser tolerances (by 0.5, 1 and 2 rate steps) are moved to
     their nearest thresholds within this bound, and the one of least
     objective is kept if it is better. When the result is still
-    near-constant, a warning says the fit found only such a classifier. Runs after the first
-    are capped at 20 iterations and a step tolerance of 1e-4 (they only have
-    to carry the model closer to the decisions); a ConvergenceWarning
-    concerns the first.
+    near-constant, a warning says the fit found only such a classifier.
+    Runs after the first are capped at 20 iterations and a step tolerance
+    of 1e-4 (they only have to carry the model closer to the decisions); a
+    ConvergenceWarning concerns the first.
 
     Dask arrays (``X`` a 2-D dask array; the groups, ``y`` and the weights
     Dask or in-memory arrays with the same rows) fit on the cluster: every
