@@ -11,6 +11,7 @@ __all__ = [  # noqa: F822 (UndefinedRateWarning is made on first use)
     "CertificationError",
     "CertificationWarning",
     "NoCandidateWithinGapWarning",
+    "SmallCellWarning",
     "UndefinedRateWarning",
 ]
 
@@ -35,6 +36,19 @@ class NoCandidateWithinGapWarning(UserWarning):
     :func:`skfair.model_selection.most_accurate_within` when no candidate's
     mean gap is within ``max_gap``; the search then refits the fairest
     candidate, and the message names it with its gap and score.
+    """
+
+
+class SmallCellWarning(UserWarning):
+    """A (group, label) cell of the training rows is too small to learn from.
+
+    Issued by the fit of every skfair mitigator when a group, or a group's
+    rows of one label (the cells a fairness constraint compares), has fewer
+    than 30 rows: its rates move by more than 1/30 with a single row, so a
+    gap that involves it is mostly sampling noise, on the training rows and
+    on new ones. The message names the cells and their sizes; merging the
+    group with a related one, or leaving it out of the constraint, is the
+    usual remedy (see the user guide's "Small groups").
     """
 
 
