@@ -19,7 +19,7 @@ from sklearn.utils.validation import (
 from ..utils import (
     check_binary_labels,
     check_sample_weight_1d,
-    encode_groups,
+    encode_fit_groups,
     resolve_sensitive_features,
 )
 from ..utils._dask import any_dask
@@ -481,7 +481,7 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         check_class_weight(
             np.bincount(y01, weights=sample_weight, minlength=2), classes
         )
-        encoding = encode_groups(raw_groups)
+        encoding = encode_fit_groups(raw_groups, type(self).__name__)
         cell_codes, n_slices = self._cells(y01, sample_weight, encoding, classes)
         model = _RateConstrainedLogistic(
             X_model,
