@@ -275,6 +275,8 @@ def stratified_indices(codes, n_groups, *, n_boot, rng):
 def nan_quantiles(samples, quantiles):
     """Quantiles over the first axis, skipping resamples where a value is NaN."""
     samples = np.asarray(samples, dtype=np.float64)
+    if samples.size == 0:  # no metric (MetricFrame(metrics={})): no value
+        return np.full((len(quantiles),) + samples.shape[1:], np.nan)
     if np.isnan(samples).all(axis=0).any():
         # nanquantile warns about all-NaN slices; their quantile is NaN.
         out = np.full((len(quantiles),) + samples.shape[1:], np.nan)
