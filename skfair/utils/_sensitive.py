@@ -264,6 +264,8 @@ def resolve_sensitive_features(
         )
     if sensitive_cols is not None:
         X_model, sens, _ = split_sensitive_columns(X, sensitive_cols)
+        if method == "fit":
+            _check_some_feature(X_model)
         return X_model, sens
     if sensitive_features is None and required:
         raise ValueError(
@@ -276,7 +278,26 @@ def resolve_sensitive_features(
         from ._sklearn_compat import _num_samples
 
         check_n_samples(sensitive_features, _num_samples(X))
+    if method == "fit":
+        _check_some_feature(X)
     return X, sensitive_features
+
+
+def _check_some_feature(X_model):
+    """Raise scikit-learn's ValueError if the model's X has rows but no column.
+
+    Checked before the groups, so that X's shape is reported first, as
+    scikit-learn's ``check_array`` reports it (in a meta-estimator it would
+    otherwise come from the wrapped estimator's fit, after the groups).
+    """
+    shape = getattr(X_model, "shape", None)
+    # The column count first: a Dask DataFrame's row count is lazy.
+    if shape is not None and len(shape) == 2 and shape[1] == 0 and shape[0] > 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={tuple(shape)}) while a "
+            "minimum of 1 is required: X has no column for the model (the "
+            "sensitive columns are not features)."
+        )
 
 
 @dataclass(frozen=True)
@@ -585,13 +606,13 @@ def check_two_groups(groups, owner, *, n_samples, name="sensitive_features"):
     >>> check_two_groups(["a"], "MyEstimator", n_samples=5)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: sensitive_features hold one group only ('a') in the 5 training rows...
+    ValueError: sensitive_features hold one group only ('a') in the n_samples=5 ...
     """
     if len(groups) < 2:
         shown = format_label(groups[0]) if len(groups) else "none"
         raise ValueError(
-            f"{name} hold one group only ({shown}) in the {n_samples} training "
-            f"rows; {owner} compares groups, so it needs at least two."
+            f"{name} hold one group only ({shown}) in the n_samples={n_samples} "
+            f"training rows; {owner} compares groups, so it needs at least two."
         )
 
 
