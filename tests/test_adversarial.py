@@ -161,3 +161,20 @@ def test_bad_input_raises_clear_errors():
     fitted = AdversarialDebiasing(max_iter=2).fit(X, y, sensitive_features=group)
     with pytest.raises(ValueError, match="features"):
         fitted.predict(X[:, :2])
+
+
+def test_one_group_and_a_group_without_a_compared_label_are_refused():
+    # Issue 30: both fitted silently (nothing to debias against / an
+    # undefined rate in the adversary's equalized-odds input).
+    X, y, group = _data(n=100)
+    with pytest.raises(ValueError, match="one group only"):
+        AdversarialDebiasing(max_iter=2).fit(X, y, sensitive_features=np.zeros(100))
+    y_no_positive = np.where(group == group[0], 0, y)
+    with pytest.raises(
+        ValueError, match=f"group {int(group[0])} has no rows with label 1"
+    ):
+        AdversarialDebiasing(constraints="equalized_odds", max_iter=2).fit(
+            X, y_no_positive, sensitive_features=group
+        )
+    # Demographic parity compares all rows: a group with one label is fine.
+    AdversarialDebiasing(max_iter=2).fit(X, y_no_positive, sensitive_features=group)

@@ -478,3 +478,38 @@ def test_default_interval_of_ratios_and_gaps_to_overall_is_the_box():
         mf.difference_ci(method="to_overall"),
         box_quantiles(table, ("selection",), [0.025, 0.975], statistic="to_overall"),
     )
+
+
+@pytest.mark.parametrize(
+    "metric, interval",
+    [
+        ("demographic_parity_ratio", "bayesian"),
+        ("demographic_parity_difference", "percentile"),
+        ("demographic_parity_difference", "basic"),
+        (demographic_parity_difference, "percentile"),  # a callable: rows
+    ],
+)
+def test_too_few_draws_for_the_quantiles_is_a_clear_error(metric, interval):
+    # Issue 30: n_boot=1 gave a point (both bounds the one draw) as an interval.
+    group, y, pred = _small_group_data()
+    kwargs = {"sensitive_features": group, "interval": interval, "random_state": 0}
+    for n_boot, quantiles, needed in [
+        (1, [0.025, 0.975], 40),
+        (39, [0.025, 0.975], 40),
+        (19, [0.05, 0.95], 20),
+        (1, [0.5], 2),
+    ]:
+        with pytest.raises(
+            ValueError, match=f"n_boot={n_boot} is too few.*>= {needed}"
+        ):
+            bootstrap_ci(
+                metric, y, pred, n_boot=n_boot, ci_quantiles=quantiles, **kwargs
+            )
+    # The smallest allowed n_boot gives an interval, its bounds ordered.
+    low, high = bootstrap_ci(metric, y, pred, n_boot=40, **kwargs)
+    assert low <= high
+    # The count-table intervals draw nothing: n_boot does not matter there.
+    if interval == "percentile" and isinstance(metric, str):
+        assert np.isfinite(
+            bootstrap_ci(metric, y, pred, sensitive_features=group, n_boot=1)
+        ).all()

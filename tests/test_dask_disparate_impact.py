@@ -149,13 +149,13 @@ def test_a_dataframe_output_warns_that_it_gathers_the_data():
     np.testing.assert_array_equal(out.to_numpy(), remover.transform(X).to_numpy())
 
 
-def test_one_group_is_repaired_as_in_memory():
+def test_one_group_is_refused_as_in_memory():
+    # One group leaves nothing to repair towards (issue 30: it is refused).
     X, _ = _data()
     X[:, 0] = 7.0
-    expected = DisparateImpactRemover(sensitive_cols=0, random_state=0).fit(X)
-    fitted = DisparateImpactRemover(sensitive_cols=0, random_state=0).fit(_chunked(X))
-    _assert_same_state(fitted, expected)
-    _assert_close(fitted.transform(_chunked(X)).compute(), expected.transform(X))
+    for data in (X, _chunked(X)):
+        with pytest.raises(ValueError, match=r"one group only \(7\.0\)"):
+            DisparateImpactRemover(sensitive_cols=0, random_state=0).fit(data)
 
 
 def test_fit_tabulates_each_block_once_and_transform_stays_lazy(monkeypatch):

@@ -335,3 +335,44 @@ def test_dask_threshold_optimizer_needs_a_prefit_binary_model():
         ThresholdOptimizer(model, prefit=True, sensitive_cols=0).fit(
             dX, _chunked(y_no_pos)
         )
+
+
+def _one_group_fits():
+    from skfair.inprocessing import ConstrainedLogisticRegression
+    from skfair.preprocessing import DisparateImpactRemover
+
+    X, y, _, _ = _data(n=300)
+    Xd, yd = _chunked(X), _chunked(y)
+    groups = _chunked(np.zeros(300, dtype=np.int64))
+    model = LogisticRegression().fit(X, y)
+    return {
+        "ConstrainedLogisticRegression": lambda: ConstrainedLogisticRegression(
+            constraints="demographic_parity"
+        ).fit(Xd, yd, sensitive_features=groups),
+        "DisparateImpactRemover": lambda: DisparateImpactRemover().fit(
+            Xd, sensitive_features=groups
+        ),
+        "Reweighing": lambda: Reweighing(LogisticRegression()).fit(
+            Xd, yd, sensitive_features=groups
+        ),
+        "ThresholdOptimizer": lambda: ThresholdOptimizer(
+            model, prefit=True, constraints="demographic_parity"
+        ).fit(Xd, yd, sensitive_features=groups),
+    }
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "ConstrainedLogisticRegression",
+        "DisparateImpactRemover",
+        "Reweighing",
+        "ThresholdOptimizer",
+    ],
+)
+def test_dask_fit_of_one_group_is_refused_as_in_memory(name):
+    # Issue 30: the block-by-block fits check the merged groups too.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DaskInputWarning)
+        with pytest.raises(ValueError, match=rf"one group only \(0\).*{name}"):
+            _one_group_fits()[name]()

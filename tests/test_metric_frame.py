@@ -603,3 +603,48 @@ def test_dask_frame_refuses_metrics_it_would_have_to_gather():
             y_pred=da.from_array(y_hat + 1, chunks=10),
             sensitive_features=sf[:, 0],
         )
+
+
+@pytest.mark.parametrize("with_control", [False, True])
+def test_no_metrics_gives_empty_results_as_fairlearn(with_control):
+    # Issue 30: MetricFrame(metrics={}) crashed; fairlearn gives empty frames.
+    y_true = np.array([0, 1, 1, 0, 1, 0])
+    y_pred = np.array([0, 1, 0, 0, 1, 1])
+    groups = np.array(["a", "b", "a", "b", "a", "b"])
+    extra = {"control_features": np.array([1, 1, 2, 2, 1, 2])} if with_control else {}
+    ours = MetricFrame(
+        metrics={}, y_true=y_true, y_pred=y_pred, sensitive_features=groups, **extra
+    )
+    theirs = flm.MetricFrame(
+        metrics={}, y_true=y_true, y_pred=y_pred, sensitive_features=groups, **extra
+    )
+    results = [
+        (lambda mf: mf.overall),
+        (lambda mf: mf.by_group),
+        (lambda mf: mf.group_min()),
+        (lambda mf: mf.group_max()),
+        (lambda mf: mf.difference()),
+        (lambda mf: mf.ratio()),
+        (lambda mf: mf.difference(method="to_overall")),
+    ]
+    for result in results:
+        mine, reference = result(ours), result(theirs)
+        assert type(mine) is type(reference)
+        assert mine.shape == reference.shape
+        assert mine.size == 0
+        assert list(mine.index) == list(reference.index)
+        if isinstance(reference, pd.Series):
+            assert mine.dtype == reference.dtype
+    # With intervals too (fairlearn 0.15 raises an IndexError there).
+    boot = MetricFrame(
+        metrics={},
+        y_true=y_true,
+        y_pred=y_pred,
+        sensitive_features=groups,
+        n_boot=10,
+        ci_quantiles=[0.1, 0.9],
+        random_state=0,
+        **extra,
+    )
+    for bounds in (boot.overall_ci, boot.by_group_ci, boot.difference_ci()):
+        assert len(bounds) == 2 and all(b.size == 0 for b in bounds)

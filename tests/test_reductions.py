@@ -152,6 +152,9 @@ def test_exponentiated_gradient_matches_fairlearn_optimum(constraints, moment):
 
 def test_grid_search_matches_fairlearn_grid_and_predictors():
     X, y, group = _data(n=500, seed=4)
+    # fairlearn's reference is the last group in sorted order, skfair's the
+    # heaviest: the same group here.
+    assert np.bincount(group).argmax() == 1
     ours = GridSearch(
         LogisticRegression(),
         constraints="demographic_parity",
@@ -175,6 +178,9 @@ def test_grid_search_matches_fairlearn_grid_and_predictors():
 
 def test_grid_matches_fairlearn_in_two_dimensions():
     # Equalized odds with two groups: one dimension per event.
+    # The grid's values; here group 0 is the heavier, so skfair's dimensions
+    # are group 1's where fairlearn's are group 0's (its reference is the
+    # last in sorted order).
     X, y, group = _data(n=400, seed=5)
     for grid_size in (5, 13):
         ours = GridSearch(
@@ -186,9 +192,55 @@ def test_grid_matches_fairlearn_in_two_dimensions():
             grid_size=grid_size,
         ).fit(X, y, sensitive_features=group)
         signed = theirs.lambda_vecs_.loc["+"] - theirs.lambda_vecs_.loc["-"]
-        # skfair's dimensions: (positives, group 0), (negatives, group 0).
+        assert ours.grid_groups_.tolist() == [1, 0]
+        # skfair's dimensions: (positives, group 1), (negatives, group 1).
         expected = signed.loc[[("label=1", 0), ("label=0", 0)]].to_numpy().T
         assert_allclose(ours.lambda_vecs_, expected)
+
+
+@pytest.mark.parametrize(
+    "constraints, grid_size",
+    [("demographic_parity", 5), ("equalized_odds", 10), ("equalized_odds", 13)],
+)
+def test_grid_search_does_not_depend_on_the_group_labels(constraints, grid_size):
+    # Issue 30: renaming the groups so that their sorted order flips changed
+    # the grid (built relative to the last group in sorted order), the chosen
+    # point and some predictions. Unequal groups, so the reference differs.
+    X, y, group = _data(n=400, seed=11)
+    group = np.where(np.arange(400) % 3 == 0, 1, group)  # group 1 the larger
+    assert (group == 1).sum() > (group == 0).sum()
+    X_new, _, group_new = _data(n=200, seed=12)
+    renamed = np.array(["z", "a"], dtype=object)  # 0 -> "z", 1 -> "a": flips
+    fits = [
+        GridSearch(
+            LogisticRegression(), constraints=constraints, grid_size=grid_size
+        ).fit(X, y, sensitive_features=g)
+        for g in (group, renamed[group])
+    ]
+    original, relabelled = fits
+    assert relabelled.groups_.tolist() == ["a", "z"]
+    # The reference group (the heaviest, last) is the same group of rows.
+    assert original.grid_groups_.tolist() == [0, 1]
+    assert relabelled.grid_groups_.tolist() == ["z", "a"]
+    assert_allclose(relabelled.lambda_vecs_, original.lambda_vecs_)
+    assert_allclose(relabelled.training_errors_, original.training_errors_)
+    assert_allclose(relabelled.training_gaps_, original.training_gaps_)
+    assert relabelled.best_idx_ == original.best_idx_
+    assert_array_equal(relabelled.predict(X_new), original.predict(X_new))
+    assert_array_equal(relabelled.predict(X), original.predict(X))
+
+
+def test_grid_reference_is_the_heaviest_group():
+    # Three groups, the heaviest sorting first: it is the reference (last).
+    X, y, group = _data(n=600, seed=13, n_groups=3)
+    group = np.where(np.arange(600) % 2 == 0, 0, group)
+    weight = np.bincount(group)
+    assert weight.argmax() == 0
+    gs = GridSearch(LogisticRegression(), grid_size=9).fit(
+        X, y, sensitive_features=group
+    )
+    assert gs.grid_groups_[-1] == 0
+    assert_array_equal(gs.grid_groups_, np.argsort(-weight, kind="stable")[[1, 2, 0]])
 
 
 def test_integer_grid_is_the_l1_ball():
@@ -350,6 +402,15 @@ def test_group_without_negatives_is_named(Reduction):
         Reduction(LogisticRegression(), constraints="equalized_odds").fit(
             X, y, sensitive_features=group
         )
+
+
+@pytest.mark.parametrize("Reduction", [ExponentiatedGradient, GridSearch])
+def test_one_group_is_a_clear_error(Reduction):
+    # Issue 30: GridSearch fitted one group silently, ExponentiatedGradient
+    # crashed with "zero-size array to reduction operation maximum".
+    X, y, _ = _data(n=100)
+    with pytest.raises(ValueError, match=r"one group only \('a'\).*at least two"):
+        Reduction(LogisticRegression()).fit(X, y, sensitive_features=["a"] * 100)
 
 
 @pytest.mark.parametrize("Reduction", [ExponentiatedGradient, GridSearch])

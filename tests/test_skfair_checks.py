@@ -17,14 +17,21 @@ from sklearn.linear_model import LogisticRegression
 from skfair.postprocessing import ThresholdOptimizer
 from skfair.preprocessing import DisparateImpactRemover, Reweighing
 from skfair.utils._testing import (
+    BAD_INPUT_CHECKS,
+    NOT_APPLICABLE_CHECKS,
     SENSITIVE,
+    check_batch_independence,
     check_group_relabelling,
     check_inputs_not_modified,
+    check_one_group_is_refused,
     check_random_state,
     check_row_permutation,
+    check_sample_weight_rules,
     check_set_output,
+    check_unseen_or_missing_group_after_fit,
     estimator_instances,
     make_check_data,
+    not_applicable_checks,
     skfair_checks,
 )
 
@@ -42,11 +49,45 @@ _CASES = [
     for estimator in estimator_instances()
     for check in skfair_checks(estimator)
 ]
+# The bad-input checks that do not apply to an instance are reported as
+# skipped, with the registry's reason (pytest -ra prints it).
+_CASES += [
+    pytest.param(
+        estimator,
+        check,
+        id=f"{_id(estimator)}-{check.__name__}",
+        marks=pytest.mark.skip(
+            reason=f"not applicable: {not_applicable_checks(estimator)[check.__name__]}"
+        ),
+    )
+    for estimator in estimator_instances()
+    for check in BAD_INPUT_CHECKS
+    if check.__name__ in not_applicable_checks(estimator)
+]
 
 
 @pytest.mark.parametrize("estimator, check", _CASES)
 def test_skfair_common_checks(estimator, check):
     check(estimator, DATA)
+
+
+def test_not_applicable_checks_are_few_explained_and_real():
+    names = {check.__name__ for check in BAD_INPUT_CHECKS}
+    for _, _, reasons in NOT_APPLICABLE_CHECKS:
+        assert set(reasons) <= names  # a misspelt name would skip nothing
+        assert all(len(reason) > 60 for reason in reasons.values())
+    for estimator in estimator_instances():
+        skipped = not_applicable_checks(estimator)
+        assert len(skipped) <= 3
+        yielded = {check.__name__ for check in skfair_checks(estimator)}
+        assert names - yielded == set(skipped)
+    # Every entry matches some instance of the registry.
+    for Estimator, required, _ in NOT_APPLICABLE_CHECKS:
+        assert any(
+            type(est) is Estimator
+            and all(est.get_params()[k] == v for k, v in required.items())
+            for est in estimator_instances()
+        )
 
 
 def test_check_data_is_fit_for_purpose():
@@ -114,6 +155,62 @@ class _WeightNormalisingReweighing(Reweighing):
         return super().fit(
             X, y, sensitive_features=sensitive_features, sample_weight=sample_weight
         )
+
+
+class _OneGroupTolerantReweighing(Reweighing):
+    """Fits the plain estimator when there is a single group: silent."""
+
+    def fit(self, X, y, *, sensitive_features=None, sample_weight=None, **params):
+        try:
+            return super().fit(
+                X, y, sensitive_features=sensitive_features, sample_weight=sample_weight
+            )
+        except ValueError as exc:
+            if "one group only" not in str(exc):
+                raise
+            self.estimator_ = LogisticRegression().fit(
+                X.drop(columns=SENSITIVE) if hasattr(X, "drop") else X, y
+            )
+            return self
+
+
+class _AbsoluteWeightRemover(DisparateImpactRemover):
+    """Takes the absolute value of negative weights instead of refusing them."""
+
+    def fit(self, X, y=None, *, sensitive_features=None, sample_weight=None):
+        if sample_weight is not None:
+            sample_weight = np.abs(sample_weight)
+        return super().fit(
+            X, y, sensitive_features=sensitive_features, sample_weight=sample_weight
+        )
+
+
+class _UnseenToleratingRemover(DisparateImpactRemover):
+    """Returns X unrepaired for rows of an unseen group: a silent default."""
+
+    def transform(self, X, *, sensitive_features=None):
+        try:
+            return super().transform(X, sensitive_features=sensitive_features)
+        except ValueError:
+            return np.asarray(X, dtype=object)
+
+
+@pytest.mark.parametrize(
+    "check, estimator",
+    [
+        (check_one_group_is_refused, _OneGroupTolerantReweighing(LogisticRegression())),
+        (check_sample_weight_rules, _AbsoluteWeightRemover(random_state=0)),
+        (
+            check_unseen_or_missing_group_after_fit,
+            _UnseenToleratingRemover(random_state=0),
+        ),
+        (check_batch_independence, _RowOrderDependentRemover(random_state=0)),
+    ],
+    ids=lambda value: getattr(value, "__name__", type(value).__name__),
+)
+def test_bad_input_checks_catch_a_broken_rule(check, estimator):
+    with pytest.raises(AssertionError):
+        check(estimator, DATA)
 
 
 def test_random_state_check_catches_an_ignored_random_state():

@@ -14,6 +14,7 @@ from ..utils._row_hash import _mix, _row_sums
 from ..utils._sensitive import split_sensitive_columns
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
 from ..utils._validation import keep_state_on_error
+from ._training import constraint_cells
 
 __all__ = ["AdversarialDebiasing"]
 
@@ -388,6 +389,9 @@ class AdversarialDebiasing(ClassifierMixin, BaseEstimator):
         )
         X_model = self._check_features(X_model)
         weight = np.ones(y01.size) if weights is None else weights
+        # Equalized odds compares the groups among positives and negatives:
+        # every group needs both (a ValueError naming the group otherwise).
+        constraint_cells(y01, weight, groups, self.constraints, self.classes_)
         rng = check_random_state(self.random_state)
         predictor = _init_predictor(X_model.shape[1], hidden, rng)
         adversary = _init_adversary(

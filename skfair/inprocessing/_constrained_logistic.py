@@ -20,7 +20,7 @@ from sklearn.utils.validation import (
 from ..utils import (
     check_binary_labels,
     check_sample_weight_1d,
-    encode_groups,
+    encode_fit_groups,
     resolve_sensitive_features,
 )
 from ..utils._dask import any_dask
@@ -32,11 +32,10 @@ from ._scp import _INITIAL_DAMPING, SCPResult, SubproblemError, sequential_conve
 from ._training import (
     SLICES,
     TrainingProblem,
-    check_cells_have_weight,
     check_class_weight,
     check_total_weight,
     check_two_classes,
-    constraint_slices,
+    constraint_cells,
 )
 
 # Temperatures of the smooth stand-ins sigmoid(z / T) of the decisions z > 0,
@@ -498,8 +497,10 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         check_class_weight(
             np.bincount(y01, weights=sample_weight, minlength=2), classes
         )
-        encoding = encode_groups(raw_groups)
-        cell_codes, n_slices = self._cells(y01, sample_weight, encoding, classes)
+        encoding = encode_fit_groups(raw_groups, type(self).__name__)
+        cell_codes, n_slices = constraint_cells(
+            y01, sample_weight, encoding, self.constraints, classes
+        )
         model = _RateConstrainedLogistic(
             X_model,
             y01,
@@ -517,21 +518,6 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             n_slices=n_slices,
             raw_scores=lambda coef, intercept: X_model @ coef + intercept,
         )
-
-    def _cells(self, y01, sample_weight, encoding, classes):
-        """Cell (slice, group) of every constrained row; check none is empty."""
-        slices = constraint_slices(self.constraints)
-        n_groups = encoding.n_groups
-        cell_codes = np.full(y01.shape[0], -1, dtype=np.intp)
-        cell_weight = np.zeros((len(slices), n_groups))
-        for k, label in enumerate(slices):
-            rows = np.ones(y01.shape[0], dtype=bool) if label is None else y01 == label
-            cell_codes[rows] = k * n_groups + encoding.codes[rows]
-            cell_weight[k] = np.bincount(
-                encoding.codes[rows], weights=sample_weight[rows], minlength=n_groups
-            )
-        check_cells_have_weight(cell_weight, self.constraints, encoding.groups, classes)
-        return cell_codes, len(slices)
 
     def _constant_model(self, model):
         """Internal coefficients of the constant model (zeros, base-rate intercept).

@@ -39,7 +39,7 @@ from ..utils._dask import (
     sorted_label_order,
     tree_reduce,
 )
-from ..utils._sensitive import python_label
+from ..utils._sensitive import check_two_groups, python_label
 from ._decisions import rate_gaps, window_thresholds
 from ._problem import (
     _SINGLE_STEP_MIN_SIZE,
@@ -244,6 +244,7 @@ def dask_training_problem(estimator, X, y, sample_weight, sensitive_features):
     _check_target(classes)
     group_labels = _sorted_labels({group for group, _ in summary["cells"]}, "groups")
     encode_groups(group_labels)  # the in-memory checks of the labels
+    check_two_groups(group_labels, type(estimator).__name__, n_samples=sum(chunks))
     n_groups = len(group_labels)
     group_index = {python_label(g): i for i, g in enumerate(group_labels)}
     class_index = {python_label(c): i for i, c in enumerate(classes)}

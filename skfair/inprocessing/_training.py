@@ -66,6 +66,33 @@ def check_class_weight(class_weight, classes):
             )
 
 
+def constraint_cells(y01, sample_weight, encoding, constraints, classes):
+    """Cell (slice, group) of every constrained row; check none is empty.
+
+    Shared by ConstrainedLogisticRegression and AdversarialDebiasing: a group
+    without the rows a constraint compares (no positives under equalized
+    odds, say) is a ValueError naming the group.
+
+    Returns
+    -------
+    cell_codes : ndarray of shape (n_samples,)
+        ``slice * n_groups + group`` of each row (-1 for rows in no slice).
+    n_slices : int
+    """
+    slices = constraint_slices(constraints)
+    n_groups = encoding.n_groups
+    cell_codes = np.full(y01.shape[0], -1, dtype=np.intp)
+    cell_weight = np.zeros((len(slices), n_groups))
+    for k, label in enumerate(slices):
+        rows = np.ones(y01.shape[0], dtype=bool) if label is None else y01 == label
+        cell_codes[rows] = k * n_groups + encoding.codes[rows]
+        cell_weight[k] = np.bincount(
+            encoding.codes[rows], weights=sample_weight[rows], minlength=n_groups
+        )
+    check_cells_have_weight(cell_weight, constraints, encoding.groups, classes)
+    return cell_codes, len(slices)
+
+
 def check_cells_have_weight(cell_weight, constraints, groups, classes):
     """Every (slice, group) cell needs positive weight: its rate is compared.
 

@@ -53,6 +53,9 @@ from ._intervals import box_quantiles, gap_quantiles
 # The quantiles of a two-sided 95% interval, bootstrap_ci's default.
 DEFAULT_QUANTILES = (0.025, 0.975)
 
+# The intervals that are quantiles of n_boot draws (the others are computed
+# from the count table).
+_DRAWN_INTERVALS = ("bayesian", "percentile", "basic")
 _INTERVALS = (
     "auto",
     "newcombe",
@@ -132,6 +135,34 @@ def check_bootstrap_params(n_boot, ci_quantiles):
             f"got {ci_quantiles!r}."
         )
     return int(n_boot), quantiles
+
+
+def min_draws(quantiles):
+    """The fewest draws whose ``quantiles`` are interval bounds, not the extremes.
+
+    The ``q`` quantile of ``n`` draws leaves about ``n * min(q, 1 - q)`` draws
+    beyond it; with fewer than one, the bound is the smallest (largest) draw
+    and, for ``n = 1``, every bound is the one draw: a point, not an interval.
+    So ``n >= 1 / min(q, 1 - q)`` for every requested ``q``: 40 for the default
+    (0.025, 0.975), 20 for a 90% interval, 2 for the median.
+    """
+    tail = float(np.min(np.minimum(quantiles, 1.0 - quantiles)))
+    # The rounding guard keeps 1 / 0.025 at 40, not 41.
+    return max(int(np.ceil(1.0 / tail - 1e-9)), 2)
+
+
+def check_enough_draws(n_boot, quantiles, interval):
+    """Raise a ValueError if ``n_boot`` draws are too few for ``quantiles``."""
+    needed = min_draws(quantiles)
+    if n_boot < needed:
+        tail = float(np.min(np.minimum(quantiles, 1.0 - quantiles)))
+        raise ValueError(
+            f"n_boot={n_boot} is too few draws for interval={interval!r} with "
+            f"ci_quantiles={quantiles.tolist()}: a bound would be an extreme "
+            f"draw (for n_boot=1 the interval is a single point). A tail of "
+            f"{tail:g} needs n_boot >= {needed} (1 / the smallest tail); the "
+            "default is 1000."
+        )
 
 
 def check_generator(random_state):
@@ -275,6 +306,8 @@ def stratified_indices(codes, n_groups, *, n_boot, rng):
 def nan_quantiles(samples, quantiles):
     """Quantiles over the first axis, skipping resamples where a value is NaN."""
     samples = np.asarray(samples, dtype=np.float64)
+    if samples.size == 0:  # no metric (MetricFrame(metrics={})): no value
+        return np.full((len(quantiles),) + samples.shape[1:], np.nan)
     if np.isnan(samples).all(axis=0).any():
         # nanquantile warns about all-NaN slices; their quantile is NaN.
         out = np.full((len(quantiles),) + samples.shape[1:], np.nan)
@@ -418,7 +451,11 @@ def bootstrap_ci(
         Group of each row (intersectional groups when 2-D). Required.
     n_boot : int, default=1000
         Number of resamples (or posterior draws); unused by ``"newcombe"``,
-        ``"exact"`` and ``"simultaneous"``.
+        ``"exact"`` and ``"simultaneous"``. The drawn intervals need at least
+        ``1 / min(q, 1 - q)`` draws for every ``q`` of ``ci_quantiles`` (40
+        for the default, 20 for ``[0.05, 0.95]``), so that no bound is an
+        extreme draw; fewer raise a ``ValueError`` (``n_boot=1`` would give
+        a point as an interval).
     ci_quantiles : sequence of float, default=(0.025, 0.975)
         Each in (0, 1); the default gives a two-sided 95% interval. For the
         resampling intervals, quantiles of the resampled values. For
@@ -524,6 +561,8 @@ def bootstrap_ci(
             "fairness metrics; a callable is resampled by rows ('percentile' or "
             "'basic')."
         )
+    if interval in _DRAWN_INTERVALS:
+        check_enough_draws(n_boot, quantiles, interval)
     if name is not None:
         # One call on the data validates the inputs and the options.
         estimate = FAIRNESS_METRICS[name](

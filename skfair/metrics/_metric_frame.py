@@ -361,7 +361,10 @@ class _Cells:
 
 def _split_cells(values, cells):
     """Reshape ``(..., n_cells, m)`` to ``(..., n_control, n_sensitive, m)``."""
-    shape = values.shape[:-2] + (cells.shape_control, -1, values.shape[-1])
+    # The number of sensitive groups spelt out: with no metric (m = 0) numpy
+    # cannot infer it.
+    n_sensitive = cells.n_cells // cells.shape_control
+    shape = values.shape[:-2] + (cells.shape_control, n_sensitive, values.shape[-1])
     return values.reshape(shape)
 
 
@@ -1032,14 +1035,22 @@ class MetricFrame:
     def _store(self, by_group, overall, pandas):
         """Keep the values as float arrays and build the pandas results."""
         names = list(self._functions)
-        floats, scalar = zip(*(_as_float_column(v) for v in by_group), strict=True)
-        overall_floats, overall_scalar = zip(
-            *(_as_float_column(v) for v in overall), strict=True
-        )
-        self._scalar = [a and b for a, b in zip(scalar, overall_scalar, strict=True)]
-        self._by_group_values = np.stack(floats, axis=-1)
-        self._overall_values = np.stack(overall_floats, axis=-1)
         cells = self._cells
+        if not names:
+            # metrics={}: empty results, as fairlearn gives (no metric column).
+            self._scalar = []
+            self._by_group_values = np.empty((cells.n_cells, 0))
+            self._overall_values = np.empty((cells.shape_control, 0))
+        else:
+            floats, scalar = zip(*(_as_float_column(v) for v in by_group), strict=True)
+            overall_floats, overall_scalar = zip(
+                *(_as_float_column(v) for v in overall), strict=True
+            )
+            self._scalar = [
+                a and b for a, b in zip(scalar, overall_scalar, strict=True)
+            ]
+            self._by_group_values = np.stack(floats, axis=-1)
+            self._overall_values = np.stack(overall_floats, axis=-1)
 
         frame = pandas.DataFrame(
             {
@@ -1057,7 +1068,8 @@ class MetricFrame:
                     for name, values, ok in zip(
                         names, overall, self._scalar, strict=True
                     )
-                }
+                },
+                dtype=None if names else np.float64,
             )
             self._overall = overall_series
         else:
@@ -1086,7 +1098,7 @@ class MetricFrame:
             result = pandas.DataFrame(values, index=cells.index(pandas), columns=names)
             return result.iloc[:, 0] if self._user_supplied_callable else result
         if self._cf_names is None:
-            result = pandas.Series(values[0], index=names)
+            result = pandas.Series(values[0], index=names, dtype=values.dtype)
             return result.iloc[0] if self._user_supplied_callable else result
         result = pandas.DataFrame(
             values, index=cells.index(pandas, control_only=True), columns=names

@@ -26,7 +26,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from ..metrics._certified import gap_upper_bound, gap_upper_bound_from_table
 from ..utils import (
     check_sample_weight_1d,
-    encode_groups,
+    encode_fit_groups,
     resolve_sensitive_features,
 )
 from ..utils._binary import check_binary_target
@@ -578,7 +578,7 @@ class HighConfidenceFairClassifier(MetaEstimatorMixin, ClassifierMixin, BaseEsti
         check_classification_targets(y)  # scikit-learn's "Unknown label type"
         y01, classes = check_binary_target(y, n_samples, type(self).__name__)
         weights = check_sample_weight_1d(sample_weight, n_samples)
-        encoding = encode_groups(sens)
+        encoding = encode_fit_groups(sens, type(self).__name__)
         codes, n_groups = encoding.codes, encoding.n_groups
         metric = CONSTRAINT_METRICS[self.constraints]
 

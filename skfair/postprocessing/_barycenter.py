@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_dat
 from ..utils import (
     check_n_samples,
     check_sample_weight_1d,
-    encode_groups,
+    encode_fit_groups,
     resolve_sensitive_features,
 )
 from ..utils._row_hash import row_uniforms
@@ -230,7 +230,7 @@ class BarycenterRegressor(
         if not np.isfinite(y_arr).all():
             raise ValueError("y contains NaN or infinity.")
         weights = check_sample_weight_1d(sample_weight, n_samples)
-        encoding = encode_groups(raw_groups)
+        encoding = encode_fit_groups(raw_groups, type(self).__name__)
         self.groups_ = encoding.groups
         w = np.ones(n_samples) if weights is None else weights
         group_weight = np.bincount(
@@ -255,13 +255,6 @@ class BarycenterRegressor(
         return self
 
     def _check_groups(self, group_weight, n_samples):
-        if len(self.groups_) < 2:
-            raise ValueError(
-                "sensitive_features hold one group only "
-                f"({format_label(self.groups_[0])}) in n_samples="
-                f"{n_samples} rows; BarycenterRegressor needs at least two "
-                "groups."
-            )
         empty = np.flatnonzero(group_weight <= 0)
         if empty.size:
             raise ValueError(

@@ -26,7 +26,12 @@ from ..utils._dask import (
     row_chunks,
     sorted_label_order,
 )
-from ..utils._sensitive import GroupEncoding, format_label, python_label
+from ..utils._sensitive import (
+    GroupEncoding,
+    check_two_groups,
+    format_label,
+    python_label,
+)
 from ..utils._validation import _check_labels_present
 
 
@@ -163,6 +168,7 @@ def fit_on_dask(
     group_labels = list(tables)
     order = sorted_label_order(group_labels, "sensitive_features")
     optimizer.groups_ = label_array([group_labels[i] for i in order])
+    check_two_groups(optimizer.groups_, type(optimizer).__name__, n_samples=sum(chunks))
     scores, y01, weights, codes = _weighted_rows(
         [tables[group_labels[i]] for i in order]
     )

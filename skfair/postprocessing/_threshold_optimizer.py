@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils import (
     check_n_samples,
     check_sample_weight_1d,
-    encode_groups,
+    encode_fit_groups,
     resolve_sensitive_features,
 )
 from ..utils._binary import check_binary_target
@@ -528,7 +528,7 @@ class ThresholdOptimizer(
         y01, self.classes_ = self._check_targets(y, n_samples)
         weights = check_sample_weight_1d(sample_weight, n_samples)
         costs = self._objective_costs(y01, weights)
-        encoding = encode_groups(raw_groups)
+        encoding = encode_fit_groups(raw_groups, type(self).__name__)
         self.groups_ = encoding.groups
         rate_bounds = self._check_rates(y01, weights, encoding)
 
@@ -729,7 +729,7 @@ class ThresholdOptimizer(
         check_n_samples(y_arr, n_samples, name="y")
         self.classes_, y_codes = np.unique(y_arr, return_inverse=True)
         weights = check_sample_weight_1d(sample_weight, n_samples)
-        encoding = encode_groups(raw_groups)
+        encoding = encode_fit_groups(raw_groups, type(self).__name__)
         self.groups_ = encoding.groups
         n_groups, n_classes = len(self.groups_), self.classes_.size
         class_weight = np.bincount(y_codes, weights=weights, minlength=n_classes)

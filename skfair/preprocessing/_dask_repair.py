@@ -40,7 +40,12 @@ from ..utils._dask import (
     sorted_label_order,
     tree_reduce,
 )
-from ..utils._sensitive import check_X_given, format_label, python_label
+from ..utils._sensitive import (
+    check_two_groups,
+    check_X_given,
+    format_label,
+    python_label,
+)
 from ..utils._sklearn_compat import _get_output_config
 from ._repair_columns import _numeric_column, _rows_by_group, _select_columns
 
@@ -205,6 +210,9 @@ def fit_on_dask(remover, X, sensitive_features, sample_weight):
     (summary,) = dask.compute(tree_reduce(parts, partial(_merge_summaries, size=size)))
     labels = list(summary)
     order = sorted_label_order(labels, "sensitive_features")
+    check_two_groups(
+        [labels[i] for i in order], type(remover).__name__, n_samples=sum(chunks)
+    )
     for i in order:
         if not summary[labels[i]][0] > 0:
             raise ValueError(

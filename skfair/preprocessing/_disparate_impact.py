@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ..utils import (
     check_sample_weight_1d,
-    encode_groups,
+    encode_fit_groups,
     encode_known_groups,
     resolve_sensitive_features,
     split_sensitive_columns,
@@ -469,7 +469,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         raw_groups, sensitive_positions = self._groups_of(X, sensitive_features, "fit")
         validate_data(self, X, skip_check_array=True, reset=True)
         repaired = _select_columns(X, self.columns, sensitive_positions)
-        encoding = encode_groups(raw_groups)
+        encoding = encode_fit_groups(raw_groups, type(self).__name__)
         sample_weight = check_sample_weight_1d(sample_weight, X.shape[0])
         rows_by_group = _rows_by_group(encoding.codes, encoding.n_groups)
         if sample_weight is not None:

@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import validate_data
 
-from ..utils import encode_groups, resolve_sensitive_features
+from ..utils import encode_fit_groups, resolve_sensitive_features
 from ..utils._dataframe import as_frame, as_series
 from ..utils._sensitive import format_label
 from ..utils._sklearn_compat import HasMethods, StrOptions, _fit_context, _num_samples
@@ -230,7 +230,7 @@ class FairResampler(BaseEstimator):
         classes = _class_codes(y)
         if classes.codes.size != n_samples:
             raise ValueError(f"y has {classes.codes.size} rows but X has {n_samples}.")
-        groups = encode_groups(raw_groups)
+        groups = encode_fit_groups(raw_groups, type(self).__name__)
         observed, expected = _expected_counts(
             groups.codes, classes.codes, groups.n_groups, classes.n_groups
         )

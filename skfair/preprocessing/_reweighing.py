@@ -31,7 +31,7 @@ from ..utils._dask import (
     sorted_label_order,
     tree_reduce,
 )
-from ..utils._sensitive import python_label
+from ..utils._sensitive import check_two_groups, python_label
 from ..utils._sklearn_compat import (
     HasMethods,
     _fit_context,
@@ -563,6 +563,7 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             check_estimator_accepts_dask(estimator, "Reweighing")
         else:
             weights, table, groups, _ = _reweigh(y, sens, sample_weight)
+        check_two_groups(groups, "Reweighing", n_samples=n_samples)
         # A duck-typed estimator (no BaseEstimator) cannot request metadata,
         # so it gets the weights as without routing.
         if _routing_enabled() and hasattr(estimator, "get_metadata_routing"):

@@ -23,7 +23,7 @@ from ..preprocessing._reweighing import _sample_weight_key
 from ..utils import (
     check_n_samples,
     check_sample_weight_1d,
-    encode_groups,
+    encode_fit_groups,
     resolve_sensitive_features,
 )
 from ..utils._binary import check_binary_target
@@ -288,7 +288,7 @@ class ReductionBase(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
         weights = np.ones(n_samples) if weights is None else weights
         if weights.sum() <= 0:
             raise ValueError("sample_weight sums to zero; no row has weight.")
-        encoding = encode_groups(raw_groups)
+        encoding = encode_fit_groups(raw_groups, type(self).__name__)
         self.groups_ = encoding.groups
         n_groups = len(encoding.groups)
         if regression:

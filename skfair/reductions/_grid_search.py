@@ -28,6 +28,35 @@ def integer_grid(dim, grid_size):
         m += 1
 
 
+def grid_group_order(cell_weight):
+    """The groups in the grid's order, by their weight, the heaviest last.
+
+    The grid has a multiplier for every group but a reference one, and lists
+    its points in the order of the groups. Both are taken from the data, not
+    from the labels, so that relabelling the groups (which reorders them when
+    sorted) gives the same grid of cost-sensitive problems and the same
+    chosen predictor: the groups ordered by decreasing total weight over the
+    constrained events, then by decreasing weight in each event (the
+    reference, last, is the heaviest). Only groups tied in every weight keep
+    their sorted label order.
+
+    Parameters
+    ----------
+    cell_weight : ndarray of shape (n_events, n_groups)
+        Weight of each group's rows in each constrained event.
+
+    Returns
+    -------
+    order : ndarray of shape (n_groups,)
+        Group indices (into the sorted groups), the reference group last.
+    """
+    keys = [np.arange(cell_weight.shape[1])]  # last resort: the sorted labels
+    keys += [-row for row in cell_weight[::-1]]
+    keys.append(-cell_weight.sum(axis=0))  # np.lexsort: the last key is primary
+    heaviest_first = np.lexsort(keys)
+    return np.concatenate([heaviest_first[1:], heaviest_first[:1]])
+
+
 def _ball_points(dim, budget):
     if dim == 0:
         return [()]
@@ -86,7 +115,12 @@ class GridSearch(ReductionBase):
         labels).
 
     lambda_vecs_ : ndarray of shape (grid_size, n_dimensions)
-        The grid: multiplier of each (event, group) dimension (see Notes).
+        The grid: multiplier of each (event, group) dimension (see Notes),
+        events outer, groups in the order of ``grid_groups_[:-1]`` inner.
+
+    grid_groups_ : ndarray of shape (n_groups,)
+        The group labels in the grid's order: by decreasing weight, the
+        reference group (the heaviest, with no multiplier) last.
 
     training_errors_ : ndarray of shape (grid_size,)
         Training error of each predictor.
@@ -115,20 +149,26 @@ class GridSearch(ReductionBase):
 
     Notes
     -----
-    The grid is fairlearn's: for every event (all rows, positives or
-    negatives) and every group but the last (in sorted order) there is a
-    multiplier ``l`` of the deviation ``rate[group] - rate[event]`` of the
-    group's rate from the event's overall rate. The grid holds the first
+    The grid is fairlearn's, but for its reference group: for every event
+    (all rows, positives or negatives) and every group but a reference one
+    there is a multiplier ``l`` of the deviation ``rate[group] -
+    rate[event]`` of the group's rate from the event's overall rate. The
+    grid holds the first
     ``grid_size`` integer points of the smallest L1 ball with enough points,
     listed lexicographically, scaled so the ball's radius is ``grid_limit``.
     With two groups and one event (demographic parity), this is
     ``np.linspace(-grid_limit, grid_limit, grid_size)`` for odd
     ``grid_size``. With more groups there are more dimensions and a grid
     covers them more coarsely; :class:`ExponentiatedGradient` scales better.
-    As in fairlearn, the grid depends on which group is last: relabelling
-    the groups so that their sorted order changes changes the grid points
-    (for two groups, the multiplier of ``rate[a] - rate[b]`` is ``l`` times
-    the share of group ``b``), hence possibly the chosen predictor.
+    The grid depends on which group is the reference (for two groups, the
+    multiplier of ``rate[a] - rate[b]`` is ``l`` times the share of the
+    reference ``b``) and on the order of the others. fairlearn takes the last
+    group in sorted order, so relabelling the groups changes its grid and
+    possibly the chosen predictor; skfair orders the groups by their weight
+    (``grid_groups_``: the heaviest is the reference), so the fit is the same
+    whatever the labels, and equals fairlearn's when the heaviest group's
+    label sorts last. Only groups of exactly equal weights in every event
+    fall back to the sorted order of their labels.
 
     Examples
     --------
@@ -212,13 +252,16 @@ class GridSearch(ReductionBase):
             moment.cell, weights=weights, minlength=moment.n_cells + 1
         )[: moment.n_cells].reshape(n_events, n_groups)
         shares = cell_weight / cell_weight.sum(axis=1, keepdims=True)
+        order = grid_group_order(cell_weight)
+        self.grid_groups_ = self.groups_[order]
         points, m = integer_grid(n_events * (n_groups - 1), self.grid_size)
         scale = self.grid_limit / m if m > 0 else 0.0
         self.lambda_vecs_ = points * scale
         predictors, errors, gaps = [], [], []
         for point in self.lambda_vecs_:
             deviation = np.zeros((n_events, n_groups))
-            deviation[:, :-1] = point.reshape(n_events, n_groups - 1)
+            # The reference group (the last of grid_groups_) has no multiplier.
+            deviation[:, order[:-1]] = point.reshape(n_events, n_groups - 1)
             # sum_g l_g (r_g - sum_h s_h r_h): the coefficient of r_g.
             cell_multiplier = deviation - shares * deviation.sum(axis=1)[:, None]
             costs = moment.cell_costs(cell_multiplier.ravel())

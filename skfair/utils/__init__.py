@@ -3,6 +3,8 @@
 from ._sensitive import (
     GroupEncoding,
     check_n_samples,
+    check_two_groups,
+    encode_fit_groups,
     encode_groups,
     encode_known_groups,
     resolve_sensitive_features,
@@ -15,6 +17,8 @@ __all__ = [
     "check_binary_labels",
     "check_n_samples",
     "check_sample_weight_1d",
+    "check_two_groups",
+    "encode_fit_groups",
     "encode_groups",
     "encode_known_groups",
     "resolve_sensitive_features",

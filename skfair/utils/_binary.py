@@ -9,7 +9,7 @@ from sklearn.utils.validation import validate_data
 
 from ._sensitive import (
     check_n_samples,
-    encode_groups,
+    encode_fit_groups,
     format_label,
     resolve_sensitive_features,
 )
@@ -95,6 +95,6 @@ def prepare_binary_fit(estimator, X, y, sensitive_features, sample_weight):
         y, _num_samples(X), type(estimator).__name__
     )
     weights = check_class_weights(estimator, y01, sample_weight)
-    encoding = encode_groups(raw_groups)
+    encoding = encode_fit_groups(raw_groups, type(estimator).__name__)
     estimator.groups_ = encoding.groups
     return X_model, y01, weights, encoding

@@ -264,6 +264,8 @@ def resolve_sensitive_features(
         )
     if sensitive_cols is not None:
         X_model, sens, _ = split_sensitive_columns(X, sensitive_cols)
+        if method == "fit":
+            _check_some_feature(X_model)
         return X_model, sens
     if sensitive_features is None and required:
         raise ValueError(
@@ -276,7 +278,26 @@ def resolve_sensitive_features(
         from ._sklearn_compat import _num_samples
 
         check_n_samples(sensitive_features, _num_samples(X))
+    if method == "fit":
+        _check_some_feature(X)
     return X, sensitive_features
+
+
+def _check_some_feature(X_model):
+    """Raise scikit-learn's ValueError if the model's X has rows but no column.
+
+    Checked before the groups, so that X's shape is reported first, as
+    scikit-learn's ``check_array`` reports it (in a meta-estimator it would
+    otherwise come from the wrapped estimator's fit, after the groups).
+    """
+    shape = getattr(X_model, "shape", None)
+    # The column count first: a Dask DataFrame's row count is lazy.
+    if shape is not None and len(shape) == 2 and shape[1] == 0 and shape[0] > 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={tuple(shape)}) while a "
+            "minimum of 1 is required: X has no column for the model (the "
+            "sensitive columns are not features)."
+        )
 
 
 @dataclass(frozen=True)
@@ -553,6 +574,79 @@ def encode_groups(sensitive_features, *, name="sensitive_features"):
     for i in range(first_rows.size):
         labels[i] = tuple(python_label(part[i]) for part in parts)
     return GroupEncoding(codes.reshape(-1), labels)
+
+
+def check_two_groups(groups, owner, *, n_samples, name="sensitive_features"):
+    """Raise a ValueError unless the training data hold at least two groups.
+
+    The one check of skfair's estimators for the bad input "one group": a
+    fairness constraint or repair compares groups, so with a single group it
+    would do nothing, silently.
+
+    Parameters
+    ----------
+    groups : array-like of shape (n_groups,)
+        The labels of the groups in the training data (``GroupEncoding.groups``).
+    owner : str
+        The estimator's name, for the message.
+    n_samples : int
+        The number of training rows, for the message.
+    name : str, default="sensitive_features"
+        Name of the groups in the message.
+
+    Raises
+    ------
+    ValueError
+        If there are fewer than two groups; the message names the group.
+
+    Examples
+    --------
+    >>> from skfair.utils import check_two_groups
+    >>> check_two_groups(["a", "b"], "MyEstimator", n_samples=5)
+    >>> check_two_groups(["a"], "MyEstimator", n_samples=5)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: sensitive_features hold one group only ('a') in the n_samples=5 ...
+    """
+    if len(groups) < 2:
+        shown = format_label(groups[0]) if len(groups) else "none"
+        raise ValueError(
+            f"{name} hold one group only ({shown}) in the n_samples={n_samples} "
+            f"training rows; {owner} compares groups, so it needs at least two."
+        )
+
+
+def encode_fit_groups(sensitive_features, owner, *, name="sensitive_features"):
+    """:func:`encode_groups` for a ``fit``: the groups, at least two of them.
+
+    Parameters
+    ----------
+    sensitive_features : array-like of shape (n_samples,) or (n_samples, k)
+        The groups of the training rows.
+    owner : str
+        The estimator's name, for the message.
+    name : str, default="sensitive_features"
+        Name used in error messages.
+
+    Returns
+    -------
+    encoding : GroupEncoding
+
+    Raises
+    ------
+    ValueError
+        On the bad inputs :func:`encode_groups` refuses, and on a single
+        group (:func:`check_two_groups`).
+
+    Examples
+    --------
+    >>> from skfair.utils import encode_fit_groups
+    >>> encode_fit_groups(["b", "a", "b"], "MyEstimator").groups.tolist()
+    ['a', 'b']
+    """
+    encoding = encode_groups(sensitive_features, name=name)
+    check_two_groups(encoding.groups, owner, n_samples=encoding.codes.size, name=name)
+    return encoding
 
 
 def python_label(label):
