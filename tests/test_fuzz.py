@@ -60,7 +60,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 
 import skfair.metrics as skm
-from skfair.exceptions import UndefinedRateWarning
+from skfair.exceptions import SmallCellWarning, UndefinedRateWarning
 from skfair.inprocessing import ConstrainedLogisticRegression
 from skfair.postprocessing import ThresholdOptimizer
 from skfair.preprocessing import (
@@ -230,13 +230,17 @@ def strict_warnings():
     """Every warning is an error, except ConvergenceWarning (see module doc).
 
     Also allowed: ConstrainedLogisticRegression's documented warning that only
-    a near-constant classifier meets the tolerance (tiny nasty data sets).
+    a near-constant classifier meets the tolerance, and every fit's warning
+    about small (group, label) cells (tiny nasty data sets).
     """
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
+        warnings.filterwarnings("ignore", category=SmallCellWarning)
         warnings.filterwarnings(
-            "ignore", message="the fit found only a near-constant classifier", category=UserWarning
+            "ignore",
+            message="the fit found only a near-constant classifier",
+            category=UserWarning,
         )
         yield
 

@@ -26,6 +26,7 @@ from ..utils import (
 from ..utils._dask import any_dask
 from ..utils._sensitive import check_X_given
 from ..utils._sklearn_compat import Interval, StrOptions, _fit_context
+from ..utils._small_cells import warn_small_cells
 from ..utils._validation import _check_labels_present, keep_state_on_error
 from ._problem import _RateConstrainedLogistic
 from ._scp import _INITIAL_DAMPING, SCPResult, SubproblemError, sequential_convex_fit
@@ -498,6 +499,13 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
             np.bincount(y01, weights=sample_weight, minlength=2), classes
         )
         encoding = encode_fit_groups(raw_groups, type(self).__name__)
+        warn_small_cells(
+            encoding.codes,
+            encoding.groups,
+            None if self.constraints == "demographic_parity" else y01,
+            classes,
+            owner=type(self).__name__,
+        )
         cell_codes, n_slices = constraint_cells(
             y01, sample_weight, encoding, self.constraints, classes
         )

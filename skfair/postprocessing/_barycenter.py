@@ -21,6 +21,7 @@ from ..utils._sklearn_compat import (
     _fit_context,
     _num_samples,
 )
+from ..utils._small_cells import warn_small_cells
 from ..utils._validation import keep_state_on_error
 from ._wrapped import WrappedEstimatorMixin
 
@@ -231,6 +232,7 @@ class BarycenterRegressor(
             raise ValueError("y contains NaN or infinity.")
         weights = check_sample_weight_1d(sample_weight, n_samples)
         encoding = encode_fit_groups(raw_groups, type(self).__name__)
+        warn_small_cells(encoding.codes, encoding.groups, owner=type(self).__name__)
         self.groups_ = encoding.groups
         w = np.ones(n_samples) if weights is None else weights
         group_weight = np.bincount(

@@ -26,6 +26,7 @@ from ..utils._sklearn_compat import (
     _num_samples,
     _raise_for_params,
 )
+from ..utils._small_cells import warn_small_cells
 from ..utils._validation import (
     _check_labels_present,
     keep_state_on_error,
@@ -530,6 +531,13 @@ class ThresholdOptimizer(
         costs = self._objective_costs(y01, weights)
         encoding = encode_fit_groups(raw_groups, type(self).__name__)
         self.groups_ = encoding.groups
+        warn_small_cells(
+            encoding.codes,
+            encoding.groups,
+            None if self.constraints == "demographic_parity" else y01,
+            self.classes_,
+            owner=type(self).__name__,
+        )
         rate_bounds = self._check_rates(y01, weights, encoding)
 
         self.estimator_ = self._fit_estimator(
@@ -731,6 +739,13 @@ class ThresholdOptimizer(
         weights = check_sample_weight_1d(sample_weight, n_samples)
         encoding = encode_fit_groups(raw_groups, type(self).__name__)
         self.groups_ = encoding.groups
+        warn_small_cells(
+            encoding.codes,
+            encoding.groups,
+            None if self.constraints == "demographic_parity" else y_codes,
+            self.classes_,
+            owner=type(self).__name__,
+        )
         n_groups, n_classes = len(self.groups_), self.classes_.size
         class_weight = np.bincount(y_codes, weights=weights, minlength=n_classes)
         for label, total in zip(self.classes_, class_weight, strict=True):

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from ..utils import check_sample_weight_1d, encode_fit_groups, encode_known_groups
 from ..utils._sensitive import format_label
 from ..utils._sklearn_compat import Interval, _fit_context
+from ..utils._small_cells import warn_small_cells
 from ..utils._validation import keep_state_on_error
 from ._disparate_impact import (
     _as_2d_input,
@@ -187,6 +188,7 @@ class CorrelationRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
             )
         values = _feature_matrix(X, repaired)
         encoding = encode_fit_groups(raw_groups, type(self).__name__)
+        warn_small_cells(encoding.codes, encoding.groups, owner=type(self).__name__)
         weight = check_sample_weight_1d(sample_weight, X.shape[0])
         sums, totals = _group_sums(values, encoding.codes, encoding.n_groups, weight)
         empty = np.flatnonzero(~(totals > 0))

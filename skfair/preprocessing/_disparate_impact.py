@@ -21,6 +21,7 @@ from ..utils._dask import any_dask
 from ..utils._dataframe import is_dataframe
 from ..utils._sensitive import check_X_given, format_label
 from ..utils._sklearn_compat import Interval, _fit_context
+from ..utils._small_cells import warn_small_cells
 from ..utils._validation import keep_state_on_error
 from ._repair_columns import (
     _DIR,
@@ -470,6 +471,7 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
         validate_data(self, X, skip_check_array=True, reset=True)
         repaired = _select_columns(X, self.columns, sensitive_positions)
         encoding = encode_fit_groups(raw_groups, type(self).__name__)
+        warn_small_cells(encoding.codes, encoding.groups, owner=type(self).__name__)
         sample_weight = check_sample_weight_1d(sample_weight, X.shape[0])
         rows_by_group = _rows_by_group(encoding.codes, encoding.n_groups)
         if sample_weight is not None:

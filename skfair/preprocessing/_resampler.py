@@ -14,6 +14,7 @@ from ..utils import encode_fit_groups, resolve_sensitive_features
 from ..utils._dataframe import as_frame, as_series
 from ..utils._sensitive import format_label
 from ..utils._sklearn_compat import HasMethods, StrOptions, _fit_context, _num_samples
+from ..utils._small_cells import warn_small_cells
 from ..utils._validation import keep_state_on_error
 from ._reweighing import _check_2d, _class_codes
 
@@ -231,6 +232,13 @@ class FairResampler(BaseEstimator):
         if classes.codes.size != n_samples:
             raise ValueError(f"y has {classes.codes.size} rows but X has {n_samples}.")
         groups = encode_fit_groups(raw_groups, type(self).__name__)
+        warn_small_cells(
+            groups.codes,
+            groups.groups,
+            classes.codes,
+            classes.groups,
+            owner=type(self).__name__,
+        )
         observed, expected = _expected_counts(
             groups.codes, classes.codes, groups.n_groups, classes.n_groups
         )

@@ -39,6 +39,7 @@ from ..utils._sklearn_compat import (
     _raise_for_params,
     _routing_enabled,
 )
+from ..utils._small_cells import warn_small_cells
 from ..utils._validation import (
     _check_labels_present,
     inner_estimator_tags,
@@ -115,7 +116,7 @@ def _factor_table(cell_weight):
     return table
 
 
-def _reweigh(y, sensitive_features, sample_weight):
+def _reweigh(y, sensitive_features, sample_weight, owner="reweighing_weights"):
     """Weights, the factor table and the group / class labels behind them."""
     classes = _class_codes(y)
     n_samples = classes.codes.shape[0]
@@ -123,6 +124,9 @@ def _reweigh(y, sensitive_features, sample_weight):
         raise ValueError("sensitive_features is required to compute the weights.")
     check_n_samples(sensitive_features, n_samples)
     groups = encode_groups(sensitive_features)
+    warn_small_cells(
+        groups.codes, groups.groups, classes.codes, classes.groups, owner=owner
+    )
     sample_weight = check_sample_weight_1d(sample_weight, n_samples)
     table = _weight_table(
         groups.codes, classes.codes, groups.n_groups, classes.n_groups, sample_weight
@@ -562,7 +566,9 @@ class Reweighing(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             weights, table, groups, _ = _dask_reweigh(y, sens, sample_weight, chunks)
             check_estimator_accepts_dask(estimator, "Reweighing")
         else:
-            weights, table, groups, _ = _reweigh(y, sens, sample_weight)
+            weights, table, groups, _ = _reweigh(
+                y, sens, sample_weight, owner=type(self).__name__
+            )
         check_two_groups(groups, "Reweighing", n_samples=n_samples)
         # A duck-typed estimator (no BaseEstimator) cannot request metadata,
         # so it gets the weights as without routing.

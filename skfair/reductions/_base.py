@@ -36,6 +36,7 @@ from ..utils._sklearn_compat import (
     _raise_for_params,
     _routing_enabled,
 )
+from ..utils._small_cells import warn_small_cells
 from ..utils._validation import (
     fit_routing,
     inner_estimator_tags,
@@ -290,6 +291,14 @@ class ReductionBase(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             raise ValueError("sample_weight sums to zero; no row has weight.")
         encoding = encode_fit_groups(raw_groups, type(self).__name__)
         self.groups_ = encoding.groups
+        by_label = not regression and self.constraints != "demographic_parity"
+        warn_small_cells(
+            encoding.codes,
+            encoding.groups,
+            y01 if by_label else None,
+            self.classes_ if by_label else None,
+            owner=type(self).__name__,
+        )
         n_groups = len(encoding.groups)
         if regression:
             self._check_group_weights(weights, encoding.codes, n_groups)

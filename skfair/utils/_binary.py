@@ -14,6 +14,7 @@ from ._sensitive import (
     resolve_sensitive_features,
 )
 from ._sklearn_compat import _num_samples
+from ._small_cells import warn_small_cells
 from ._validation import (
     _check_labels_present,
     check_binary_labels,
@@ -97,4 +98,11 @@ def prepare_binary_fit(estimator, X, y, sensitive_features, sample_weight):
     weights = check_class_weights(estimator, y01, sample_weight)
     encoding = encode_fit_groups(raw_groups, type(estimator).__name__)
     estimator.groups_ = encoding.groups
+    warn_small_cells(
+        encoding.codes,
+        encoding.groups,
+        y01,
+        estimator.classes_,
+        owner=type(estimator).__name__,
+    )
     return X_model, y01, weights, encoding

@@ -820,6 +820,11 @@ NEEDS_BOTH_LABELS_IN_EVERY_GROUP = [
     (RejectOptionClassifier, {"constraints": "equalized_odds"}),
     (ConstrainedLogisticRegression, {"constraints": "equalized_odds"}),
     (ThresholdOptimizer, {"constraints": "equalized_odds"}),
+    # A bound on every group's recall needs every group's positives.
+    (
+        ThresholdOptimizer,
+        {"constraints": None, "rate_bounds": {"true_positive_rate": (0.6, None)}},
+    ),
     # Resampling to independence cannot create rows of an empty cell.
     (FairResampler, {}),
 ]
