@@ -425,6 +425,31 @@ def test_identical_rows_share_their_draw_exact_over_seeds():
         assert np.abs(np.array(cdf[k]) - levels).max() > 0.15
 
 
+def test_pass_through_columns_enter_the_draws_whatever_their_dtype():
+    # Rows equal in the repaired column but not in a categorical
+    # pass-through column get their own draws; a categorical column draws as
+    # its values stored as objects (categories are hashed once, by code).
+    rng = np.random.default_rng(6)
+    n = 2000
+    g = rng.integers(0, 2, n)
+    x = rng.binomial(3, 0.3 + 0.4 * g).astype(float)
+    city = rng.choice(np.array(["Oslo", "Lima", "Pune", "Kobe", np.nan], object), n)
+    as_object = pd.DataFrame({"x": x, "g": g, "city": pd.Series(city, dtype=object)})
+    as_category = as_object.astype({"city": "category"})
+    remover = DisparateImpactRemover(sensitive_cols="g", random_state=0)
+    out = remover.fit_transform(as_object)
+    assert_array_equal(remover.transform(as_category)[:, 0], out[:, 0])
+    assert_array_equal(remover.fit_transform(as_category)[:, 0], out[:, 0])
+    alone = DisparateImpactRemover(random_state=0).fit_transform(
+        x[:, None], sensitive_features=g
+    )
+    ties = [(g == k) & (x == v) for k in (0, 1) for v in np.unique(x[g == k])]
+    # One row per tie alone (one draw each); five rows per tie with the city.
+    assert all(np.unique(alone[tied, 0]).size == 1 for tied in ties)
+    spread = [np.unique(out[tied, 0].astype(float)).size for tied in ties]
+    assert sum(spread) > len(ties) + 2
+
+
 def test_sensitive_cols_and_keyword_give_identical_results():
     X, g = _discrete_data(n=1000)
     labels = np.where(g == 0, "a", np.where(g == 1, "b", "c"))

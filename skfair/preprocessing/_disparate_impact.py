@@ -1,6 +1,7 @@
 """Disparate impact remover (Feldman et al., 2015) with an exact, tie-aware repair."""
 
 import bisect
+import sys
 from collections.abc import Hashable
 from numbers import Real
 
@@ -231,6 +232,26 @@ def _cdf_interval(x, values, cdf, lookup):
     return lower, upper
 
 
+def _cells(column, salt):
+    """``_column_cells(column, salt)``, a categorical column by its categories.
+
+    Hashing each category once and taking the hashes by code gives the same
+    numbers as hashing every value (a missing value hashes as NaN in both),
+    in a fraction of the time: strings are otherwise hashed row by row.
+    """
+    pandas = sys.modules.get("pandas")
+    if (
+        pandas is not None
+        and isinstance(column, pandas.Series)
+        and isinstance(column.dtype, pandas.CategoricalDtype)
+    ):
+        categories = column.cat.categories.to_numpy(dtype=object)
+        # Code -1 (missing) takes the last entry, NaN.
+        hashes = _column_cells(np.append(categories, np.nan), salt)
+        return hashes[column.cat.codes.to_numpy()]
+    return _column_cells(column, salt)
+
+
 def _row_draws(X, columns, sensitive_positions, seed):
     """Uniforms in [0, 1), one per row and repaired column.
 
@@ -252,7 +273,7 @@ def _row_draws(X, columns, sensitive_positions, seed):
                 column = X.iloc[:, j]
             else:
                 column = X[:, j]
-            total += _column_cells(column, salt)
+            total += _cells(column, salt)
     # One key per repaired column, from the seed; each column's hashes are
     # the content's hash mixed with its key (splitmix64's finalizer).
     seed_key = _mix(np.array([seed], dtype=np.uint64))
