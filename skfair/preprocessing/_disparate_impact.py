@@ -5,6 +5,7 @@ import sys
 from collections.abc import Hashable
 from numbers import Real
 
+import narwhals.stable.v2 as nw
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
@@ -19,7 +20,7 @@ from ..utils import (
     split_sensitive_columns,
 )
 from ..utils._dask import any_dask
-from ..utils._dataframe import is_dataframe
+from ..utils._dataframe import get_column, is_dataframe
 from ..utils._row_hash import _column_cells, _column_salts, _mix
 from ..utils._sensitive import check_X_given, format_label
 from ..utils._sklearn_compat import Interval, _fit_context
@@ -233,11 +234,13 @@ def _cdf_interval(x, values, cdf, lookup):
 
 
 def _cells(column, salt):
-    """``_column_cells(column, salt)``, a categorical column by its categories.
+    """``_column_cells(column, salt)``, with every missing value hashed as NaN.
 
-    Hashing each category once and taking the hashes by code gives the same
-    numbers as hashing every value (a missing value hashes as NaN in both),
-    in a fraction of the time: strings are otherwise hashed row by row.
+    A missing label is None in a polars or an object column and NaN in a
+    pandas categorical one: hashed as NaN alike, the same rows get the same
+    draws in every kind of frame. A pandas categorical column is hashed by
+    its categories, once each, and the hashes are taken by code: the same
+    numbers as hashing every value, in a fraction of the time.
     """
     pandas = sys.modules.get("pandas")
     if (
@@ -249,6 +252,18 @@ def _cells(column, salt):
         # Code -1 (missing) takes the last entry, NaN.
         hashes = _column_cells(np.append(categories, np.nan), salt)
         return hashes[column.cat.codes.to_numpy()]
+    if isinstance(column, np.ndarray):
+        if column.dtype == object:
+            missing = np.equal(column, None)
+            if missing.any():
+                column = np.where(missing, np.nan, column)
+        return _column_cells(column, salt)
+    series = nw.from_native(column, series_only=True)
+    if not series.dtype.is_numeric():
+        missing = series.is_null().to_numpy()
+        if missing.any():
+            values = np.asarray(series.to_numpy(), dtype=object)
+            column = np.where(missing, np.nan, values)
     return _column_cells(column, salt)
 
 
@@ -270,7 +285,7 @@ def _row_draws(X, columns, sensitive_positions, seed):
             if j in columns:
                 column = columns[j]
             elif is_dataframe(X):
-                column = X.iloc[:, j]
+                column = get_column(X, j)  # a native Series (pandas, polars, ...)
             else:
                 column = X[:, j]
             total += _cells(column, salt)
