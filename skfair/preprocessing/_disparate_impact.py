@@ -418,9 +418,10 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     other rows: a row is repaired the same alone, inside any batch, in any
     order, and ``fit_transform(X)`` equals ``fit(X).transform(X)``. The
     content is every column of ``X`` except the sensitive ones (the repaired
-    values and the pass-through columns alike), so the groups' labels, and
-    whether they come from ``sensitive_cols`` or ``sensitive_features=``, do
-    not change the draws; the group still decides the interval drawn from.
+    values and the pass-through columns alike; with a callable
+    ``sensitive_cols``, every column), so the groups' labels, and whether
+    they come from ``sensitive_cols`` or ``sensitive_features=``, do not
+    change the draws; the group still decides the interval drawn from.
 
     Rows that are identical in all those columns share their draws, so they
     are repaired to the same values (the price of a repair that does not
