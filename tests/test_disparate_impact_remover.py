@@ -38,6 +38,17 @@ def _discrete_data(n=6000, seed=0, n_groups=3):
     return np.column_stack([counts, hours, gain]), g
 
 
+def _with_distinct_rows(X, seed=0):
+    """``X`` and a last, continuous column (not to repair) that tells rows apart.
+
+    A row's tie-breaking draws hash its content, so whole duplicated rows
+    share them (see the Notes on ties); on rows that differ somewhere, tied
+    values are spread over their ranks independently.
+    """
+    other = np.random.default_rng(seed + 1000).random(X.shape[0])
+    return np.column_stack([X, other]), list(range(X.shape[1]))
+
+
 # --------------------------------------------------------------------------
 # Closed forms on tiny data
 # --------------------------------------------------------------------------
@@ -73,8 +84,17 @@ def test_closed_form_median_quantile_function_unequal_sizes():
     out = remover.transform(X, sensitive_features=g)[:, 0]
     assert_array_equal(out[2:], [5.5, 10.5, 16.0, 21.0])
     # A's 1 owns ranks (0, .5]: it lands on 5.5 or 10.5, half the time each.
-    many = np.ones((20000, 1))
-    repaired = remover.transform(many, sensitive_features=np.full(20000, "A"))
+    # Identical rows share their draw: one of the two, for every copy.
+    many = np.ones((200, 1))
+    repaired = remover.transform(many, sensitive_features=np.full(200, "A"))
+    assert np.unique(repaired).size == 1
+    assert repaired[0, 0] in (5.5, 10.5)
+    # Over rows that differ in another (unrepaired) column: half and half.
+    rows = np.column_stack([np.ones(20000), np.arange(20000.0)])
+    remover = DisparateImpactRemover(columns=[0]).fit(
+        np.column_stack([X, np.arange(6.0)]), sensitive_features=g
+    )
+    repaired = remover.transform(rows, sensitive_features=np.full(20000, "A"))[:, 0]
     assert set(np.unique(repaired)) == {5.5, 10.5}
     assert np.mean(repaired == 5.5) == pytest.approx(0.5, abs=0.02)
 
@@ -179,7 +199,10 @@ def test_full_repair_equalises_discrete_distributions():
     X, g = _discrete_data()
     before = [_ks_between_groups(X[:, j], g) for j in range(3)]
     assert min(before) > 0.1
-    out = DisparateImpactRemover(random_state=0).fit_transform(X, sensitive_features=g)
+    X, columns = _with_distinct_rows(X)
+    out = DisparateImpactRemover(random_state=0, columns=columns).fit_transform(
+        X, sensitive_features=g
+    )
     after = [_ks_between_groups(out[:, j], g) for j in range(3)]
     assert max(after) < 0.03
 
@@ -187,7 +210,10 @@ def test_full_repair_equalises_discrete_distributions():
 def test_full_repair_equalises_unseen_rows():
     X, g = _discrete_data(seed=1)
     X_new, g_new = _discrete_data(seed=2)
-    remover = DisparateImpactRemover(random_state=0).fit(X, sensitive_features=g)
+    X, columns = _with_distinct_rows(X, seed=1)
+    X_new, _ = _with_distinct_rows(X_new, seed=2)
+    remover = DisparateImpactRemover(random_state=0, columns=columns)
+    remover.fit(X, sensitive_features=g)
     out = remover.transform(X_new, sensitive_features=g_new)
     assert max(_ks_between_groups(out[:, j], g_new) for j in range(3)) < 0.05
 
@@ -200,8 +226,9 @@ def test_full_repair_random_discrete_features(seed):
     support = rng.integers(2, 8)
     x = rng.binomial(support, 0.3 + 0.4 * g).astype(float)
     before = _ks_between_groups(x, g)
-    out = DisparateImpactRemover(random_state=seed).fit_transform(
-        x[:, None], sensitive_features=g
+    X, columns = _with_distinct_rows(x[:, None], seed=seed)
+    out = DisparateImpactRemover(random_state=seed, columns=columns).fit_transform(
+        X, sensitive_features=g
     )
     after = _ks_between_groups(out[:, 0], g)
     assert after < min(0.04, before / 4)
@@ -303,6 +330,150 @@ def test_random_state_reproducible_and_transform_deterministic():
     assert not np.array_equal(first, other)  # tied values are spread randomly
 
 
+def test_transform_is_batch_free():
+    # A row's repair depends on the row and the fitted remover only: alone,
+    # inside any batch, in any order.
+    X, g = _discrete_data(n=1500)
+    labels = np.array(["a", "b", "c"])[g]
+    df = pd.DataFrame({"n": X[:, 0], "grp": labels, "h": X[:, 1], "gain": X[:, 2]})
+    remover = DisparateImpactRemover(sensitive_cols="grp", random_state=5).fit(df)
+    full = remover.transform(df)
+    for i in (0, 7, 123, 1499):
+        assert_array_equal(remover.transform(df.iloc[[i]]), full[[i]])
+    perm = np.random.default_rng(0).permutation(len(df))
+    assert_array_equal(remover.transform(df.iloc[perm]), full[perm])
+    subset = np.random.default_rng(1).random(len(df)) < 0.3
+    assert_array_equal(remover.transform(df[subset]), full[subset])
+    # The same on ndarrays with the groups by keyword, and on rows not seen
+    # in fit.
+    by_kw = DisparateImpactRemover(random_state=5).fit(X, sensitive_features=g)
+    X_new, g_new = _discrete_data(n=500, seed=7)
+    out = by_kw.transform(X_new, sensitive_features=g_new)
+    perm = perm[perm < 500]
+    assert_array_equal(
+        by_kw.transform(X_new[perm], sensitive_features=g_new[perm]), out[perm]
+    )
+    for i in (0, 250, 499):
+        row = by_kw.transform(X_new[i : i + 1], sensitive_features=g_new[i : i + 1])
+        assert_array_equal(row, out[i : i + 1])
+    # Tied values are still spread: rows of one value in one group (which
+    # differ in the other columns) land on several repaired values.
+    # (Group 0's zero gains, 90% of it, span levels where the median
+    # distribution is zero and levels where it is positive.)
+    tied = (g_new == 0) & (X_new[:, 2] == 0.0)
+    assert tied.sum() > 100
+    assert np.unique(out[tied, 2]).size > 1
+
+
+def test_fit_transform_equals_transform_on_the_training_rows():
+    X, g = _discrete_data(n=800)
+    for level in (1.0, 0.4):
+        remover = DisparateImpactRemover(repair_level=level, random_state=2)
+        once = remover.fit_transform(X, sensitive_features=g)
+        assert_array_equal(once, remover.transform(X, sensitive_features=g))
+        half = slice(0, 400)
+        assert_array_equal(
+            once[half], remover.transform(X[half], sensitive_features=g[half])
+        )
+
+
+def test_seed_decides_the_draws_of_tied_rows():
+    X, g = _discrete_data(n=1000)
+    first = DisparateImpactRemover(random_state=11).fit(X, sensitive_features=g)
+    again = DisparateImpactRemover(random_state=11).fit(X, sensitive_features=g)
+    other = DisparateImpactRemover(random_state=12).fit(X, sensitive_features=g)
+    a = first.transform(X, sensitive_features=g)
+    assert_array_equal(a, again.transform(X, sensitive_features=g))
+    b = other.transform(X, sensitive_features=g)
+    # Only the spreading of ties changes: the fitted distributions are equal,
+    # and rows of one tied value move between targets of the median.
+    for j in range(3):
+        assert_array_equal(first.median_values_[j], other.median_values_[j])
+    # Group 0's zero counts and zero gains: large ties whose ranks span
+    # several targets.
+    for j in (0, 2):
+        tied = (g == 0) & (X[:, j] == 0.0)
+        assert tied.sum() > 100
+        assert np.unique(a[tied, j]).size > 1
+        assert (a[tied, j] != b[tied, j]).mean() > 0.05
+        assert np.isin(b[tied, j], first.median_values_[j]).all()
+
+
+def test_identical_rows_share_their_draw_exact_over_seeds():
+    # With one feature, every row of a tied value in a group is the same
+    # row, so all of them are repaired to one value: the repaired
+    # distribution is exact on average over the seed, not for each seed.
+    rng = np.random.default_rng(4)
+    g = rng.integers(0, 2, 300)
+    x = rng.binomial(3, 0.3 + 0.4 * g).astype(float)
+    targets, cdf = None, {0: [], 1: []}
+    for seed in range(300):
+        remover = DisparateImpactRemover(random_state=seed)
+        out = remover.fit_transform(x[:, None], sensitive_features=g)[:, 0]
+        for k in (0, 1):
+            for v in np.unique(x[g == k]):
+                assert np.unique(out[(g == k) & (x == v)]).size == 1
+        targets = remover.median_values_[0]
+        levels = remover.median_levels_[0]
+        for k in (0, 1):
+            cdf[k].append([np.mean(out[g == k] <= t) for t in targets])
+    for k in (0, 1):
+        mean_cdf = np.mean(cdf[k], axis=0)
+        # F_median(t) at the targets is the level at which each step ends.
+        assert_allclose(mean_cdf, levels, atol=0.06)
+        # A single seed is off by much more: the trade-off being documented.
+        assert np.abs(np.array(cdf[k]) - levels).max() > 0.15
+
+
+def test_pass_through_columns_enter_the_draws_whatever_their_dtype():
+    # Rows equal in the repaired column but not in a categorical
+    # pass-through column get their own draws; a categorical column draws as
+    # its values stored as objects (categories are hashed once, by code).
+    rng = np.random.default_rng(6)
+    n = 2000
+    g = rng.integers(0, 2, n)
+    x = rng.binomial(3, 0.3 + 0.4 * g).astype(float)
+    city = rng.choice(np.array(["Oslo", "Lima", "Pune", "Kobe", np.nan], object), n)
+    as_object = pd.DataFrame({"x": x, "g": g, "city": pd.Series(city, dtype=object)})
+    as_category = as_object.astype({"city": "category"})
+    remover = DisparateImpactRemover(sensitive_cols="g", random_state=0)
+    out = remover.fit_transform(as_object)
+    assert_array_equal(remover.transform(as_category)[:, 0], out[:, 0])
+    assert_array_equal(remover.fit_transform(as_category)[:, 0], out[:, 0])
+    alone = DisparateImpactRemover(random_state=0).fit_transform(
+        x[:, None], sensitive_features=g
+    )
+    ties = [(g == k) & (x == v) for k in (0, 1) for v in np.unique(x[g == k])]
+    # One row per tie alone (one draw each); five rows per tie with the city.
+    assert all(np.unique(alone[tied, 0]).size == 1 for tied in ties)
+    spread = [np.unique(out[tied, 0].astype(float)).size for tied in ties]
+    assert sum(spread) > len(ties) + 2
+
+
+def test_draws_agree_across_frame_libraries_and_missing_labels():
+    # A missing label is NaN in a pandas categorical, null in polars and
+    # None in an object array: the same rows, the same repair.
+    pl = pytest.importorskip("polars")
+    rng = np.random.default_rng(9)
+    n = 1500
+    g = rng.integers(0, 2, n)
+    x = rng.binomial(3, 0.3 + 0.4 * g).astype(float)
+    city = rng.choice(np.array(["Oslo", "Lima", None], dtype=object), n)
+    as_array = np.column_stack([x, g, city]).astype(object)
+    as_pandas = pd.DataFrame({"x": x, "g": g, "city": pd.Categorical(city)})
+    as_polars = pl.DataFrame({"x": x, "g": g, "city": list(city)})
+    remover = DisparateImpactRemover(sensitive_cols=1, random_state=0)
+    expected = remover.fit_transform(as_array)[:, 0].astype(float)
+    for frame in (as_pandas, as_polars):
+        out = np.asarray(remover.fit_transform(frame))[:, 0].astype(float)
+        assert_array_equal(out, expected)
+    # The missing label is a label like the others: rows of one tied value
+    # draw three ways (Oslo, Lima, missing), not one.
+    ties = [(g == k) & (x == v) for k in (0, 1) for v in np.unique(x[g == k])]
+    spread = [np.unique(expected[tied]).size for tied in ties]
+    assert max(spread) == 3
+
+
 def test_sensitive_cols_and_keyword_give_identical_results():
     X, g = _discrete_data(n=1000)
     labels = np.where(g == 0, "a", np.where(g == 1, "b", "c"))
@@ -323,8 +494,11 @@ def test_intersectional_groups():
     X, g = _discrete_data(n=3000, n_groups=2)
     rng = np.random.default_rng(99)
     other = rng.integers(0, 2, len(g))
+    X, _ = _with_distinct_rows(X)
     data = np.column_stack([g, other, X])
-    remover = DisparateImpactRemover(sensitive_cols=[0, 1], random_state=0)
+    remover = DisparateImpactRemover(
+        sensitive_cols=[0, 1], columns=[2, 3, 4], random_state=0
+    )
     out = remover.fit_transform(data)
     assert len(remover.groups_) == 4
     assert_array_equal(out[:, :2], data[:, :2])

@@ -237,9 +237,9 @@ def _cdf(weights):
     return cdf
 
 
-def _repair_block(remover, X, groups, start):
-    """The in-memory transform of one block of rows starting at row ``start``."""
-    return remover._assemble(X, remover._repair_rows(X, groups, start))
+def _repair_block(remover, X, groups, sensitive_positions):
+    """The in-memory transform of one block of rows (draws are per row)."""
+    return remover._assemble(X, remover._repair_rows(X, groups, sensitive_positions))
 
 
 def transform_on_dask(remover, X, sensitive_features):
@@ -253,7 +253,7 @@ def transform_on_dask(remover, X, sensitive_features):
 
     X = _check_dask_X(X, "transform")
     chunks = row_chunks(X, sensitive_features)
-    raw_groups, _ = remover._groups_of(X, sensitive_features, "transform")
+    raw_groups, positions = remover._groups_of(X, sensitive_features, "transform")
     validate_data(remover, X, skip_check_array=True, reset=False)
     container = _get_output_config("transform", remover)["dense"]
     if container != "default":
@@ -265,19 +265,17 @@ def transform_on_dask(remover, X, sensitive_features):
             DaskInputWarning,
             stacklevel=3,
         )
-    starts = np.concatenate([[0], np.cumsum(chunks)[:-1]]).tolist()
     # One copy of the fitted state in the graph, shared by the blocks; a
     # later refit of ``remover`` does not change this lazy result.
     fitted = dask.delayed(copy.copy(remover), traverse=False)
     parts = [
         da.from_delayed(
-            dask.delayed(_repair_block)(fitted, Xb, gb, start),
+            dask.delayed(_repair_block)(fitted, Xb, gb, positions),
             shape=(n_rows, X.shape[1]),
             dtype=np.float64,
         )
-        for n_rows, start, Xb, gb in zip(
+        for n_rows, Xb, gb in zip(
             chunks,
-            starts,
             as_row_blocks(X, "X", chunks, max_ndim=2),
             as_row_blocks(raw_groups, "sensitive_features", chunks, max_ndim=2),
             strict=True,

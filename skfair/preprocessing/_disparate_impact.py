@@ -1,9 +1,11 @@
 """Disparate impact remover (Feldman et al., 2015) with an exact, tie-aware repair."""
 
 import bisect
+import sys
 from collections.abc import Hashable
 from numbers import Real
 
+import narwhals.stable.v2 as nw
 import numpy as np
 from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
@@ -18,7 +20,8 @@ from ..utils import (
     split_sensitive_columns,
 )
 from ..utils._dask import any_dask
-from ..utils._dataframe import is_dataframe
+from ..utils._dataframe import get_column, is_dataframe
+from ..utils._row_hash import _column_cells, _column_salts, _mix
 from ..utils._sensitive import check_X_given, format_label
 from ..utils._sklearn_compat import Interval, _fit_context
 from ..utils._small_cells import warn_small_cells
@@ -231,6 +234,74 @@ def _cdf_interval(x, values, cdf, lookup):
     return lower, upper
 
 
+def _cells(column, salt):
+    """``_column_cells(column, salt)``, with every missing value hashed as NaN.
+
+    A missing label is None in a polars or an object column and NaN in a
+    pandas categorical one: hashed as NaN alike, the same rows get the same
+    draws in every kind of frame. A pandas categorical column is hashed by
+    its categories, once each, and the hashes are taken by code: the same
+    numbers as hashing every value, in a fraction of the time.
+    """
+    pandas = sys.modules.get("pandas")
+    if (
+        pandas is not None
+        and isinstance(column, pandas.Series)
+        and isinstance(column.dtype, pandas.CategoricalDtype)
+    ):
+        categories = column.cat.categories.to_numpy(dtype=object)
+        # Code -1 (missing) takes the last entry, NaN.
+        hashes = _column_cells(np.append(categories, np.nan), salt)
+        return hashes[column.cat.codes.to_numpy()]
+    if isinstance(column, np.ndarray):
+        if column.dtype == object:
+            missing = np.equal(column, None)
+            if missing.any():
+                column = np.where(missing, np.nan, column)
+        return _column_cells(column, salt)
+    series = nw.from_native(column, series_only=True)
+    if not series.dtype.is_numeric():
+        missing = series.is_null().to_numpy()
+        if missing.any():
+            values = np.asarray(series.to_numpy(), dtype=object)
+            column = np.where(missing, np.nan, values)
+    return _column_cells(column, salt)
+
+
+def _row_draws(X, columns, sensitive_positions, seed):
+    """Uniforms in [0, 1), one per row and repaired column.
+
+    Each row's draws are a hash of its content and ``seed``, never of its
+    position in ``X`` or of the other rows: the content is every column of
+    ``X`` but the sensitive ones (``columns`` maps the repaired positions to
+    their float64 values, hashed as such; the others are hashed as given,
+    see :mod:`skfair.utils._row_hash`). Each repaired column mixes in a
+    key of its own, so a row's draws for different columns are unrelated.
+    """
+    skipped = {int(p) for p in sensitive_positions}
+    kept = [j for j in range(X.shape[1]) if j not in skipped]
+    total = np.zeros(X.shape[0], dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for j, salt in zip(kept, _column_salts(len(kept)), strict=True):
+            if j in columns:
+                column = columns[j]
+            elif is_dataframe(X):
+                column = get_column(X, j)  # a native Series (pandas, polars, ...)
+            else:
+                column = X[:, j]
+            total += _cells(column, salt)
+    # One key per repaired column, from the seed; each column's hashes are
+    # the content's hash mixed with its key (splitmix64's finalizer).
+    seed_key = _mix(np.array([seed], dtype=np.uint64))
+    keys = _mix(seed_key ^ _column_salts(len(columns)))
+    draws = np.empty((X.shape[0], len(columns)))
+    for i, key in enumerate(keys):
+        h = _mix(total ^ key)
+        # The top 53 bits give a float in [0, 1) on the grid of 2**-53.
+        draws[:, i] = (h >> np.uint64(11)).astype(np.float64) * 2.0**-53
+    return draws
+
+
 def groups_and_positions(transformer, X, sensitive_features, method):
     """The raw groups of the rows of ``X`` and the sensitive columns' positions.
 
@@ -283,7 +354,8 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     random_state : int, RandomState instance or None, default=None
         Seeds the spreading of tied values (see Notes). ``fit`` draws one
         seed from it; every ``transform`` of the fitted remover uses that
-        seed, so transforming the same rows twice gives the same output.
+        seed, and each row's draws are a hash of the row and that seed, so a
+        row is repaired the same in any batch and every time.
     sketch_rank_error : float in (0, 1) or None, default=None
         On Dask input only (in memory the fit is always exact): None keeps
         every distinct value of each group and repaired column, as in memory;
@@ -340,10 +412,34 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
     ``F_g(x-) = F_g(x)``, and needs no draw; values outside the group's range
     map to the ends of the median distribution.
 
-    The draws come from a ``numpy.random.Generator`` seeded with the seed
-    ``fit`` drew from ``random_state``; ``transform`` draws one uniform per
-    row and repaired column, in row-major order, so a row's draw depends on
-    its position in ``X`` (``transform(X)[:k]`` equals ``transform(X[:k])``).
+    **Draws per row.** Each row's draw for a repaired column is a hash of
+    the row's content, the column and the seed ``fit`` drew from
+    ``random_state`` (as :class:`~skfair.postprocessing.ThresholdOptimizer`
+    draws its randomized decisions), never of the row's position or of the
+    other rows: a row is repaired the same alone, inside any batch, in any
+    order, and ``fit_transform(X)`` equals ``fit(X).transform(X)``. The
+    content is every column of ``X`` except the sensitive ones (the repaired
+    values and the pass-through columns alike; with a callable
+    ``sensitive_cols``, every column), so the groups' labels, and whether
+    they come from ``sensitive_cols`` or ``sensitive_features=``, do not
+    change the draws; the group still decides the interval drawn from.
+
+    Rows that are identical in all those columns share their draws, so they
+    are repaired to the same values (the price of a repair that does not
+    depend on the batch: nothing else tells such rows apart). For a row drawn
+    at random the level ``u`` is still uniform, so each repaired feature
+    follows the median distribution *on average over the seed* whatever the
+    duplicates. On a given data set, the tied rows of a value are spread over
+    its ranks as far as they differ in other columns: when every row is
+    distinct (a continuous column suffices, as ``fnlwgt`` in Adult), the
+    spread is as exact as independent draws allow; when many rows are whole
+    duplicates (a single discrete feature, or a few discrete columns), each
+    set of duplicates moves as one, so for one seed the groups' repaired
+    distributions can differ from the median distribution by as much as the
+    share of its group that the largest such sets hold (rather than by
+    sampling noise of order ``1 / sqrt(n_g)``). A column that tells rows
+    apart (say a row identifier, left out of ``columns``) restores the full
+    spread.
 
     **Median distribution.** At each level ``u``, ``F_median^-1(u)`` is
     ``np.median`` of the groups' quantiles ``F_g^-1(u) = inf{x : F_g(x) >= u}``:
@@ -544,29 +640,30 @@ class DisparateImpactRemover(OneToOneFeatureMixin, TransformerMixin, BaseEstimat
 
             return transform_on_dask(self, X, sensitive_features)
         X = _as_2d_input(X, "transform")
-        raw_groups, _ = self._groups_of(X, sensitive_features, "transform")
+        raw_groups, positions = self._groups_of(X, sensitive_features, "transform")
         validate_data(self, X, skip_check_array=True, reset=False)
-        return self._assemble(X, self._repair_rows(X, raw_groups, start=0))
+        return self._assemble(X, self._repair_rows(X, raw_groups, positions))
 
-    def _repair_rows(self, X, raw_groups, start):
+    def _repair_rows(self, X, raw_groups, sensitive_positions):
         """The repaired columns of the rows of ``X``, an ndarray.
 
-        ``start`` is the position of ``X``'s first row in the data being
-        transformed: row ``r``'s draws are those of row ``start + r`` of one
-        stream, so a block of rows is repaired as within the whole data.
+        ``sensitive_positions``: the columns of ``X`` that hold the groups,
+        left out of the rows' content that the tie-breaking draws hash.
         """
         codes = encode_known_groups(raw_groups, self.groups_)
         rows_by_group = _rows_by_group(codes, len(self.groups_))
-        n_samples, n_repaired = X.shape[0], len(self.repaired_columns_)
-        rng = np.random.default_rng(self._transform_seed)
-        # One 64-bit output per float64 draw: skip those of the earlier rows.
-        rng.bit_generator.advance(start * n_repaired)
-        draws = rng.random((n_samples, n_repaired))
+        n_samples = X.shape[0]
+        n_repaired = len(self.repaired_columns_)
+        columns = {
+            int(position): _numeric_column(X, position)
+            for position in self.repaired_columns_
+        }
+        draws = _row_draws(X, columns, sensitive_positions, self._transform_seed)
         level = float(self.repair_level)
         repaired = np.empty((n_samples, n_repaired))
         lower, upper = np.empty(n_samples), np.empty(n_samples)
         for i, position in enumerate(self.repaired_columns_):
-            x = _numeric_column(X, position)
+            x = columns[int(position)]
             for g, rows in enumerate(rows_by_group):
                 if rows.size:
                     lower[rows], upper[rows] = _cdf_interval(

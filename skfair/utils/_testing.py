@@ -217,14 +217,6 @@ def estimator_instances(**extra_params):
 # Expected failures of scikit-learn's checks, each with its reason
 # --------------------------------------------------------------------------
 
-_DIR_POSITIONAL_DRAWS = (
-    "transform spreads each value seen in fit uniformly over its CDF interval "
-    "[F_g(x-), F_g(x)] with one uniform draw per row in row order (the "
-    "randomized probability integral transform, documented in Notes), so the "
-    "output of a row seen in fit depends on its position in the batch. Rows "
-    "with values not seen in fit need no draw and are order-invariant "
-    "(tests/test_skfair_checks.py checks it)."
-)
 _NO_NEGATIVE_IN_A_GROUP = (
     "the check's dataset has a single negative row with positive weight, so "
     "one group has no negatives and its false positive rate, which "
@@ -300,14 +292,6 @@ EXPECTED_FAILED_CHECKS = [
         RejectOptionClassifier,
         {"constraints": "equalized_odds"},
         {"check_sample_weight_equivalence_on_dense_data": _NO_NEGATIVE_IN_A_GROUP},
-    ),
-    (
-        DisparateImpactRemover,
-        {},
-        {
-            "check_methods_sample_order_invariance": _DIR_POSITIONAL_DRAWS,
-            "check_methods_subset_invariance": _DIR_POSITIONAL_DRAWS,
-        },
     ),
     (
         ConstrainedLogisticRegression,
@@ -601,9 +585,10 @@ def check_numpy_position_equals_frame_name(estimator, data):
 def check_row_permutation(estimator, data):
     """Permuting the training rows changes no output; permuting rows permutes outputs.
 
-    Outputs are compared on ``X_new``, whose values were not seen in fit, so
-    that ``DisparateImpactRemover`` draws nothing (it spreads only values seen
-    in fit, with one draw per row in row order, documented).
+    Outputs are compared on ``X_new``, rows not seen in fit. Randomized
+    outputs (``DisparateImpactRemover``'s spreading of tied values, the
+    post-processors' decisions) are hashes of each row and the seed, so the
+    order of the rows changes none of them.
     """
     X, y, sample_weight, X_new = data
     perm = np.random.default_rng(1).permutation(len(X))
@@ -680,9 +665,9 @@ def check_random_state(estimator, data):
 
     Two fits with the same integer ``random_state`` give identical outputs
     of every method, and so do repeated calls on one fitted estimator, on
-    the training rows (where ``DisparateImpactRemover`` draws) and on new
-    rows. Estimators without ``random_state`` are deterministic and held to
-    the same standard.
+    the training rows (where ``DisparateImpactRemover`` draws: a hash of
+    each row and the seed) and on new rows. Estimators without
+    ``random_state`` are deterministic and held to the same standard.
     """
     X, y, sample_weight, X_new = data
     params = {"sensitive_cols": SENSITIVE}
