@@ -962,49 +962,45 @@ def _with_feature(X, value, row=3, name="income"):
     return _with_column(X, name, values)
 
 
+def _check_refused_value(est, data, fit_value, new_value, pattern, what):
+    """``fit_value`` in a feature of the training rows, then ``new_value`` in a
+    feature of new rows: a ValueError matching ``pattern`` in fit and in every
+    method of the estimator fitted on the clean rows."""
+    X, y, sample_weight, X_new = data
+    _raises(
+        pattern,
+        lambda: est.fit(
+            _with_feature(X, fit_value), y, **_fit_args(est, sample_weight)
+        ),
+        f"fit with {what} in X",
+    )
+    est.fit(X, y, **_fit_args(est, sample_weight))
+    X_bad = _with_feature(X_new, new_value)
+    for name in _methods(est):
+        _raises(
+            pattern,
+            lambda name=name: _call(est, name, X_bad),
+            f"{name} with {what} in X",
+        )
+
+
 def check_nan_in_X(estimator, data):
     """NaN in a feature column: a ValueError in fit and in every method.
 
     Unless the estimator's ``allow_nan`` tag is set: then fit works.
     """
-    X, y, sample_weight, X_new = data
+    X, y, sample_weight, _ = data
     est = clone(estimator).set_params(sensitive_cols=SENSITIVE)
-    X_nan = _with_feature(X, np.nan)
     if get_tags(est).input_tags.allow_nan:
-        est.fit(X_nan, y, **_fit_args(est, sample_weight))
+        est.fit(_with_feature(X, np.nan), y, **_fit_args(est, sample_weight))
         return
-    _raises(
-        "(?i)nan|missing",
-        lambda: est.fit(X_nan, y, **_fit_args(est, sample_weight)),
-        "fit with NaN in X",
-    )
-    est.fit(X, y, **_fit_args(est, sample_weight))
-    X_new_nan = _with_feature(X_new, np.nan)
-    for name in _methods(est):
-        _raises(
-            "(?i)nan|missing",
-            lambda name=name: _call(est, name, X_new_nan),
-            f"{name} with NaN in X",
-        )
+    _check_refused_value(est, data, np.nan, np.nan, "(?i)nan|missing", "NaN")
 
 
 def check_inf_in_X(estimator, data):
     """Infinity in a feature column: a ValueError in fit and in every method."""
-    X, y, sample_weight, X_new = data
     est = clone(estimator).set_params(sensitive_cols=SENSITIVE)
-    _raises(
-        "(?i)inf",
-        lambda: est.fit(_with_feature(X, np.inf), y, **_fit_args(est, sample_weight)),
-        "fit with infinity in X",
-    )
-    est.fit(X, y, **_fit_args(est, sample_weight))
-    X_new_inf = _with_feature(X_new, -np.inf)
-    for name in _methods(est):
-        _raises(
-            "(?i)inf",
-            lambda name=name: _call(est, name, X_new_inf),
-            f"{name} with infinity in X",
-        )
+    _check_refused_value(est, data, np.inf, -np.inf, "(?i)inf", "infinity")
 
 
 def check_group_without_a_label(estimator, data):
