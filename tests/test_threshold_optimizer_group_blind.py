@@ -481,3 +481,36 @@ def test_adult_sized_program_solves_in_seconds():
     rates = true_group_rates(opt.predict_proba(X)[:, 1], y, groups)
     assert gap(rates["true_positive_rate"]) <= 0.02 + PRECISION
     assert gap(rates["false_positive_rate"]) <= 0.02 + PRECISION
+
+
+def test_group_cv_uses_out_of_fold_inferred_groups():
+    X, y, groups = blind_data(seed=17, n=600, accuracy=0.7)
+    rng = np.random.RandomState(1)
+    features = np.column_stack([X[:, 0], X[:, 1] + 0.8 * rng.normal(size=y.size)])
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    cv = StratifiedKFold(4, shuffle=True, random_state=0)
+    opt = ThresholdOptimizer(
+        LogisticRegression(),
+        group_estimator=LogisticRegression(),
+        group_cv=cv,
+        tolerance=0.01,
+        random_state=0,
+    ).fit(features, y, sensitive_features=groups)
+    out_of_fold = cross_val_predict(LogisticRegression(), features, groups, cv=cv)
+    confusion = np.zeros((2, 2))
+    np.add.at(confusion, (groups, out_of_fold), 1)
+    np.testing.assert_array_equal(opt.group_confusion_, confusion)
+    # The final group model is fitted on every training row.
+    full = LogisticRegression().fit(features, groups)
+    np.testing.assert_allclose(opt.group_estimator_.coef_, full.coef_)
+    # The constraints hold for the rules applied to the out-of-fold groups.
+    p = np.zeros(y.size)
+    scores = opt.estimator_.predict_proba(features)[:, 1]
+    for h, rule in enumerate(opt.decision_rules_):
+        rows = out_of_fold == h
+        j = np.searchsorted(-rule["thresholds"], -scores[rows], side="left")
+        p[rows] = np.append(rule["probabilities"], 0.0)[j]
+    rates = true_group_rates(p, y, groups)
+    assert gap(rates["true_positive_rate"]) <= 0.01 + PRECISION
+    assert gap(rates["false_positive_rate"]) <= 0.01 + PRECISION

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.model_selection import check_cv
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     check_is_fitted,
@@ -30,6 +31,7 @@ from ..utils._sklearn_compat import (
     _fit_context,
     _num_samples,
     _raise_for_params,
+    _safe_indexing,
 )
 from ..utils._validation import (
     _check_labels_present,
@@ -449,6 +451,7 @@ class ThresholdOptimizer(
         "tolerance": [Interval(Real, 0, None, closed="left")],
         "rate_bounds": [dict, None],
         "group_estimator": [HasMethods(["fit", "predict"]), None],
+        "group_cv": ["cv_object", None],
         "prefit": ["boolean"],
         "sensitive_cols": [str, Integral, "array-like", callable, None],
         "random_state": ["random_state"],
@@ -465,6 +468,7 @@ class ThresholdOptimizer(
         tolerance=0.0,
         rate_bounds=None,
         group_estimator=None,
+        group_cv=None,
         prefit=False,
         sensitive_cols=None,
         random_state=None,
@@ -475,6 +479,7 @@ class ThresholdOptimizer(
         self.tolerance = tolerance
         self.rate_bounds = rate_bounds
         self.group_estimator = group_estimator
+        self.group_cv = group_cv
         self.prefit = prefit
         self.sensitive_cols = sensitive_cols
         self.random_state = random_state
@@ -629,6 +634,24 @@ class ThresholdOptimizer(
                 )
         return clone(self.group_estimator).fit(X_model, codes, **fit_params)
 
+    def _cross_fitted_codes(self, X_model, codes, sample_weight, n_samples):
+        """Out-of-fold inferred groups of the training rows (``group_cv``)."""
+        cv = check_cv(self.group_cv, codes, classifier=True)
+        inferred = np.empty(n_samples, dtype=np.intp)
+        fitted = self.group_estimator_
+        try:
+            for train, test in cv.split(X_model, codes):
+                weights = None if sample_weight is None else sample_weight[train]
+                self.group_estimator_ = self._fit_group_estimator(
+                    _safe_indexing(X_model, train), codes[train], weights
+                )
+                inferred[test] = self._inferred_codes(
+                    _safe_indexing(X_model, test), test.size
+                )
+        finally:
+            self.group_estimator_ = fitted
+        return inferred
+
     def _inferred_codes(self, X_model, n_samples):
         """The group model's prediction of each row, as a code of ``groups_``."""
         inferred = np.asarray(self.group_estimator_.predict(X_model))
@@ -665,9 +688,14 @@ class ThresholdOptimizer(
         """Rules per inferred group under constraints on the true groups."""
         n_samples, n_groups = scores.size, len(self.groups_)
         self.group_estimator_ = self._fit_group_estimator(
-            X_model, encoding.codes, sample_weight
+            X_model, encoding.codes, weights
         )
-        inferred = self._inferred_codes(X_model, n_samples)
+        if self.group_cv is None:
+            inferred = self._inferred_codes(X_model, n_samples)
+        else:
+            inferred = self._cross_fitted_codes(
+                X_model, encoding.codes, weights, n_samples
+            )
         w = np.ones(n_samples) if weights is None else weights
         self.group_confusion_ = np.zeros((n_groups, n_groups))
         np.add.at(self.group_confusion_, (encoding.codes, inferred), w)
