@@ -223,6 +223,41 @@ class ThresholdOptimizer(
         bounded rate is undefined (e.g. no positives, for a true positive
         rate) is an error.
 
+    group_estimator : classifier, default=None
+        Group-blind post-processing (binary ``y`` only): a classifier with
+        ``fit`` and ``predict`` that learns to predict the group from ``X``.
+        ``fit`` clones it and fits it on the training rows to predict the
+        group codes (positions in ``groups_``) from the same ``X`` the
+        wrapped estimator sees (without the ``sensitive_cols`` columns),
+        with ``sample_weight`` if its fit accepts it. Each row is then
+        decided by a randomized threshold rule of its score chosen by its
+        INFERRED group ``group_estimator_.predict(X)``, while
+        ``constraints``, ``tolerance`` and ``rate_bounds`` are measured on
+        the TRUE groups of the training rows. The rules are the exact
+        optimum of a linear program over mixtures of every threshold of
+        each inferred group (see Notes), so the constraints hold on the
+        training rows to solver precision (1e-9; fit checks it).
+        :meth:`predict`, :meth:`predict_proba` and :meth:`score` then need
+        no groups and refuse ``sensitive_features=`` (a ``ValueError``:
+        the true groups are never used after fit); with ``sensitive_cols``
+        the columns must still be in ``X`` (the same columns as in fit) but
+        they are removed and their values are not used. A row whose
+        inferred group the group model inferred for no training row has no
+        rule: a ``ValueError`` names the group. If the group model overfits,
+        its inferences on the training rows are better than on new rows and
+        the constraints are met on a joint distribution of (true, inferred)
+        group that new data does not have: set ``group_cv``.
+
+    group_cv : int, cross-validation generator or iterable, default=None
+        With ``group_estimator``: None uses the group model fitted on all
+        training rows to infer their groups for the linear program (cheap;
+        fine for a model that does not overfit, such as a regularised
+        logistic regression on many rows). Otherwise the inferred groups of
+        the training rows are out of fold (cross-fitting, as
+        :func:`~sklearn.model_selection.cross_val_predict` with this ``cv``,
+        stratified by group for an int); ``group_estimator_`` is still
+        fitted on all rows and used at predict.
+
     prefit : bool, default=False
         Whether ``estimator`` is already fitted. If True it is used as it is
         (and must be fitted, on ``X`` without the ``sensitive_cols`` columns
@@ -285,6 +320,19 @@ class ThresholdOptimizer(
     selection_rates_ : ndarray of shape (n_groups,)
         Expected rate of positive decisions of each group on the training
         data.
+
+        With ``group_estimator``, ``decision_rules_`` are per INFERRED group
+        (the rule for rows inferred to be ``groups_[h]``; empty thresholds
+        for a group inferred for no training row), ``operating_points_`` and
+        ``selection_rates_`` per TRUE group, and ``roc_hulls_`` is not set.
+
+    group_estimator_ : classifier
+        The fitted clone of ``group_estimator`` (only with it).
+
+    group_confusion_ : ndarray of shape (n_groups, n_groups)
+        With ``group_estimator``: ``group_confusion_[g, h]`` is the weight of
+        the training rows of true group ``g`` inferred to be group ``h`` (out
+        of fold with ``group_cv``), which the linear program used.
 
         ``roc_hulls_``, ``decision_rules_``, ``operating_points_`` and
         ``selection_rates_`` exist for binary ``y`` only; the next three for
@@ -361,6 +409,23 @@ class ThresholdOptimizer(
     of :meth:`predict_proba`. Rows whose probability is 0 or 1 need no draw.
     :meth:`score` returns the expected accuracy of the randomized decisions.
 
+    **Group-blind (group_estimator).** For each inferred group ``h`` the
+    candidate rules are "positive iff score >= t" for ``t`` between
+    consecutive distinct training scores of the rows inferred ``h``, plus
+    "never" and "always"; a rule for ``h`` is a mixture of them with weights
+    ``lambda_h``. Each true group's expected true positive (false positive,
+    selection) count is a sum over inferred groups of known counts of its
+    rows above each threshold, times ``lambda_h``: linear. So the objective
+    and every constraint on the true groups are linear in the weights, and
+    HiGHS solves the program exactly (no grid; tens of thousands of
+    thresholds per inferred group solve in about a second). Unlike the
+    group-aware case no ROC hull is taken: an inferred group mixes rows of
+    several true groups. Optimal among rules that see the score and the
+    inferred group; with a group model that recovers the groups exactly it
+    equals the ordinary optimum. The constraints hold in expectation on
+    the training rows; on new rows they hold as far as the (true, inferred)
+    group mix and the scores generalise.
+
     **Multiclass.** With ``K > 2`` classes, the model's output is discretised
     to its predicted class ``a`` and each group ``g`` gets a row-stochastic
     ``K x K`` matrix ``P_g[a, d]`` (Hardt et al.'s derived predictor, as
@@ -425,6 +490,22 @@ class ThresholdOptimizer(
     >>> up.operating_points_.round(3)  # (false, true positive rate) per group
     array([[0.165, 0.7  ],
            [0.155, 0.73 ]])
+
+    Group-blind: the group is inferred from X by a classifier, the
+    constraint holds on the true groups of the training rows, and predict
+    needs no groups.
+
+    >>> blind = ThresholdOptimizer(
+    ...     LogisticRegression(),
+    ...     tolerance=0.02,
+    ...     group_estimator=LogisticRegression(),
+    ...     random_state=0,
+    ... ).fit(X, y, sensitive_features=group)
+    >>> blind.operating_points_.round(3)  # per TRUE group, within 0.02
+    array([[0.072, 0.24 ],
+           [0.092, 0.26 ]])
+    >>> blind.predict(X[:5])
+    array([1, 0, 0, 0, 0])
 
     Three classes: demographic parity equalises the rate of every decision.
 
