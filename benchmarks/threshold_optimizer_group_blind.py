@@ -14,7 +14,7 @@ standardised, fitted on each training part (``frontier.encode``), base
 LogisticRegression(max_iter=1000) (prefit), then
 ``ThresholdOptimizer(lr, prefit=True, constraints="equalized_odds",
 tolerance=tol, group_estimator=LogisticRegression(max_iter=1000),
-random_state=0)`` for tol in (.02, .05). For comparison, on the same splits:
+random_state=0)`` for tol in (.01, .02, .05). For comparison, on the same splits:
 ``ConstrainedLogisticRegression(constraints="equalized_odds",
 tolerance=.02)`` (also group-blind at predict) and the ordinary
 ThresholdOptimizer at .02, which needs the groups at predict, and the
@@ -58,7 +58,9 @@ from skfair.postprocessing import ThresholdOptimizer  # noqa: E402
 N_SPLITS = 5
 TEST_SIZE = 0.3
 SEED = 0
-TOLERANCES = (0.02, 0.05)
+TARGET_TOLERANCE = 0.02
+# .01 for context: what a tighter training bound buys on the test rows.
+TOLERANCES = (0.01, TARGET_TOLERANCE, 0.05)
 TARGET_EO = 0.03
 TARGET_ACCURACY = 0.8352
 QUICK_ROWS = 8000
@@ -146,7 +148,7 @@ def run_split(data, train, test):
         lambda: ThresholdOptimizer(
             lr,
             prefit=True,
-            tolerance=TOLERANCES[0],
+            tolerance=TARGET_TOLERANCE,
             group_estimator=LogisticRegression(max_iter=1000),
             group_cv=5,
             random_state=0,
@@ -155,13 +157,13 @@ def run_split(data, train, test):
     out[CROSS] = evaluate(model, split, seconds)
     model, seconds = timed(
         lambda: ThresholdOptimizer(
-            lr, prefit=True, tolerance=TOLERANCES[0], random_state=0
+            lr, prefit=True, tolerance=TARGET_TOLERANCE, random_state=0
         ).fit(A, y, sensitive_features=g)
     )
     out[TO_GROUPS] = evaluate(model, split, seconds, with_groups=True)
     model, seconds = timed(
         lambda: ConstrainedLogisticRegression(
-            constraints="equalized_odds", tolerance=TOLERANCES[0]
+            constraints="equalized_odds", tolerance=TARGET_TOLERANCE
         ).fit(A, y, sensitive_features=g)
     )
     out[CLR] = evaluate(model, split, seconds)
@@ -244,11 +246,15 @@ def report(results, data, n_splits, quick):
             f"{_col(rows, 'train_eo', 6)} | {_col(rows, 'group_accuracy')} | "
             f"{fit:.3f} |"
         )
-    target = [r[blind(TOLERANCES[0])] for r in results]
+    target = [r[blind(TARGET_TOLERANCE)] for r in results]
     mean_eo = float(np.mean([r["eo"] for r in target]))
     mean_acc = float(np.mean([r["accuracy"] for r in target]))
     worst_train = max(r["train_eo"] for r in target)
     clr = [r[CLR] for r in results]
+    tight = [r[blind(TOLERANCES[0])] for r in results]
+    tight_acc = float(np.mean([r["accuracy"] for r in tight]))
+    tight_eo = float(np.mean([r["eo"] for r in tight]))
+    tight_met = tight_acc >= TARGET_ACCURACY and tight_eo <= TARGET_EO
     lines += [
         "",
         "Per split (group-blind, tolerance .02): "
@@ -273,6 +279,16 @@ def report(results, data, n_splits, quick):
         f"- training EO gap of the expected decisions <= .02 + 1e-9 on every "
         f"split: **{'met' if worst_train <= 0.02 + 1e-9 else 'NOT met'}** "
         f"(largest {worst_train:.12f}).",
+        "",
+        f"At tolerance {TOLERANCES[0]:g} (a tighter training bound than the "
+        f"issue's .02): mean test accuracy {tight_acc:.4f} at mean test EO "
+        f"{tight_eo:.4f}; both figures "
+        f"{'meet' if tight_met else 'do not both meet'} the targets.",
+        "",
+        "With `group_cv=5` the LP bounds the gap of the rules applied to the "
+        "out-of-fold inferred groups; the training EO column applies them to "
+        "the groups the final group model (fitted on all training rows) "
+        "infers, hence slightly above .02.",
         "",
         f"ConstrainedLogisticRegression(tolerance=.02) on the same splits: "
         f"accuracy {np.mean([r['accuracy'] for r in clr]):.4f}, test EO "
