@@ -514,3 +514,16 @@ def test_group_cv_uses_out_of_fold_inferred_groups():
     rates = true_group_rates(p, y, groups)
     assert gap(rates["true_positive_rate"]) <= 0.01 + PRECISION
     assert gap(rates["false_positive_rate"]) <= 0.01 + PRECISION
+
+
+def test_dask_predict_needs_no_groups_and_dask_fit_is_refused():
+    da = pytest.importorskip("dask.array")
+    X, y, groups = blind_data(seed=18)
+    opt = column_blind(X, y, groups, tolerance=0.0)
+    Xd = da.from_array(X, chunks=300)
+    np.testing.assert_array_equal(opt.predict(Xd).compute(), opt.predict(X))
+    np.testing.assert_allclose(opt.predict_proba(Xd).compute(), opt.predict_proba(X))
+    with pytest.raises(ValueError, match="not supported with Dask input"):
+        ThresholdOptimizer(
+            LogisticRegression(), group_estimator=LogisticRegression()
+        ).fit(Xd, da.from_array(y, chunks=300), sensitive_features=groups)
