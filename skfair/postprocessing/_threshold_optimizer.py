@@ -35,6 +35,7 @@ from ..utils._sklearn_compat import (
 )
 from ..utils._validation import (
     _check_labels_present,
+    inner_estimator_tags,
     keep_state_on_error,
 )
 from ._group_blind import GroupBlindProgram, inferred_group_thresholds
@@ -643,7 +644,6 @@ class ThresholdOptimizer(
                 scores,
                 y01,
                 weights,
-                sample_weight,
                 encoding,
                 costs,
                 rate_bounds,
@@ -761,7 +761,6 @@ class ThresholdOptimizer(
         scores,
         y01,
         weights,
-        sample_weight,
         encoding,
         costs,
         rate_bounds,
@@ -1441,6 +1440,12 @@ class ThresholdOptimizer(
         tags.classifier_tags.multi_class = (
             self.rate_bounds is None and self.group_estimator is None
         )
+        if self.group_estimator is not None:
+            # Sparse X also reaches the group model.
+            tags.input_tags.sparse = (
+                tags.input_tags.sparse
+                and inner_estimator_tags(self.group_estimator).input_tags.sparse
+            )
         return tags
 
     def plot(self, ax=None):
