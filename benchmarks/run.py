@@ -95,6 +95,14 @@ BENCHMARKS = [
         quick_argv=["--quick"],
     ),
     Benchmark(
+        "threshold_optimizer_group_blind",
+        "threshold_optimizer_group_blind.py",
+        "group-blind ThresholdOptimizer on Adult: sex inferred from X by a "
+        "LogisticRegression, equalized odds on the true groups, 5 stratified "
+        "splits, vs ConstrainedLogisticRegression",
+        quick_argv=["--quick"],
+    ),
+    Benchmark(
         "beyond_binary",
         "beyond_binary.py",
         "BarycenterRegressor on Adult hours-per-week; multiclass "

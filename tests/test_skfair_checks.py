@@ -41,6 +41,8 @@ DATA = make_check_data()
 def _id(estimator):
     params = estimator.get_params(deep=False)
     suffix = f"-{params['constraints']}" if "constraints" in params else ""
+    if params.get("group_estimator") is not None:
+        suffix += "-group_blind"
     return type(estimator).__name__ + suffix
 
 

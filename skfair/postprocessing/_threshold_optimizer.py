@@ -1,11 +1,17 @@
 """ThresholdOptimizer: group-specific randomized thresholds found by an exact LP."""
 
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.model_selection import check_cv
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    check_is_fitted,
+    has_fit_parameter,
+    validate_data,
+)
 
 from ..utils import (
     check_n_samples,
@@ -25,16 +31,20 @@ from ..utils._sklearn_compat import (
     _fit_context,
     _num_samples,
     _raise_for_params,
+    _safe_indexing,
 )
 from ..utils._small_cells import warn_small_cells
 from ..utils._validation import (
     _check_labels_present,
+    inner_estimator_tags,
     keep_state_on_error,
 )
+from ._group_blind import GroupBlindProgram, inferred_group_thresholds
 from ._lp import (
     CONSTRAINT_RATES,
     RateBound,
     RateBoundsInfeasible,
+    _check_solved,
     canonical_vertex_weights,
     rate_coefficients,
 )
@@ -81,6 +91,7 @@ _BINARY_RULES = (
     "_rule_weights",
 )
 _MULTICLASS_RULES = ("decision_maps_", "decision_rates_", "class_decision_rates_")
+_GROUP_BLIND_RULES = ("group_estimator_", "group_confusion_")
 
 
 def _check_bound_pair(pair, name):
@@ -214,6 +225,41 @@ class ThresholdOptimizer(
         bounded rate is undefined (e.g. no positives, for a true positive
         rate) is an error.
 
+    group_estimator : classifier, default=None
+        Group-blind post-processing (binary ``y`` only): a classifier with
+        ``fit`` and ``predict`` that learns to predict the group from ``X``.
+        ``fit`` clones it and fits it on the training rows to predict the
+        group codes (positions in ``groups_``) from the same ``X`` the
+        wrapped estimator sees (without the ``sensitive_cols`` columns),
+        with ``sample_weight`` if its fit accepts it. Each row is then
+        decided by a randomized threshold rule of its score chosen by its
+        INFERRED group ``group_estimator_.predict(X)``, while
+        ``constraints``, ``tolerance`` and ``rate_bounds`` are measured on
+        the TRUE groups of the training rows. The rules are the exact
+        optimum of a linear program over mixtures of every threshold of
+        each inferred group (see Notes), so the constraints hold on the
+        training rows to solver precision (1e-9; fit checks it).
+        :meth:`predict`, :meth:`predict_proba` and :meth:`score` then need
+        no groups and refuse ``sensitive_features=`` (a ``ValueError``:
+        the true groups are never used after fit); with ``sensitive_cols``
+        the columns must still be in ``X`` (the same columns as in fit) but
+        they are removed and their values are not used. A row whose
+        inferred group the group model inferred for no training row has no
+        rule: a ``ValueError`` names the group. If the group model overfits,
+        its inferences on the training rows are better than on new rows and
+        the constraints are met on a joint distribution of (true, inferred)
+        group that new data does not have: set ``group_cv``.
+
+    group_cv : int, cross-validation generator or iterable, default=None
+        With ``group_estimator``: None uses the group model fitted on all
+        training rows to infer their groups for the linear program (cheap;
+        fine for a model that does not overfit, such as a regularised
+        logistic regression on many rows). Otherwise the inferred groups of
+        the training rows are out of fold (cross-fitting, as
+        :func:`~sklearn.model_selection.cross_val_predict` with this ``cv``,
+        stratified by group for an int); ``group_estimator_`` is still
+        fitted on all rows and used at predict.
+
     prefit : bool, default=False
         Whether ``estimator`` is already fitted. If True it is used as it is
         (and must be fitted, on ``X`` without the ``sensitive_cols`` columns
@@ -276,6 +322,19 @@ class ThresholdOptimizer(
     selection_rates_ : ndarray of shape (n_groups,)
         Expected rate of positive decisions of each group on the training
         data.
+
+        With ``group_estimator``, ``decision_rules_`` are per INFERRED group
+        (the rule for rows inferred to be ``groups_[h]``; empty thresholds
+        for a group inferred for no training row), ``operating_points_`` and
+        ``selection_rates_`` per TRUE group, and ``roc_hulls_`` is not set.
+
+    group_estimator_ : classifier
+        The fitted clone of ``group_estimator`` (only with it).
+
+    group_confusion_ : ndarray of shape (n_groups, n_groups)
+        With ``group_estimator``: ``group_confusion_[g, h]`` is the weight of
+        the training rows of true group ``g`` inferred to be group ``h`` (out
+        of fold with ``group_cv``), which the linear program used.
 
         ``roc_hulls_``, ``decision_rules_``, ``operating_points_`` and
         ``selection_rates_`` exist for binary ``y`` only; the next three for
@@ -352,6 +411,23 @@ class ThresholdOptimizer(
     of :meth:`predict_proba`. Rows whose probability is 0 or 1 need no draw.
     :meth:`score` returns the expected accuracy of the randomized decisions.
 
+    **Group-blind (group_estimator).** For each inferred group ``h`` the
+    candidate rules are "positive iff score >= t" for ``t`` between
+    consecutive distinct training scores of the rows inferred ``h``, plus
+    "never" and "always"; a rule for ``h`` is a mixture of them with weights
+    ``lambda_h``. Each true group's expected true positive (false positive,
+    selection) count is a sum over inferred groups of known counts of its
+    rows above each threshold, times ``lambda_h``: linear. So the objective
+    and every constraint on the true groups are linear in the weights, and
+    HiGHS solves the program exactly (no grid; tens of thousands of
+    thresholds per inferred group solve in about a second). Unlike the
+    group-aware case no ROC hull is taken: an inferred group mixes rows of
+    several true groups. Optimal among rules that see the score and the
+    inferred group; with a group model that recovers the groups exactly it
+    equals the ordinary optimum. The constraints hold in expectation on
+    the training rows; on new rows they hold as far as the (true, inferred)
+    group mix and the scores generalise.
+
     **Multiclass.** With ``K > 2`` classes, the model's output is discretised
     to its predicted class ``a`` and each group ``g`` gets a row-stochastic
     ``K x K`` matrix ``P_g[a, d]`` (Hardt et al.'s derived predictor, as
@@ -417,6 +493,22 @@ class ThresholdOptimizer(
     array([[0.165, 0.7  ],
            [0.155, 0.73 ]])
 
+    Group-blind: the group is inferred from X by a classifier, the
+    constraint holds on the true groups of the training rows, and predict
+    needs no groups.
+
+    >>> blind = ThresholdOptimizer(
+    ...     LogisticRegression(),
+    ...     tolerance=0.02,
+    ...     group_estimator=LogisticRegression(),
+    ...     random_state=0,
+    ... ).fit(X, y, sensitive_features=group)
+    >>> blind.operating_points_.round(3)  # per TRUE group, within 0.02
+    array([[0.072, 0.24 ],
+           [0.092, 0.26 ]])
+    >>> blind.predict(X[:5])
+    array([1, 0, 0, 0, 0])
+
     Three classes: demographic parity equalises the rate of every decision.
 
     >>> y3 = np.digitize(3 * X[:, 0] + rng.normal(size=400), [0.0, 2.0])
@@ -441,6 +533,8 @@ class ThresholdOptimizer(
         ],
         "tolerance": [Interval(Real, 0, None, closed="left")],
         "rate_bounds": [dict, None],
+        "group_estimator": [HasMethods(["fit", "predict"]), None],
+        "group_cv": ["cv_object", None],
         "prefit": ["boolean"],
         "sensitive_cols": [str, Integral, "array-like", callable, None],
         "random_state": ["random_state"],
@@ -456,6 +550,8 @@ class ThresholdOptimizer(
         objective="accuracy",
         tolerance=0.0,
         rate_bounds=None,
+        group_estimator=None,
+        group_cv=None,
         prefit=False,
         sensitive_cols=None,
         random_state=None,
@@ -465,6 +561,8 @@ class ThresholdOptimizer(
         self.objective = objective
         self.tolerance = tolerance
         self.rate_bounds = rate_bounds
+        self.group_estimator = group_estimator
+        self.group_cv = group_cv
         self.prefit = prefit
         self.sensitive_cols = sensitive_cols
         self.random_state = random_state
@@ -515,6 +613,8 @@ class ThresholdOptimizer(
         validate_data(self, X, skip_check_array=True, reset=True)
         n_samples = _num_samples(X)
         self._forget_fitted_rules()
+        if self.group_estimator is not None:
+            self._check_group_blind_supported(X, y, raw_groups, sample_weight)
         if any_dask(X, y, raw_groups, sample_weight):
             from ._dask import fit_on_dask
 
@@ -546,6 +646,17 @@ class ThresholdOptimizer(
         self.score_method_ = self._find_score_method()
         scores = self._scores(X_model)
         check_n_samples(scores, n_samples, name="the wrapped estimator's scores")
+        if self.group_estimator is not None:
+            self._fit_group_blind(
+                X_model,
+                scores,
+                y01,
+                weights,
+                encoding,
+                costs,
+                rate_bounds,
+            )
+            return self
         self._fit_rules(scores, y01, weights, encoding.codes, costs, rate_bounds)
         return self
 
@@ -579,6 +690,202 @@ class ThresholdOptimizer(
         ]
         self._check_bounds_met(hulls, vertex_weights, rate_bounds)
         self._store_rules(hulls, vertex_weights)
+
+    # -- group-blind rules (group_estimator) -----------------------------------
+
+    def _check_group_blind_supported(self, X, y, raw_groups, sample_weight):
+        """group_estimator: binary y, in memory."""
+        if any_dask(X, y, raw_groups, sample_weight):
+            raise ValueError(
+                "group_estimator is not supported with Dask input; fit on "
+                "in-memory data (numpy or a DataFrame)."
+            )
+        if self._is_multiclass(y):
+            raise ValueError(
+                "Only binary classification is supported with group_estimator "
+                "(randomized threshold rules of a binary score per inferred "
+                "group); y has more than two classes. Set group_estimator=None "
+                "for multiclass y."
+            )
+
+    def _fit_group_estimator(self, X_model, codes, sample_weight):
+        """Clone and fit the group model to predict the group codes from X."""
+        fit_params = {}
+        if sample_weight is not None:
+            if has_fit_parameter(self.group_estimator, "sample_weight"):
+                fit_params["sample_weight"] = sample_weight
+            else:
+                warnings.warn(
+                    f"{type(self.group_estimator).__name__}.fit does not accept "
+                    "sample_weight; the group_estimator is fitted without "
+                    "weights (the thresholds still use them).",
+                    UserWarning,
+                )
+        return clone(self.group_estimator).fit(X_model, codes, **fit_params)
+
+    def _cross_fitted_codes(self, X_model, codes, sample_weight, n_samples):
+        """Out-of-fold inferred groups of the training rows (``group_cv``)."""
+        cv = check_cv(self.group_cv, codes, classifier=True)
+        inferred = np.empty(n_samples, dtype=np.intp)
+        fitted = self.group_estimator_
+        try:
+            for train, test in cv.split(X_model, codes):
+                weights = None if sample_weight is None else sample_weight[train]
+                self.group_estimator_ = self._fit_group_estimator(
+                    _safe_indexing(X_model, train), codes[train], weights
+                )
+                inferred[test] = self._inferred_codes(
+                    _safe_indexing(X_model, test), test.size
+                )
+        finally:
+            self.group_estimator_ = fitted
+        return inferred
+
+    def _inferred_codes(self, X_model, n_samples):
+        """The group model's prediction of each row, as a code of ``groups_``."""
+        inferred = np.asarray(self.group_estimator_.predict(X_model))
+        if inferred.ndim == 2 and inferred.shape[1] == 1:
+            inferred = inferred[:, 0]
+        check_n_samples(inferred, n_samples, name="the group_estimator's predictions")
+        n_groups = len(self.groups_)
+        ok = inferred.dtype.kind in "biuf"
+        if ok:
+            ok = bool(
+                np.all((inferred >= 0) & (inferred < n_groups))
+                and np.all(inferred == np.round(inferred))
+            )
+        if not ok:
+            raise ValueError(
+                "the group_estimator must predict the group codes it was "
+                f"fitted on (integers 0..{n_groups - 1}, the positions of the "
+                f"groups in groups_); it predicted values such as "
+                f"{inferred[:3].tolist()}."
+            )
+        return inferred.astype(np.intp)
+
+    def _fit_group_blind(
+        self,
+        X_model,
+        scores,
+        y01,
+        weights,
+        encoding,
+        costs,
+        rate_bounds,
+    ):
+        """Rules per inferred group under constraints on the true groups."""
+        n_samples, n_groups = scores.size, len(self.groups_)
+        self.group_estimator_ = self._fit_group_estimator(
+            X_model, encoding.codes, weights
+        )
+        if self.group_cv is None:
+            inferred = self._inferred_codes(X_model, n_samples)
+        else:
+            inferred = self._cross_fitted_codes(
+                X_model, encoding.codes, weights, n_samples
+            )
+        w = np.ones(n_samples) if weights is None else weights
+        self.group_confusion_ = np.zeros((n_groups, n_groups))
+        np.add.at(self.group_confusion_, (encoding.codes, inferred), w)
+        blocks = inferred_group_thresholds(
+            scores, y01, weights, inferred, encoding.codes, n_groups
+        )
+        rates = self._parity_rates()
+        program = GroupBlindProgram(blocks, costs, rates, float(self.tolerance))
+        result = program.solve(rate_bounds)
+        if result.status == 2 and rate_bounds:
+            raise ValueError(self._infeasible_message(program.diagnose(rate_bounds)))
+        _check_solved(result, "The group-blind threshold linear program")
+        lam = program.weights(result.x)
+        self._check_group_blind_solution(program, lam, rates, rate_bounds)
+
+        tpr = program.true_group_rates(lam, "true_positive_rate")
+        fpr = program.true_group_rates(lam, "false_positive_rate")
+        self.operating_points_ = np.column_stack([fpr, tpr])
+        self.selection_rates_ = program.true_group_rates(lam, "selection_rate")
+        self.decision_rules_ = []
+        seen = self.group_confusion_.sum(axis=0) > 0
+        for h, (block, weight) in enumerate(zip(blocks, lam, strict=True)):
+            if not seen[h]:
+                self.decision_rules_.append(
+                    {"thresholds": np.zeros(0), "probabilities": np.zeros(0)}
+                )
+                continue
+            # The "never" threshold adds nothing for finite scores.
+            idx = np.flatnonzero((weight > 0) & (block.thresholds < np.inf))
+            self.decision_rules_.append(
+                {
+                    "thresholds": block.thresholds[idx].copy(),
+                    "probabilities": np.cumsum(weight[idx][::-1])[::-1],
+                }
+            )
+
+    def _check_group_blind_solution(self, program, lam, rates, rate_bounds):
+        """The rules meet the constraints on the true groups (to 1e-9)."""
+        for rate in rates:
+            values = program.true_group_rates(lam, rate)
+            gap = float(np.nanmax(values) - np.nanmin(values))
+            if gap - self.tolerance > _BOUND_PRECISION:  # pragma: no cover
+                raise RuntimeError(
+                    f"The group-blind threshold linear program returned rules "
+                    f"whose {rate} differs by {gap!r} between true groups, "
+                    f"beyond tolerance={self.tolerance!r} by more than the "
+                    f"{_BOUND_PRECISION:g} solver precision."
+                )
+        for bound in rate_bounds:
+            rate = float(program.true_group_rates(lam, bound.rate)[bound.group])
+            excess = bound.value - rate if bound.lower else rate - bound.value
+            if excess > _BOUND_PRECISION:  # pragma: no cover - solver failure
+                label = format_label(self.groups_[bound.group])
+                raise RuntimeError(
+                    f"The group-blind threshold linear program returned rules "
+                    f"whose {bound.rate} in group {label} is {rate!r}, beyond "
+                    f"its bound {bound.value!r} by {excess:.3g}."
+                )
+
+    def _group_blind_probability(self, X, sensitive_features, method):
+        """Probability of a positive decision by inferred group; the model's X."""
+        if sensitive_features is not None:
+            raise ValueError(
+                f"{method} got sensitive_features=, but this ThresholdOptimizer "
+                "has a group_estimator: it decides by the group inferred from "
+                "X and never uses the true groups after fit. Call "
+                f"{method}(X) without sensitive_features."
+            )
+        # With sensitive_cols, X has the columns seen in fit; they are
+        # removed (their values unused) so that the models see what they saw.
+        X_model, _ = resolve_sensitive_features(
+            X,
+            sensitive_cols=self.sensitive_cols,
+            sensitive_features=None,
+            required=False,
+            method=method,
+        )
+        validate_data(self, X, skip_check_array=True, reset=False)
+        n_samples = _num_samples(X)
+        scores = self._scores(X_model)
+        check_n_samples(scores, n_samples, name="the wrapped estimator's scores")
+        inferred = self._inferred_codes(X_model, n_samples)
+        seen = self.group_confusion_.sum(axis=0) > 0
+        unseen = ~seen[inferred]
+        if unseen.any():
+            label = format_label(self.groups_[inferred[unseen][0]])
+            raise ValueError(
+                f"the group_estimator infers group {label} for some rows, but "
+                "it inferred that group for no training row, so there is no "
+                "decision rule for it (the rules are fitted per inferred group "
+                "on the training rows)."
+            )
+        proba = np.zeros(n_samples)
+        for h, rule in enumerate(self.decision_rules_):
+            rows = np.flatnonzero(inferred == h)
+            if rows.size == 0 or rule["thresholds"].size == 0:
+                continue
+            # The first j (thresholds decrease) with score >= thresholds[j].
+            j = np.searchsorted(-rule["thresholds"], -scores[rows], side="left")
+            padded = np.append(rule["probabilities"], 0.0)
+            proba[rows] = padded[j]
+        return np.clip(proba, 0.0, 1.0), X_model
 
     # -- rate bounds ----------------------------------------------------------
 
@@ -705,7 +1012,7 @@ class ThresholdOptimizer(
 
     def _forget_fitted_rules(self):
         # A refit on the other kind of target must not keep stale rules.
-        for name in (*_BINARY_RULES, *_MULTICLASS_RULES):
+        for name in (*_BINARY_RULES, *_MULTICLASS_RULES, *_GROUP_BLIND_RULES):
             vars(self).pop(name, None)
 
     @staticmethod
@@ -1007,6 +1314,8 @@ class ThresholdOptimizer(
     def _positive_probability(self, X, sensitive_features, method):
         """The probability of a positive decision of each row, and the model's X."""
         check_is_fitted(self)
+        if hasattr(self, "group_estimator_"):
+            return self._group_blind_probability(X, sensitive_features, method)
         X_model, codes = self._model_input_and_groups(X, sensitive_features, method)
         n_samples = _num_samples(X)
         scores = self._scores(X_model)
@@ -1142,7 +1451,16 @@ class ThresholdOptimizer(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # rate_bounds bounds the rates of the positive class: binary y only.
-        tags.classifier_tags.multi_class = self.rate_bounds is None
+        # So is group_estimator (rules per inferred group of a binary score).
+        tags.classifier_tags.multi_class = (
+            self.rate_bounds is None and self.group_estimator is None
+        )
+        if self.group_estimator is not None:
+            # Sparse X also reaches the group model.
+            tags.input_tags.sparse = (
+                tags.input_tags.sparse
+                and inner_estimator_tags(self.group_estimator).input_tags.sparse
+            )
         return tags
 
     def plot(self, ax=None):
@@ -1160,6 +1478,12 @@ class ThresholdOptimizer(
         ax : matplotlib Axes
             The axes drawn on.
         """
+        if hasattr(self, "group_estimator_"):
+            raise ValueError(
+                "plot draws each group's ROC hull; with group_estimator the "
+                "rules are per inferred group and have no hull (see "
+                "decision_rules_ and operating_points_)."
+            )
         if self._multiclass_fitted():
             raise ValueError(
                 "plot draws the groups' ROC hulls, which exist for binary y "

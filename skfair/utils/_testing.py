@@ -169,6 +169,14 @@ INIT_PARAMS = {
             rate_bounds={"true_positive_rate": (0.6, None)},
             random_state=0,
         ),
+        # Group-blind: rules per group inferred from X by a classifier,
+        # demographic parity on the true groups; predict takes no groups.
+        dict(
+            estimator=LogisticRegression(),
+            constraints="demographic_parity",
+            group_estimator=LogisticRegression(),
+            random_state=0,
+        ),
     ],
     ExponentiatedGradient: [
         dict(
@@ -467,6 +475,13 @@ def as_numpy_data(X):
 
 
 def _takes_groups(method):
+    owner = getattr(method, "__self__", None)
+    if getattr(owner, "group_estimator", None) is not None and (
+        method.__name__ != "fit"
+    ):
+        # ThresholdOptimizer(group_estimator=...) decides by the inferred
+        # group and refuses the groups after fit (documented, tested).
+        return False
     return "sensitive_features" in inspect.signature(method).parameters
 
 
