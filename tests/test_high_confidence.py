@@ -552,3 +552,21 @@ def test_predicted_bound_on_the_same_sizes_doubles_the_width():
     width = gap_upper_bound_from_table(table, metric=metric) - gap
     assert predicted == pytest.approx(gap + PREDICTION_INFLATION * width)
     assert PREDICTION_INFLATION * width > 0
+
+
+def test_certifies_a_group_blind_threshold_optimizer():
+    """It tests the decisions a group-blind model makes without the groups."""
+    X, y = _population(20_000, 2)
+    blind = ThresholdOptimizer(
+        LogisticRegression(), group_estimator=LogisticRegression(), random_state=0
+    )
+    clf = _fit_quietly(
+        HighConfidenceFairClassifier(
+            blind, bound=0.15, sensitive_cols=0, random_state=0
+        ),
+        X,
+        y,
+    )
+    assert clf.certified_
+    # predict needs no groups: the group column is dropped, never read.
+    assert_array_equal(clf.predict(X), clf.estimator_.predict(X[:, 1:]))

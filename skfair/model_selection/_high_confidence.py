@@ -144,6 +144,9 @@ def _method_takes(estimator, method, param):
     method (without routing), so a Pipeline takes what its last step takes.
     """
     _, step = _final_step(estimator)
+    if param == "sensitive_features" and getattr(step, "group_estimator", None):
+        # A group-blind ThresholdOptimizer infers the groups and refuses them.
+        return False
     return hasattr(step, method) and _takes(getattr(step, method), param)
 
 
