@@ -235,6 +235,12 @@ class BarycenterRegressor(
         warn_small_cells(encoding.codes, encoding.groups, owner=type(self).__name__)
         self.groups_ = encoding.groups
         w = np.ones(n_samples) if weights is None else weights
+        if n_samples and not w.sum() > 0:
+            # Before the wrapped model, whose error for this differs between
+            # scikit-learn versions (1.8.0's Ridge raises ZeroDivisionError).
+            raise ValueError(
+                "sample_weight sums to zero; BarycenterRegressor has no row to fit."
+            )
         group_weight = np.bincount(
             encoding.codes, weights=w, minlength=len(self.groups_)
         )
