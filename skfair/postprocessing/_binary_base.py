@@ -32,6 +32,8 @@ class BinaryPostProcessor(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
     _scores = ThresholdOptimizer._scores
     _positive_column = ThresholdOptimizer._positive_column
     get_metadata_routing = ThresholdOptimizer.get_metadata_routing
+    # What still uses the weights when the wrapped fit cannot (_fit_estimator).
+    _weighted_part = "the fitted rules"
 
     def _start_fit(self, X, y, sensitive_features, sample_weight):
         """Apply the sensitive-feature rule; check y, the weights and the groups.

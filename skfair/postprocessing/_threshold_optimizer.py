@@ -1,6 +1,5 @@
 """ThresholdOptimizer: group-specific randomized thresholds found by an exact LP."""
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -9,7 +8,6 @@ from sklearn.model_selection import check_cv
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import (
     check_is_fitted,
-    has_fit_parameter,
     validate_data,
 )
 
@@ -60,7 +58,7 @@ from ._multiclass import (
 )
 from ._roc import group_roc_hulls
 from ._split_lp import optimal_vertex_weights
-from ._wrapped import WrappedEstimatorMixin
+from ._wrapped import WrappedEstimatorMixin, weight_fit_params
 
 # The wrapped estimator's methods that can give a score, in order of preference.
 _SCORE_METHODS = ("predict_proba", "decision_function", "predict")
@@ -710,17 +708,9 @@ class ThresholdOptimizer(
 
     def _fit_group_estimator(self, X_model, codes, sample_weight):
         """Clone and fit the group model to predict the group codes from X."""
-        fit_params = {}
-        if sample_weight is not None:
-            if has_fit_parameter(self.group_estimator, "sample_weight"):
-                fit_params["sample_weight"] = sample_weight
-            else:
-                warnings.warn(
-                    f"{type(self.group_estimator).__name__}.fit does not accept "
-                    "sample_weight; the group_estimator is fitted without "
-                    "weights (the thresholds still use them).",
-                    UserWarning,
-                )
+        fit_params = weight_fit_params(
+            self.group_estimator, sample_weight, "group_estimator", "the thresholds"
+        )
         return clone(self.group_estimator).fit(X_model, codes, **fit_params)
 
     def _cross_fitted_codes(self, X_model, codes, sample_weight, n_samples):

@@ -23,6 +23,24 @@ from ..utils._sklearn_compat import _raise_for_params, _routing_enabled
 from ..utils._validation import fit_routing, inner_estimator_tags
 
 
+def weight_fit_params(estimator, sample_weight, role, weighted_part):
+    """``{"sample_weight": w}`` if ``estimator.fit`` takes it, else ``{}``, warned.
+
+    ``role`` names the estimator in the warning ("estimator",
+    "group_estimator"); ``weighted_part`` says what still uses the weights.
+    """
+    if sample_weight is None:
+        return {}
+    if has_fit_parameter(estimator, "sample_weight"):
+        return {"sample_weight": sample_weight}
+    warnings.warn(
+        f"{type(estimator).__name__}.fit does not accept sample_weight; the "
+        f"{role} is fitted without weights ({weighted_part} still use them).",
+        UserWarning,
+    )
+    return {}
+
+
 class WrappedEstimatorMixin:
     """Fit (or check) the wrapped ``estimator``; the seed of randomized outputs."""
 
@@ -51,17 +69,9 @@ class WrappedEstimatorMixin:
             fit_params = routed.estimator.fit
         else:
             _raise_for_params(params, self, "fit")
-            fit_params = {}
-            if sample_weight is not None:
-                if has_fit_parameter(self.estimator, "sample_weight"):
-                    fit_params["sample_weight"] = sample_weight
-                else:
-                    warnings.warn(
-                        f"{type(self.estimator).__name__}.fit does not accept "
-                        "sample_weight; the estimator is fitted without "
-                        f"weights ({self._weighted_part} still use them).",
-                        UserWarning,
-                    )
+            fit_params = weight_fit_params(
+                self.estimator, sample_weight, "estimator", self._weighted_part
+            )
         return clone(self.estimator).fit(X_model, y, **fit_params)
 
     def _check_prefit_estimator(self, X, X_model):
