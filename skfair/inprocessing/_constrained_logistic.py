@@ -502,9 +502,10 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         warn_small_cells(
             encoding.codes,
             encoding.groups,
-            None if self.constraints == "demographic_parity" else y01,
+            y01,
             classes,
             owner=type(self).__name__,
+            constraints=self.constraints,
         )
         cell_codes, n_slices = constraint_cells(
             y01, sample_weight, encoding, self.constraints, classes
@@ -806,13 +807,14 @@ class ConstrainedLogisticRegression(ClassifierMixin, BaseEstimator):
         nearly vacuous, and the fit stands.
         """
         step = model.rate_step(n_slices)
+        near_constant = self._near_constant(model, fit.theta)
         if step > _LARGEST_ESCAPE_STEP or (
-            step < _SMALL_CELL_STEP and not self._near_constant(model, fit.theta)
+            step < _SMALL_CELL_STEP and not near_constant
         ):
             return fit
         bounds = np.full(n_slices, self.tolerance + step)
         best, best_loss = fit, np.inf
-        if not self._near_constant(model, fit.theta):
+        if not near_constant:
             best_loss = model.objective(fit.theta, model.scores(fit.theta))
         for extra in _ESCAPE_STEPS:
             try:

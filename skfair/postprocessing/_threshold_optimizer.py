@@ -632,9 +632,10 @@ class ThresholdOptimizer(
         warn_small_cells(
             encoding.codes,
             encoding.groups,
-            None if self.constraints == "demographic_parity" else y01,
+            y01,
             self.classes_,
             owner=type(self).__name__,
+            constraints=self.constraints,
         )
         rate_bounds = self._check_rates(y01, weights, encoding)
 
@@ -1039,9 +1040,10 @@ class ThresholdOptimizer(
         warn_small_cells(
             encoding.codes,
             encoding.groups,
-            None if self.constraints == "demographic_parity" else y_codes,
+            y_codes,
             self.classes_,
             owner=type(self).__name__,
+            constraints=self.constraints,
         )
         n_groups, n_classes = len(self.groups_), self.classes_.size
         class_weight = np.bincount(y_codes, weights=weights, minlength=n_classes)

@@ -291,13 +291,13 @@ class ReductionBase(ClassifierMixin, MetaEstimatorMixin, BaseEstimator):
             raise ValueError("sample_weight sums to zero; no row has weight.")
         encoding = encode_fit_groups(raw_groups, type(self).__name__)
         self.groups_ = encoding.groups
-        by_label = not regression and self.constraints != "demographic_parity"
         warn_small_cells(
             encoding.codes,
             encoding.groups,
-            y01 if by_label else None,
-            self.classes_ if by_label else None,
+            None if regression else y01,  # a regression target has no cells
+            None if regression else self.classes_,
             owner=type(self).__name__,
+            constraints=self.constraints,
         )
         n_groups = len(encoding.groups)
         if regression:

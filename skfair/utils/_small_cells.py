@@ -67,7 +67,14 @@ def small_cells(codes, groups, y_codes=None, labels=None, *, min_rows=MIN_CELL_R
 
 
 def warn_small_cells(
-    codes, groups, y_codes=None, labels=None, *, owner, min_rows=MIN_CELL_ROWS
+    codes,
+    groups,
+    y_codes=None,
+    labels=None,
+    *,
+    owner,
+    constraints=None,
+    min_rows=MIN_CELL_ROWS,
 ):
     """Warn (:class:`~skfair.exceptions.SmallCellWarning`) about small cells.
 
@@ -77,6 +84,10 @@ def warn_small_cells(
         As in :func:`small_cells`.
     owner : str
         The estimator's name, for the message.
+    constraints : str, default=None
+        The estimator's constraint: "demographic_parity" compares selection
+        rates over whole groups, so the cells are then the groups, whatever
+        ``y_codes``.
 
     Returns
     -------
@@ -104,6 +115,8 @@ def warn_small_cells(
     """
     from ..exceptions import SmallCellWarning
 
+    if constraints == "demographic_parity":
+        y_codes = labels = None
     cells = small_cells(codes, groups, y_codes, labels, min_rows=min_rows)
     if not cells:
         return cells
