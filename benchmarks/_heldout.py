@@ -29,6 +29,30 @@ def stratified_splits(y, groups, *, n_splits, test_size=0.3, seed=0):
     return list(splitter.split(np.zeros(len(strata)), strata))
 
 
+def run_splits(data, run_split, report_split, *, n_splits, test_size=0.3, seed=0):
+    """``run_split(data, train, test)`` on each stratified split of ``data``.
+
+    One BLAS thread (fit times comparable across methods) and warnings off
+    (the benchmarks report the figures, not the fits' chatter);
+    ``report_split(i, result)`` prints each split's progress. Returns the
+    results, in split order.
+    """
+    import warnings
+
+    from threadpoolctl import threadpool_limits
+
+    results = []
+    with threadpool_limits(1), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        splits = stratified_splits(
+            data.y, data.groups, n_splits=n_splits, test_size=test_size, seed=seed
+        )
+        for i, (train, test) in enumerate(splits):
+            results.append(run_split(data, train, test))
+            report_split(i, results[-1])
+    return results
+
+
 def stratified_subsample(y, groups, n_rows, seed=0):
     """Indices of ``n_rows`` rows, stratified by group x label (for ``--quick``)."""
     if n_rows >= len(y):

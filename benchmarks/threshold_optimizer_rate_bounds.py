@@ -33,16 +33,14 @@ RESULTS.md.
 import argparse
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _heldout import Summary, stratified_splits  # noqa: E402
+from _heldout import Summary, run_splits  # noqa: E402
 from _report import machine_line, write_section  # noqa: E402
 from frontier import DATASETS, encode  # noqa: E402
 
@@ -122,21 +120,18 @@ def main(argv=None):
     if args.quick:
         data = data.subsample(QUICK_ROWS)
         n_splits = 2
-    results = []
-    with threadpool_limits(1), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for i, (train, test) in enumerate(
-            stratified_splits(
-                data.y, data.groups, n_splits=n_splits, test_size=TEST_SIZE, seed=SEED
-            )
-        ):
-            results.append(run_split(data, train, test))
-            r = results[-1][UP]
-            print(
-                f"split {i}: accuracy {r['accuracy']:.4f} EO {r['eo']:.4f} "
-                f"train recall {r['train_recall']} fit {r['fit']:.3f} s",
-                flush=True,
-            )
+
+    def report_split(i, result):
+        r = result[UP]
+        print(
+            f"split {i}: accuracy {r['accuracy']:.4f} EO {r['eo']:.4f} "
+            f"train recall {r['train_recall']} fit {r['fit']:.3f} s",
+            flush=True,
+        )
+
+    results = run_splits(
+        data, run_split, report_split, n_splits=n_splits, test_size=TEST_SIZE, seed=SEED
+    )
     markdown = report(results, data, n_splits, args.quick)
     print(markdown)
     if not args.quick:
