@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import io
 import json
+import textwrap
 from functools import cache
 from importlib import resources
 
@@ -206,6 +207,37 @@ def _finish(data, target, names, *, as_frame, return_X_y, **info):
     return Bunch(data=data, target=target, frame=frame, feature_names=names, **info)
 
 
+# The parameters and returns of the loaders of mixed-type tables, written
+# once and put where their docstrings say "<shared loader parameters>".
+_SHARED_LOADER_DOC = """\
+as_frame : bool or None, default=None
+    True: return a pandas DataFrame (categorical columns as ``category``
+    dtype) and a Series; False: an object ndarray and an int ndarray.
+    None: a DataFrame when pandas can be imported (pandas is optional),
+    else the ndarrays.
+return_X_y : bool, default=False
+    Return ``(data, target)`` instead of a Bunch.
+
+Returns
+-------
+data : :class:`~sklearn.utils.Bunch`
+    ``data``, ``target``, ``frame`` (data and target, or None),
+    ``feature_names``, ``target_names``, ``sensitive_feature_names``,
+    ``DESCR``.
+(data, target) : tuple if ``return_X_y`` is True.
+"""
+
+
+def _shared_loader_doc(loader):
+    """Put the shared parameter and return text into ``loader``'s docstring."""
+    loader.__doc__ = loader.__doc__.replace(
+        "    <shared loader parameters>\n",
+        textwrap.indent(_SHARED_LOADER_DOC, "    "),
+    )
+    return loader
+
+
+@_shared_loader_doc
 def load_adult(*, split="train", as_frame=None, return_X_y=False):
     """Load UCI Adult (Census Income), bundled with skfair.
 
@@ -225,21 +257,7 @@ def load_adult(*, split="train", as_frame=None, return_X_y=False):
     ----------
     split : {"train", "test", "all"}, default="train"
         The original training file, the original test file, or both stacked.
-    as_frame : bool or None, default=None
-        True: return a pandas DataFrame (categorical columns as ``category``
-        dtype) and a Series; False: an object ndarray and an int ndarray.
-        None: a DataFrame when pandas can be imported (pandas is optional),
-        else the ndarrays.
-    return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        ``data``, ``target``, ``frame`` (data and target, or None),
-        ``feature_names``, ``target_names``, ``sensitive_feature_names``,
-        ``DESCR``.
-    (data, target) : tuple if ``return_X_y`` is True.
+    <shared loader parameters>
 
     References
     ----------
@@ -395,6 +413,7 @@ def _meps_columns():
     return columns, target
 
 
+@_shared_loader_doc
 def load_meps_insurance(*, as_frame=None, return_X_y=False):
     """Load a Medical Expenditure Panel Survey (1996) extract, bundled with skfair.
 
@@ -423,21 +442,7 @@ def load_meps_insurance(*, as_frame=None, return_X_y=False):
 
     Parameters
     ----------
-    as_frame : bool or None, default=None
-        True: return a pandas DataFrame (categorical columns as ``category``
-        dtype) and a Series; False: an object ndarray and an int ndarray.
-        None: a DataFrame when pandas can be imported (pandas is optional),
-        else the ndarrays.
-    return_X_y : bool, default=False
-        Return ``(data, target)`` instead of a Bunch.
-
-    Returns
-    -------
-    data : :class:`~sklearn.utils.Bunch`
-        ``data``, ``target``, ``frame`` (data and target, or None),
-        ``feature_names``, ``target_names``, ``sensitive_feature_names``,
-        ``DESCR``.
-    (data, target) : tuple if ``return_X_y`` is True.
+    <shared loader parameters>
 
     References
     ----------
