@@ -73,7 +73,8 @@ _AUTO_PATH = (1.0, 0.8, 0.6, 0.4, 0.2, 0.1, 0.0)
 # times the width the safety test would add (Thomas et al. 2019 double it):
 # a candidate fitted on the candidate part looks fairer there than it is, so
 # an uninflated prediction picks candidates that then fail the safety test.
-# benchmarks/high_confidence.py measures 1 against 2 (benchmarks/RESULTS.md).
+# The prediction orders the sequential tests and is the one test of
+# selection="predicted"; benchmarks/high_confidence.py compares the two.
 PREDICTION_INFLATION = 2.0
 
 
